@@ -1,0 +1,44 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "auth/principal.h"
+#include "core/clock.h"
+
+namespace zs::auth {
+
+struct VerifierOptions {
+  // "HS256" with a shared secret (development), or "RS256" with a PEM public key (production).
+  std::string algorithm = "HS256";
+  std::string key;
+  std::string issuer;  // when set, the token's "iss" must equal it
+  std::chrono::seconds leeway{30};  // allowed clock skew for exp/nbf
+};
+
+// Verifies bearer JWTs. The token must be signed with exactly the configured algorithm (so an
+// RS256 public key can never be used as an HS256 secret), carry "sub", "tenant" and "exp", and be
+// within its validity window. Claims: sub, name, tenant, unit, roles (array of strings).
+// Thread-safe.
+class TokenVerifier {
+ public:
+  static absl::StatusOr<std::unique_ptr<TokenVerifier>> Create(VerifierOptions options,
+                                                               const Clock* clock);
+  // UNAUTHENTICATED with the reason when the token is not acceptable.
+  absl::StatusOr<Principal> Verify(const std::string& token) const;
+
+ private:
+  TokenVerifier(VerifierOptions o, const Clock* c) : options_(std::move(o)), clock_(c) {}
+  VerifierOptions options_;
+  const Clock* clock_;
+};
+
+// Issues an HS256 token for `p`, valid for `ttl` from `now`. For development and tests; production
+// tokens come from the identity provider and are RS256.
+absl::StatusOr<std::string> IssueHs256(const std::string& secret, const Principal& p,
+                                       TimePoint now, std::chrono::seconds ttl,
+                                       const std::string& issuer = "");
+
+}  // namespace zs::auth

@@ -1,0 +1,211 @@
+#include "events/consumer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "core/clock.h"
+#include "core/time_util.h"
+
+namespace zs::events {
+namespace {
+
+void CrashHere(const std::string& point) {
+  spdlog::critical("fault injection: exiting abruptly at {}", point);
+  spdlog::default_logger()->flush();
+  std::_Exit(86);
+}
+
+}  // namespace
+
+StreamConsumer::StreamConsumer(ConsumerOptions options, store::Database& db)
+    : options_([&] {
+        if (options.dead_letter_stream.empty()) options.dead_letter_stream = options.stream + ":dead";
+        return options;
+      }()),
+      db_(db) {}
+
+StreamConsumer::~StreamConsumer() { Stop(); }
+
+void StreamConsumer::On(std::string type, EventHandler handler) {
+  handlers_.emplace(std::move(type), std::move(handler));
+}
+
+void StreamConsumer::Start() {
+  if (running_.exchange(true)) return;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void StreamConsumer::Stop() {
+  if (!running_.exchange(false)) return;
+  thread_.join();
+}
+
+absl::Status StreamConsumer::EnsureReady() {
+  if (redis_ && !redis_->broken()) return absl::OkStatus();
+  redis_.reset();
+  auto conn = RedisConnection::Connect(options_.redis_host, options_.redis_port,
+                                       std::chrono::milliseconds(1000),
+                                       options_.block + std::chrono::milliseconds(5000));
+  if (!conn.ok()) return conn.status();
+  auto r = (*conn)->Command(
+      {"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"});
+  if (!r.ok()) return r.status();
+  if (r->IsError() && r->str.find("BUSYGROUP") == std::string::npos) {
+    return absl::UnavailableError("consumer: XGROUP CREATE: " + r->str);
+  }
+  redis_ = std::move(*conn);
+  drained_own_pending_ = false;
+  spdlog::info("consumer {}/{}: reading {}", options_.group, options_.consumer, options_.stream);
+  return absl::OkStatus();
+}
+
+std::vector<StreamConsumer::Entry> StreamConsumer::ParseEntries(const Reply& entries) const {
+  std::vector<Entry> out;
+  for (const auto& e : entries.elements) {
+    // A claimed entry that was trimmed meanwhile shows up as nil.
+    if (e.type != Reply::Type::kArray || e.elements.size() < 2) continue;
+    Entry entry{e.elements[0].str, {}};
+    const auto& kv = e.elements[1].elements;
+    for (size_t i = 0; i + 1 < kv.size(); i += 2) entry.fields[kv[i].str] = kv[i + 1].str;
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+absl::Status StreamConsumer::Ack(const std::string& id) {
+  auto r = redis_->Command({"XACK", options_.stream, options_.group, id});
+  if (!r.ok()) return r.status();
+  return absl::OkStatus();
+}
+
+absl::Status StreamConsumer::DeadLetter(const Entry& entry, const std::string& reason) {
+  spdlog::error("consumer {}: entry {} moved to {}: {}", options_.group, entry.id,
+                options_.dead_letter_stream, reason);
+  std::vector<std::string> argv{"XADD", options_.dead_letter_stream, "*", "source_id", entry.id,
+                                "group", options_.group, "reason", reason};
+  for (const auto& [k, v] : entry.fields) {
+    argv.push_back(k);
+    argv.push_back(v);
+  }
+  auto r = redis_->Command(argv);
+  if (!r.ok()) return r.status();
+  if (r->IsError()) return absl::UnavailableError("consumer: dead-letter XADD: " + r->str);
+  return Ack(entry.id);
+}
+
+absl::Status StreamConsumer::Handle(const Entry& entry, bool check_tries) {
+  if (check_tries) {
+    auto p = redis_->Command({"XPENDING", options_.stream, options_.group, entry.id, entry.id, "1"});
+    if (!p.ok()) return p.status();
+    if (p->type == Reply::Type::kArray && !p->elements.empty() &&
+        p->elements[0].elements.size() >= 4 &&
+        p->elements[0].elements[3].integer > options_.max_tries) {
+      return DeadLetter(entry, "handler failed " + std::to_string(options_.max_tries) + " times");
+    }
+  }
+  zhongshu::events::v1::Event event;
+  auto it = entry.fields.find("event");
+  if (it == entry.fields.end() || !event.ParseFromString(it->second) || event.id().empty()) {
+    return DeadLetter(entry, "not a zhongshu.events.v1.Event");
+  }
+  auto h = handlers_.find(event.type());
+  if (h == handlers_.end()) return Ack(entry.id);
+
+  absl::Status s = db_.Write([&](store::Tx& tx) -> absl::Status {
+    auto inserted = tx.Exec(
+        "INSERT INTO consumed_events (consumer, event_id, consumed_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (consumer, event_id) DO NOTHING",
+        {options_.group, event.id(), ToMillis(SystemClock::Get()->Now())});
+    if (!inserted.ok()) return inserted.status();
+    if (*inserted == 0) return absl::OkStatus();  // applied before: a redelivery
+    if (auto hs = h->second(event, tx); !hs.ok()) return hs;
+    if (options_.crash_point == "before_commit") CrashHere("before_commit");
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    spdlog::warn("consumer {}: event {} ({}) failed, will retry: {}", options_.group, event.id(),
+                 event.type(), s.ToString());
+    return absl::OkStatus();  // stays pending; claimed again after min_idle
+  }
+  if (options_.crash_point == "after_commit") CrashHere("after_commit");
+  return Ack(entry.id);
+}
+
+absl::Status StreamConsumer::ReadAndHandle(const std::string& from_id, std::string* last_id) {
+  std::vector<std::string> argv{"XREADGROUP", "GROUP", options_.group, options_.consumer,
+                                "COUNT", std::to_string(options_.count)};
+  if (from_id == ">") {
+    argv.push_back("BLOCK");
+    argv.push_back(std::to_string(options_.block.count()));
+  }
+  argv.insert(argv.end(), {"STREAMS", options_.stream, from_id});
+  auto r = redis_->Command(argv);
+  if (!r.ok()) return r.status();
+  if (r->IsError()) {
+    if (r->str.find("NOGROUP") != std::string::npos) redis_.reset();  // recreate on next round
+    return absl::UnavailableError("consumer: XREADGROUP: " + r->str);
+  }
+  last_id->clear();
+  if (r->IsNil() || r->elements.empty()) return absl::OkStatus();
+  const auto entries = ParseEntries(r->elements[0].elements.at(1));
+  if (!entries.empty()) *last_id = entries.back().id;
+  for (const auto& e : entries) {
+    if (auto s = Handle(e, /*check_tries=*/from_id != ">"); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamConsumer::ClaimStale() {
+  std::string cursor = "0-0";
+  do {
+    auto r = redis_->Command({"XAUTOCLAIM", options_.stream, options_.group, options_.consumer,
+                              std::to_string(options_.min_idle.count()), cursor, "COUNT",
+                              std::to_string(options_.count)});
+    if (!r.ok()) return r.status();
+    if (r->IsError() || r->elements.size() < 2) {
+      return absl::UnavailableError("consumer: XAUTOCLAIM: " + r->str);
+    }
+    cursor = r->elements[0].str;
+    for (const auto& e : ParseEntries(r->elements[1])) {
+      if (auto s = Handle(e, /*check_tries=*/true); !s.ok()) return s;
+    }
+  } while (cursor != "0-0" && running_);
+  return absl::OkStatus();
+}
+
+void StreamConsumer::Loop() {
+  auto backoff = std::chrono::milliseconds(100);
+  auto next_claim = std::chrono::steady_clock::now();
+  while (running_) {
+    absl::Status s = EnsureReady();
+    if (s.ok() && !drained_own_pending_) {
+      // Entries delivered to this consumer before a crash: its pending list, page by page.
+      std::string cursor = "0";
+      while (s.ok() && !cursor.empty() && running_) s = ReadAndHandle(cursor, &cursor);
+      drained_own_pending_ = s.ok();
+    }
+    if (s.ok() && std::chrono::steady_clock::now() >= next_claim) {
+      next_claim = std::chrono::steady_clock::now() + options_.claim_interval;
+      s = ClaimStale();
+    }
+    if (s.ok()) {
+      std::string ignored;
+      s = ReadAndHandle(">", &ignored);
+    }
+    if (s.ok()) {
+      backoff = std::chrono::milliseconds(100);
+      continue;
+    }
+    spdlog::warn("consumer {}: {}; retrying in {} ms", options_.group, s.ToString(),
+                 backoff.count());
+    if (redis_ && redis_->broken()) redis_.reset();
+    for (auto waited = std::chrono::milliseconds(0); waited < backoff && running_;
+         waited += std::chrono::milliseconds(50)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    backoff = std::min(backoff * 2, options_.backoff_max);
+  }
+}
+
+}  // namespace zs::events

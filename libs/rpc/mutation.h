@@ -1,0 +1,41 @@
+#pragma once
+
+#include <google/protobuf/message.h>
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "store/database.h"
+
+namespace zs::rpc {
+
+// Schema for the idempotency keys table; apply with store::Migrate(db, "idempotency", ...).
+std::vector<store::Migration> IdempotencyMigrations();
+
+// Checks the request_id of a mutating call: required, at most 128 printable ASCII characters.
+absl::Status ValidateRequestId(const std::string& request_id);
+
+// The fingerprint of a request: SHA-256 of its deterministic serialization with the field
+// "request_id" cleared, so a retry matches and a different request with the same id does not.
+std::string RequestFingerprint(const google::protobuf::Message& request);
+
+// Runs the body of a mutating call in one group-committed transaction, with the idempotency rule:
+// if (scope, request_id) was seen with the same fingerprint, the stored response is returned and
+// nothing changes; with another fingerprint the call fails with INVALID_ARGUMENT naming
+// request_id; otherwise `body` runs, fills `response`, and the response is stored with the state
+// change in the same transaction. Validation and authentication happen before this call.
+// `scope` separates keys of different callers and methods, e.g. "<subject> <method>".
+// Returns the call's reactor, finished when the transaction is durable.
+grpc::ServerUnaryReactor* RunMutation(grpc::CallbackServerContext* ctx, store::Database& db,
+                                      std::string scope, const std::string& request_id,
+                                      const google::protobuf::Message& request,
+                                      google::protobuf::Message* response,
+                                      std::function<absl::Status(store::Tx&)> body);
+
+// Finishes a call with `status` at once (for validation and authorization failures).
+grpc::ServerUnaryReactor* Reject(grpc::CallbackServerContext* ctx, const absl::Status& status);
+
+}  // namespace zs::rpc

@@ -1,0 +1,94 @@
+#include "rpc/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+
+#include "auth/interceptor.h"
+
+namespace zs::rpc {
+
+ServiceHost::ServiceHost(ServerOptions options, std::shared_ptr<const auth::TokenVerifier> verifier)
+    : options_(std::move(options)), verifier_(std::move(verifier)) {}
+
+ServiceHost::~ServiceHost() {
+  if (server_) server_->Shutdown(std::chrono::system_clock::now());
+}
+
+void ServiceHost::AddService(grpc::Service* service, std::string health_name) {
+  services_.emplace_back(service, std::move(health_name));
+}
+
+absl::Status ServiceHost::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  builder.SetMaxSendMessageSize(options_.max_message_bytes);
+  for (auto& [svc, name] : services_) builder.RegisterService(svc);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<auth::AuthInterceptorFactory>(verifier_));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  server_ = builder.BuildAndStart();
+  if (!server_ || port_ == 0) {
+    return absl::UnavailableError("grpc.listen: cannot listen on " + options_.listen);
+  }
+  if (!options_.port_file.empty()) {
+    const std::string tmp = options_.port_file + ".tmp";
+    {
+      std::ofstream out(tmp);
+      out << port_ << "\n";
+      if (!out) return absl::InternalError("grpc.port_file: cannot write " + tmp);
+    }
+    if (std::rename(tmp.c_str(), options_.port_file.c_str()) != 0) {
+      return absl::InternalError("grpc.port_file: cannot write " + options_.port_file);
+    }
+  }
+  spdlog::info("gRPC server listening on port {}", port_);
+  return absl::OkStatus();
+}
+
+void ServiceHost::SetServing(bool serving) {
+  if (!server_) return;
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus(serving);
+  for (auto& [svc, name] : services_) health->SetServingStatus(name, serving);
+}
+
+void ServiceHost::SetHealth(const std::string& name, bool serving) {
+  if (server_) server_->GetHealthCheckService()->SetServingStatus(name, serving);
+}
+
+void ServiceHost::Shutdown() {
+  if (!server_) return;
+  spdlog::info("shutting down: health NOT_SERVING, draining for up to {} ms",
+               options_.drain_timeout.count());
+  SetServing(false);
+  server_->GetHealthCheckService()->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + options_.drain_timeout);
+  server_->Wait();
+  server_.reset();
+}
+
+void BlockTerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForTerminationSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+}  // namespace zs::rpc

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "auth/jwt.h"
+
+namespace zs::rpc {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free one
+  std::string port_file;               // when set, the bound port is written here after start
+  int max_message_bytes = 4 * 1024 * 1024;
+  std::chrono::milliseconds drain_timeout{10000};
+};
+
+// Hosts a service's gRPC server: callback API, the auth interceptor on every call but health and
+// reflection, server reflection, and grpc.health.v1 whose status follows SetServing().
+class ServiceHost {
+ public:
+  ServiceHost(ServerOptions options, std::shared_ptr<const auth::TokenVerifier> verifier);
+  ~ServiceHost();
+
+  // Registers a service before Start(); not owned, must outlive the host.
+  void AddService(grpc::Service* service, std::string health_name);
+
+  // Binds and starts serving. Error when the address cannot be bound.
+  absl::Status Start();
+  int port() const { return port_; }
+
+  // Sets the health status of the whole server ("") and of every registered service.
+  void SetServing(bool serving);
+  // Sets the health status reported under `name` alone (e.g. a dependency such as the event relay).
+  void SetHealth(const std::string& name, bool serving);
+
+  // Graceful stop: NOT_SERVING first, then refuse new calls and let running ones finish until the
+  // drain deadline, then cancel the rest.
+  void Shutdown();
+
+ private:
+  ServerOptions options_;
+  std::shared_ptr<const auth::TokenVerifier> verifier_;
+  std::vector<std::pair<grpc::Service*, std::string>> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later. Call first
+// thing in main(), then WaitForTerminationSignal() once the service runs.
+void BlockTerminationSignals();
+// Waits for SIGTERM or SIGINT; returns the signal number.
+int WaitForTerminationSignal();
+
+}  // namespace zs::rpc

@@ -1,0 +1,322 @@
+// SQLite implementation of store::Database: one writer connection fed by a group-commit queue,
+// and a pool of reader connections (WAL lets readers run beside the writer).
+#include <sqlite3.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "store/database.h"
+
+namespace zs::store {
+namespace {
+
+absl::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
+  const std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+      return absl::UnavailableError(msg);
+    case SQLITE_CONSTRAINT:
+      return absl::AlreadyExistsError(msg);
+    default:
+      return absl::InternalError(msg);
+  }
+}
+
+// One open connection with a cache of prepared statements. Used by one thread at a time.
+class Connection {
+ public:
+  ~Connection() {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    if (db_ != nullptr) sqlite3_close_v2(db_);
+  }
+
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const SqliteOptions& o, bool writer) {
+    auto c = std::unique_ptr<Connection>(new Connection());
+    const int flags = (writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
+                      SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(o.path.c_str(), &c->db_, flags, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(c->db_, rc, "open " + o.path);
+    sqlite3_busy_timeout(c->db_, o.busy_timeout_ms);
+    if (writer) {
+      for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                                 "PRAGMA foreign_keys=ON"}) {
+        if (auto s = c->Simple(pragma); !s.ok()) return s;
+      }
+    }
+    return c;
+  }
+
+  absl::Status Simple(const char* sql) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
+      return SqliteError(nullptr, rc, std::string(sql) + ": " + msg);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<sqlite3_stmt*> Prepare(std::string_view sql, const std::vector<Param>& params) {
+    sqlite3_stmt* stmt = nullptr;
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end()) {
+      stmt = it->second;
+      sqlite3_reset(stmt);
+      sqlite3_clear_bindings(stmt);
+    } else {
+      int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                  SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+      if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
+      cache_.emplace(std::string(sql), stmt);
+    }
+    for (size_t i = 0; i < params.size(); ++i) {
+      const int idx = static_cast<int>(i) + 1;
+      int rc = std::visit(
+          [&](const auto& v) -> int {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::nullptr_t>) {
+              return sqlite3_bind_null(stmt, idx);
+            } else if constexpr (std::is_same_v<T, int64_t>) {
+              return sqlite3_bind_int64(stmt, idx, v);
+            } else if constexpr (std::is_same_v<T, double>) {
+              return sqlite3_bind_double(stmt, idx, v);
+            } else if constexpr (std::is_same_v<T, std::string>) {
+              return sqlite3_bind_text64(stmt, idx, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
+            } else {
+              return sqlite3_bind_blob64(stmt, idx, v.bytes.data(), v.bytes.size(), SQLITE_STATIC);
+            }
+          },
+          params[i]);
+      if (rc != SQLITE_OK) return SqliteError(db_, rc, "bind");
+    }
+    return stmt;
+  }
+
+  absl::StatusOr<int64_t> Exec(std::string_view sql, const std::vector<Param>& params) {
+    auto stmt = Prepare(sql, params);
+    if (!stmt.ok()) return stmt.status();
+    int rc;
+    while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
+    }
+    sqlite3_reset(*stmt);
+    if (rc != SQLITE_DONE) return SqliteError(db_, rc, "exec");
+    return static_cast<int64_t>(sqlite3_changes64(db_));
+  }
+
+  absl::StatusOr<std::vector<Row>> Query(std::string_view sql, const std::vector<Param>& params) {
+    auto stmt = Prepare(sql, params);
+    if (!stmt.ok()) return stmt.status();
+    std::vector<Row> rows;
+    int rc;
+    const int ncol = sqlite3_column_count(*stmt);
+    while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
+      std::vector<Row::Value> values;
+      values.reserve(ncol);
+      for (int c = 0; c < ncol; ++c) {
+        switch (sqlite3_column_type(*stmt, c)) {
+          case SQLITE_NULL:
+            values.emplace_back(nullptr);
+            break;
+          case SQLITE_INTEGER:
+            values.emplace_back(static_cast<int64_t>(sqlite3_column_int64(*stmt, c)));
+            break;
+          case SQLITE_FLOAT:
+            values.emplace_back(sqlite3_column_double(*stmt, c));
+            break;
+          default: {
+            const void* data = sqlite3_column_blob(*stmt, c);
+            const int n = sqlite3_column_bytes(*stmt, c);
+            values.emplace_back(std::string(static_cast<const char*>(data), n));
+          }
+        }
+      }
+      rows.emplace_back(std::move(values));
+    }
+    sqlite3_reset(*stmt);
+    if (rc != SQLITE_DONE) return SqliteError(db_, rc, "query");
+    return rows;
+  }
+
+ private:
+  Connection() = default;
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+class ConnectionTx final : public Tx {
+ public:
+  explicit ConnectionTx(Connection& c) : c_(c) {}
+  absl::StatusOr<int64_t> Exec(std::string_view sql, const std::vector<Param>& params) override {
+    return c_.Exec(sql, params);
+  }
+  absl::StatusOr<std::vector<Row>> Query(std::string_view sql,
+                                         const std::vector<Param>& params) override {
+    return c_.Query(sql, params);
+  }
+
+ private:
+  Connection& c_;
+};
+
+class SqliteDatabase final : public Database {
+ public:
+  SqliteDatabase(SqliteOptions o, std::unique_ptr<Connection> writer)
+      : options_(std::move(o)), writer_conn_(std::move(writer)) {
+    writer_thread_ = std::thread([this] { WriterLoop(); });
+  }
+
+  ~SqliteDatabase() override { Close(); }
+
+  absl::Status Read(const TxFn& fn) override {
+    std::unique_ptr<Connection> conn;
+    {
+      std::lock_guard lock(readers_mu_);
+      if (!readers_.empty()) {
+        conn = std::move(readers_.back());
+        readers_.pop_back();
+      }
+    }
+    if (!conn) {
+      auto opened = Connection::Open(options_, /*writer=*/false);
+      if (!opened.ok()) return opened.status();
+      conn = std::move(*opened);
+    }
+    absl::Status s = conn->Simple("BEGIN");
+    if (s.ok()) {
+      ConnectionTx tx(*conn);
+      s = fn(tx);
+      absl::Status end = conn->Simple("COMMIT");
+      if (s.ok()) s = end;
+    }
+    std::lock_guard lock(readers_mu_);
+    if (static_cast<int>(readers_.size()) < options_.readers) readers_.push_back(std::move(conn));
+    return s;
+  }
+
+  void Submit(TxFn fn, std::function<void(absl::Status)> done) override {
+    {
+      std::lock_guard lock(mu_);
+      if (!closed_) {
+        queue_.push_back(Job{std::move(fn), std::move(done)});
+        cv_.notify_one();
+        return;
+      }
+    }
+    done(absl::UnavailableError("database is closed"));
+  }
+
+  void AddCommitListener(std::function<void()> fn) override {
+    std::lock_guard lock(mu_);
+    listeners_.push_back(std::move(fn));
+  }
+
+  void Close() override {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return;
+      closed_ = true;
+      cv_.notify_all();
+    }
+    if (writer_thread_.joinable()) writer_thread_.join();
+  }
+
+ private:
+  struct Job {
+    TxFn fn;
+    std::function<void(absl::Status)> done;
+  };
+
+  void WriterLoop() {
+    for (;;) {
+      std::vector<Job> batch;
+      std::vector<std::function<void()>> listeners;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return closed_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // closed and drained
+        while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        listeners = listeners_;
+      }
+      RunBatch(batch);
+      if (committed_any_) {
+        for (auto& l : listeners) l();
+      }
+    }
+  }
+
+  void RunBatch(std::vector<Job>& batch) {
+    committed_any_ = false;
+    Connection& c = *writer_conn_;
+    absl::Status begin = c.Simple("BEGIN IMMEDIATE");
+    if (!begin.ok()) {
+      for (auto& j : batch) j.done(begin);
+      return;
+    }
+    std::vector<absl::Status> results(batch.size());
+    bool any_ok = false;
+    ConnectionTx tx(c);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      absl::Status s = c.Simple("SAVEPOINT job");
+      if (s.ok()) {
+        s = batch[i].fn(tx);
+        if (s.ok()) {
+          s = c.Simple("RELEASE job");
+        } else {
+          // Undo this job alone; the batch goes on.
+          absl::Status undo = c.Simple("ROLLBACK TO job");
+          if (undo.ok()) undo = c.Simple("RELEASE job");
+          if (!undo.ok()) spdlog::error("store: cannot roll back a failed write: {}", undo.ToString());
+        }
+      }
+      results[i] = s;
+      any_ok = any_ok || s.ok();
+    }
+    absl::Status commit = any_ok ? c.Simple("COMMIT") : c.Simple("ROLLBACK");
+    if (!commit.ok()) {
+      spdlog::error("store: commit failed: {}", commit.ToString());
+      (void)c.Simple("ROLLBACK");
+      for (auto& r : results) {
+        if (r.ok()) r = commit;
+      }
+    } else {
+      committed_any_ = any_ok;
+    }
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].done(results[i]);
+  }
+
+  const SqliteOptions options_;
+  std::unique_ptr<Connection> writer_conn_;  // only touched by writer_thread_
+  bool committed_any_ = false;               // only touched by writer_thread_
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;                        // guarded by mu_
+  std::vector<std::function<void()>> listeners_;  // guarded by mu_
+  bool closed_ = false;                          // guarded by mu_
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Connection>> readers_;  // guarded by readers_mu_
+
+  std::thread writer_thread_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& options) {
+  auto writer = Connection::Open(options, /*writer=*/true);
+  if (!writer.ok()) return writer.status();
+  return std::unique_ptr<Database>(new SqliteDatabase(options, std::move(*writer)));
+}
+
+}  // namespace zs::store
