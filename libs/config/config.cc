@@ -183,6 +183,11 @@ void Config::AddError(const std::string& key, const std::string& message) {
   errors_.push_back(key + ": " + message);
 }
 
+absl::Status Config::Errors() const {
+  if (errors_.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError("bad configuration: " + absl::StrJoin(errors_, "; "));
+}
+
 absl::Status Config::Finish() const {
   std::vector<std::string> problems = errors_;
   for (const auto& leaf : leaves_) {

@@ -49,7 +49,10 @@ class Config {
   // Records an error about `key` found by the caller's own validation.
   void AddError(const std::string& key, const std::string& message);
 
-  // OK, or INVALID_ARGUMENT listing every malformed and unknown key.
+  // OK, or INVALID_ARGUMENT listing every malformed key read so far.
+  absl::Status Errors() const;
+  // OK, or INVALID_ARGUMENT listing every malformed key and every key in the file that no getter
+  // asked for. Call once all keys have been read.
   absl::Status Finish() const;
 
  private:

@@ -1,0 +1,402 @@
+#include "api/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "auth/interceptor.h"
+#include "core/ids.h"
+#include "core/time_util.h"
+#include "rpc/mutation.h"
+#include "rpc/status.h"
+#include "store/repository.h"
+#include "zhongshu/events/v1/reporting.pb.h"
+#include "zhongshu/events/v1/supervision.pb.h"
+
+namespace zs::reporting {
+
+namespace ev = zhongshu::events::v1;
+using rpc::Reject;
+
+namespace {
+
+std::string Scope(const auth::Principal& caller, const char* method) {
+  return caller.subject + " " + method;
+}
+
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, const absl::Status& s) {
+  return Reject(ctx, s);
+}
+
+}  // namespace
+
+ReportingServiceImpl::ReportingServiceImpl(store::Database& db, const org::OrgTree& org,
+                                           const Clock* clock, Limits limits)
+    : db_(db), org_(org), clock_(clock), limits_(limits), recorder_("reporting", clock) {}
+
+absl::StatusOr<pb::Report> ReportingServiceImpl::LoadVisible(store::Tx& tx,
+                                                             const auth::Principal& caller,
+                                                             const std::string& id) {
+  auto scope = ReadScopeFor(org_, caller);
+  if (!scope.ok()) return scope.status();
+  auto r = repo::GetReport(tx, id);
+  if (!r.ok()) return r.status();
+  if (!MayRead(*scope, *r)) return absl::NotFoundError("report " + id + " not found");
+  return r;
+}
+
+absl::Status ReportingServiceImpl::SaveChange(store::Tx& tx, const auth::Principal& caller,
+                                              const pb::Report& r, const std::string& action,
+                                              const std::string& event_type,
+                                              const std::string& detail) {
+  if (auto s = repo::UpdateReport(tx, r); !s.ok()) return s;
+  ev::ReportChanged payload;
+  payload.set_report_id(r.id());
+  payload.set_unit_id(r.unit_id());
+  payload.set_state(pb::ReportState_Name(r.state()));
+  events::Change change{action, r.id(), r.tenant(), detail, event_type, &payload, ""};
+  return recorder_.Record(tx, caller.ToActor(), change).status();
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServerContext* ctx,
+                                                             const pb::CreateReportRequest* req,
+                                                             pb::Report* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateNewReport(req->report(), org_, limits_); !s.ok()) return Finish(ctx, s);
+  if (auto s = RequireRole(*caller, {"clerk", "editor"}, "writing a report"); !s.ok()) {
+    return Finish(ctx, s);
+  }
+  const std::string unit_id = req->report().unit_id().empty() ? caller->unit : req->report().unit_id();
+  if (unit_id.empty() || org_.FindUnit(unit_id) == nullptr) {
+    return Finish(ctx, absl::InvalidArgumentError("report.unit_id: required (the caller has no unit)"));
+  }
+  if (auto s = MayAuthorFor(org_, *caller, unit_id); !s.ok()) return Finish(ctx, s);
+
+  const TimePoint now = clock_->Now();
+  pb::Report r;
+  const std::string tenant = org_.FindUnit(unit_id)->tenant;
+  r.set_id(NewResourceId(tenant, "r"));
+  r.set_tenant(tenant);
+  r.set_title(req->report().title());
+  r.set_body(req->report().body());
+  r.set_kind(req->report().kind());
+  r.set_sensitivity(req->report().sensitivity());
+  *r.mutable_tags() = req->report().tags();
+  r.set_unit_id(unit_id);
+  r.set_author(caller->subject);
+  r.set_state(pb::REPORT_STATE_DRAFT);
+  *r.mutable_create_time() = ToProto(now);
+  *r.mutable_update_time() = ToProto(now);
+  r.set_origin_node(tenant);
+  r.set_origin_id(r.id());
+  r.set_version(1);
+  return rpc::RunMutation(ctx, db_, Scope(*caller, "CreateReport"), req->request_id(), *req, resp,
+                          [this, r = std::move(r), caller = *caller, resp](store::Tx& tx) -> absl::Status {
+                            if (auto s = repo::InsertReport(tx, r); !s.ok()) return s;
+                            events::Change change{"report.create", r.id(), r.tenant(), r.title(), "",
+                                                  nullptr, ""};
+                            if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) {
+                              return s.status();
+                            }
+                            *resp = r;
+                            return absl::OkStatus();
+                          });
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::GetReport(grpc::CallbackServerContext* ctx,
+                                                          const pb::GetReportRequest* req,
+                                                          pb::Report* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
+  absl::Status s = db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto r = LoadVisible(tx, *caller, req->id());
+    if (!r.ok()) return r.status();
+    *resp = std::move(*r);
+    return absl::OkStatus();
+  });
+  return Finish(ctx, s);
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::ListReports(grpc::CallbackServerContext* ctx,
+                                                            const pb::ListReportsRequest* req,
+                                                            pb::ListReportsResponse* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  int32_t page_size = 0;
+  if (auto s = ValidatePageSize(req->page_size(), &page_size); !s.ok()) return Finish(ctx, s);
+  auto cursor = DecodePageToken(req->page_token());
+  if (!cursor.ok()) return Finish(ctx, cursor.status());
+  if (!pb::ReportState_IsValid(req->state())) {
+    return Finish(ctx, absl::InvalidArgumentError("state: unknown value"));
+  }
+  if (!req->unit_id().empty() && org_.FindUnit(req->unit_id()) == nullptr) {
+    return Finish(ctx, absl::InvalidArgumentError("unit_id: unknown unit '" + req->unit_id() + "'"));
+  }
+  if (!req->tenant().empty() && org_.FindTenant(req->tenant()) == nullptr) {
+    return Finish(ctx, absl::InvalidArgumentError("tenant: unknown tenant '" + req->tenant() + "'"));
+  }
+  auto scope = ReadScopeFor(org_, *caller);
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  if (!req->tenant().empty() && !auth::MaySeeTenant(org_, *caller, req->tenant())) {
+    return Finish(ctx, absl::PermissionDeniedError("tenant " + req->tenant() + " is outside your jurisdiction"));
+  }
+  absl::Status s = db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = repo::ListReports(tx, *scope, {req->state(), req->unit_id(), req->tenant()}, *cursor,
+                                  page_size);
+    if (!rows.ok()) return rows.status();
+    for (int i = 0; i < static_cast<int>(rows->size()) && i < page_size; ++i) {
+      *resp->add_reports() = std::move((*rows)[i].second);
+    }
+    if (static_cast<int>(rows->size()) > page_size) {
+      resp->set_next_page_token(EncodePageToken((*rows)[page_size - 1].first));
+    }
+    return absl::OkStatus();
+  });
+  return Finish(ctx, s);
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::UpdateReport(grpc::CallbackServerContext* ctx,
+                                                             const pb::UpdateReportRequest* req,
+                                                             pb::Report* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  std::vector<std::string> paths;
+  if (auto s = ValidateUpdate(*req, limits_, &paths); !s.ok()) return Finish(ctx, s);
+  if (auto s = RequireRole(*caller, {"clerk", "editor"}, "changing a report"); !s.ok()) {
+    return Finish(ctx, s);
+  }
+  return rpc::RunMutation(
+      ctx, db_, Scope(*caller, "UpdateReport"), req->request_id(), *req, resp,
+      [this, caller = *caller, req, resp, paths](store::Tx& tx) -> absl::Status {
+        auto r = LoadVisible(tx, caller, req->report().id());
+        if (!r.ok()) return r.status();
+        if (auto s = MayEdit(caller, *r); !s.ok()) return s;
+        if (auto s = ApplyUpdate(*r, req->report(), paths, clock_->Now()); !s.ok()) return s;
+        if (auto s = SaveChange(tx, caller, *r, "report.update", "", ""); !s.ok()) return s;
+        *resp = std::move(*r);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServerContext* ctx,
+                                                             const pb::SubmitReportRequest* req,
+                                                             pb::Report* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
+  if (auto s = RequireRole(*caller, {"clerk", "editor"}, "submitting a report"); !s.ok()) {
+    return Finish(ctx, s);
+  }
+  return rpc::RunMutation(
+      ctx, db_, Scope(*caller, "SubmitReport"), req->request_id(), *req, resp,
+      [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
+        auto r = LoadVisible(tx, caller, req->id());
+        if (!r.ok()) return r.status();
+        if (auto s = MayEdit(caller, *r); !s.ok()) return s;
+        if (auto s = Submit(*r, clock_->Now()); !s.ok()) return s;
+        if (auto s = SaveChange(tx, caller, *r, "report.submit", "reporting.report.submitted", "");
+            !s.ok()) {
+          return s;
+        }
+        *resp = std::move(*r);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::ReturnReport(grpc::CallbackServerContext* ctx,
+                                                             const pb::ReturnReportRequest* req,
+                                                             pb::Report* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateReturn(*req, limits_); !s.ok()) return Finish(ctx, s);
+  if (auto s = RequireRole(*caller, {"editor"}, "returning a report"); !s.ok()) return Finish(ctx, s);
+  return rpc::RunMutation(
+      ctx, db_, Scope(*caller, "ReturnReport"), req->request_id(), *req, resp,
+      [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
+        auto r = LoadVisible(tx, caller, req->id());
+        if (!r.ok()) return r.status();
+        if (auto s = Return(*r, req->comment(), clock_->Now()); !s.ok()) return s;
+        if (auto s = SaveChange(tx, caller, *r, "report.return", "reporting.report.returned",
+                                req->comment());
+            !s.ok()) {
+          return s;
+        }
+        *resp = std::move(*r);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServerContext* ctx,
+                                                            const pb::AdoptReportRequest* req,
+                                                            pb::Report* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateAdopt(*req); !s.ok()) return Finish(ctx, s);
+  if (auto s = RequireRole(*caller, {"editor"}, "adopting a report"); !s.ok()) return Finish(ctx, s);
+  return rpc::RunMutation(
+      ctx, db_, Scope(*caller, "AdoptReport"), req->request_id(), *req, resp,
+      [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
+        auto r = LoadVisible(tx, caller, req->id());
+        if (!r.ok()) return r.status();
+        if (auto s = Adopt(*r, req->level(), caller.subject, clock_->Now()); !s.ok()) return s;
+        if (auto s = SaveChange(tx, caller, *r, "report.adopt", "reporting.report.adopted",
+                                zhongshu::common::v1::Level_Name(req->level()));
+            !s.ok()) {
+          return s;
+        }
+        *resp = std::move(*r);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
+    grpc::CallbackServerContext* ctx, const pb::IssueInstructionRequest* req, pb::Instruction* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateInstruction(req->instruction(), org_, limits_, clock_->Now()); !s.ok()) {
+    return Finish(ctx, s);
+  }
+  if (auto s = RequireRole(*caller, {"leader"}, "issuing an instruction"); !s.ok()) {
+    return Finish(ctx, s);
+  }
+  for (const auto& u : req->instruction().directed_units()) {
+    if (!auth::MaySeeUnit(org_, *caller, u)) {
+      return Finish(ctx, absl::PermissionDeniedError("unit " + u + " is outside your jurisdiction"));
+    }
+  }
+  std::string leader_name = caller->name;
+  if (leader_name.empty()) {
+    if (const auto* u = org_.FindUser(caller->subject)) leader_name = u->name;
+  }
+  return rpc::RunMutation(
+      ctx, db_, Scope(*caller, "IssueInstruction"), req->request_id(), *req, resp,
+      [this, caller = *caller, req, resp, leader_name](store::Tx& tx) -> absl::Status {
+        const auto& want = req->instruction();
+        auto r = LoadVisible(tx, caller, want.report_id());
+        if (!r.ok()) return r.status();
+        if (auto s = CheckInstructable(*r); !s.ok()) return s;
+        const TimePoint now = clock_->Now();
+        pb::Instruction in;
+        in.set_id(NewResourceId(r->tenant(), "i"));
+        in.set_tenant(r->tenant());
+        in.set_report_id(r->id());
+        in.set_leader(caller.subject);
+        in.set_leader_name(leader_name);
+        in.set_text(want.text());
+        *in.mutable_directed_units() = want.directed_units();
+        in.set_due_date(want.due_date());
+        in.set_state(pb::INSTRUCTION_STATE_OPEN);
+        *in.mutable_issue_time() = ToProto(now);
+        if (auto s = repo::InsertInstruction(tx, in, *r); !s.ok()) return s;
+
+        ev::InstructionIssued payload;
+        payload.set_instruction_id(in.id());
+        payload.set_report_id(r->id());
+        payload.set_report_title(r->title());
+        payload.set_leader(in.leader());
+        payload.set_leader_name(in.leader_name());
+        payload.set_text(in.text());
+        *payload.mutable_directed_units() = in.directed_units();
+        payload.set_due_date(in.due_date());
+        *payload.mutable_issued_at() = in.issue_time();
+        events::Change change{"instruction.issue", in.id(), in.tenant(), in.text(),
+                              "reporting.instruction.issued", &payload, ""};
+        if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
+        *resp = std::move(in);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::GetInstruction(grpc::CallbackServerContext* ctx,
+                                                               const pb::GetInstructionRequest* req,
+                                                               pb::Instruction* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
+  auto scope = ReadScopeFor(org_, *caller);
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  absl::Status s = db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto in = repo::GetInstruction(tx, req->id());
+    if (!in.ok()) return in.status();
+    auto r = repo::GetReport(tx, in->report_id());
+    if (!r.ok()) return r.status();
+    if (!MayReadInstruction(*scope, *caller, *in, *r)) {
+      return absl::NotFoundError("instruction " + req->id() + " not found");
+    }
+    *resp = std::move(*in);
+    return absl::OkStatus();
+  });
+  return Finish(ctx, s);
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::ListInstructions(
+    grpc::CallbackServerContext* ctx, const pb::ListInstructionsRequest* req,
+    pb::ListInstructionsResponse* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  int32_t page_size = 0;
+  if (auto s = ValidatePageSize(req->page_size(), &page_size); !s.ok()) return Finish(ctx, s);
+  auto cursor = DecodePageToken(req->page_token());
+  if (!cursor.ok()) return Finish(ctx, cursor.status());
+  if (!pb::InstructionState_IsValid(req->state())) {
+    return Finish(ctx, absl::InvalidArgumentError("state: unknown value"));
+  }
+  auto scope = ReadScopeFor(org_, *caller);
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  // A unit handler's instructions come from anywhere in its tenant; visibility is per row.
+  absl::Status s = db_.Read([&](store::Tx& tx) -> absl::Status {
+    int64_t after = *cursor;
+    // Scan forward in pages until page_size visible rows are found or the table ends.
+    for (;;) {
+      auto rows = repo::ListInstructions(tx, *scope, {req->report_id(), req->state()}, after,
+                                         page_size);
+      if (!rows.ok()) return rows.status();
+      const bool more = static_cast<int>(rows->size()) > page_size;
+      for (int i = 0; i < static_cast<int>(rows->size()) && i < page_size; ++i) {
+        auto& [seq, in] = (*rows)[i];
+        after = seq;
+        auto r = repo::GetReport(tx, in.report_id());
+        if (!r.ok()) return r.status();
+        if (!MayReadInstruction(*scope, *caller, in, *r)) continue;
+        *resp->add_instructions() = std::move(in);
+        if (resp->instructions_size() == page_size) {
+          if (more || i + 1 < static_cast<int>(rows->size())) {
+            resp->set_next_page_token(EncodePageToken(seq));
+          }
+          return absl::OkStatus();
+        }
+      }
+      if (!more) return absl::OkStatus();
+    }
+  });
+  return Finish(ctx, s);
+}
+
+absl::Status ReportingServiceImpl::OnItemClosed(const ev::Event& event, store::Tx& tx) {
+  ev::ItemClosed closed;
+  if (!event.payload().UnpackTo(&closed)) {
+    return absl::InvalidArgumentError("supervision.item.closed without an ItemClosed payload");
+  }
+  if (closed.source_type() != ev::SOURCE_TYPE_LEADER_INSTRUCTION) return absl::OkStatus();
+  auto in = repo::GetInstruction(tx, closed.source_ref());
+  if (absl::IsNotFound(in.status())) {
+    spdlog::warn("item {} closed for unknown instruction {}; ignored", closed.item_id(),
+                 closed.source_ref());
+    return absl::OkStatus();
+  }
+  if (!in.ok()) return in.status();
+  if (!Answer(*in, closed.item_id(), closed.feedback_summary(), clock_->Now())) {
+    return absl::OkStatus();
+  }
+  if (auto s = repo::UpdateInstruction(tx, *in); !s.ok()) return s;
+  ev::InstructionAnswered payload;
+  payload.set_instruction_id(in->id());
+  payload.set_report_id(in->report_id());
+  payload.set_supervision_item_id(closed.item_id());
+  payload.set_feedback_summary(closed.feedback_summary());
+  events::Change change{"instruction.answer", in->id(), in->tenant(), closed.feedback_summary(),
+                        "reporting.instruction.answered", &payload, event.trace_id()};
+  return recorder_.Record(tx, event.actor(), change).status();
+}
+
+}  // namespace zs::reporting

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "core/clock.h"
+#include "domain/reports.h"
+#include "events/outbox.h"
+#include "org/org.h"
+#include "store/database.h"
+#include "zhongshu/events/v1/event.pb.h"
+#include "zhongshu/reporting/v1/reporting.grpc.pb.h"
+
+namespace zs::reporting {
+
+// Translates between the wire and the domain: authenticates, validates, authorizes, then runs
+// reads on a snapshot and writes as one idempotent transaction with their audit and outbox rows.
+class ReportingServiceImpl final : public pb::ReportingService::CallbackService {
+ public:
+  ReportingServiceImpl(store::Database& db, const org::OrgTree& org, const Clock* clock,
+                       Limits limits);
+
+  grpc::ServerUnaryReactor* CreateReport(grpc::CallbackServerContext* ctx,
+                                         const pb::CreateReportRequest* req,
+                                         pb::Report* resp) override;
+  grpc::ServerUnaryReactor* GetReport(grpc::CallbackServerContext* ctx,
+                                      const pb::GetReportRequest* req, pb::Report* resp) override;
+  grpc::ServerUnaryReactor* ListReports(grpc::CallbackServerContext* ctx,
+                                        const pb::ListReportsRequest* req,
+                                        pb::ListReportsResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateReport(grpc::CallbackServerContext* ctx,
+                                         const pb::UpdateReportRequest* req,
+                                         pb::Report* resp) override;
+  grpc::ServerUnaryReactor* SubmitReport(grpc::CallbackServerContext* ctx,
+                                         const pb::SubmitReportRequest* req,
+                                         pb::Report* resp) override;
+  grpc::ServerUnaryReactor* ReturnReport(grpc::CallbackServerContext* ctx,
+                                         const pb::ReturnReportRequest* req,
+                                         pb::Report* resp) override;
+  grpc::ServerUnaryReactor* AdoptReport(grpc::CallbackServerContext* ctx,
+                                        const pb::AdoptReportRequest* req,
+                                        pb::Report* resp) override;
+  grpc::ServerUnaryReactor* IssueInstruction(grpc::CallbackServerContext* ctx,
+                                             const pb::IssueInstructionRequest* req,
+                                             pb::Instruction* resp) override;
+  grpc::ServerUnaryReactor* GetInstruction(grpc::CallbackServerContext* ctx,
+                                           const pb::GetInstructionRequest* req,
+                                           pb::Instruction* resp) override;
+  grpc::ServerUnaryReactor* ListInstructions(grpc::CallbackServerContext* ctx,
+                                             const pb::ListInstructionsRequest* req,
+                                             pb::ListInstructionsResponse* resp) override;
+
+  // Handler of "supervision.item.closed": marks the instruction it came from answered.
+  absl::Status OnItemClosed(const zhongshu::events::v1::Event& event, store::Tx& tx);
+
+ private:
+  // Loads a report the caller may change, inside a write transaction: NOT_FOUND when it does not
+  // exist or is invisible to the caller.
+  absl::StatusOr<pb::Report> LoadVisible(store::Tx& tx, const auth::Principal& caller,
+                                         const std::string& id);
+  // Saves a changed report with its audit row and event.
+  absl::Status SaveChange(store::Tx& tx, const auth::Principal& caller, const pb::Report& r,
+                          const std::string& action, const std::string& event_type,
+                          const std::string& detail);
+
+  store::Database& db_;
+  const org::OrgTree& org_;
+  const Clock* clock_;
+  const Limits limits_;
+  events::Recorder recorder_;
+};
+
+}  // namespace zs::reporting

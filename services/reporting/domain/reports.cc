@@ -1,0 +1,303 @@
+#include "domain/reports.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/time_util.h"
+
+namespace zs::reporting {
+namespace {
+
+using zhongshu::common::v1::Level;
+
+absl::Status Invalid(const std::string& field, const std::string& why) {
+  return absl::InvalidArgumentError(field + ": " + why);
+}
+
+std::string StateName(pb::ReportState s) { return pb::ReportState_Name(s); }
+
+absl::Status ValidateTitle(const std::string& title, const Limits& l, const std::string& field) {
+  if (title.find_first_not_of(" \t\r\n") == std::string::npos) return Invalid(field, "must not be empty");
+  if (Utf8Length(title) > l.max_title_chars) {
+    return Invalid(field, "longer than " + std::to_string(l.max_title_chars) + " characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateBody(const std::string& body, const Limits& l, const std::string& field) {
+  if (body.size() > l.max_body_bytes) {
+    return Invalid(field, std::to_string(body.size()) + " bytes exceeds the limit of " +
+                              std::to_string(l.max_body_bytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTags(const google::protobuf::RepeatedPtrField<std::string>& tags,
+                          const Limits& l, const std::string& field) {
+  if (static_cast<size_t>(tags.size()) > l.max_tags) {
+    return Invalid(field, "more than " + std::to_string(l.max_tags) + " tags");
+  }
+  for (const auto& t : tags) {
+    if (t.empty() || Utf8Length(t) > l.max_tag_chars) {
+      return Invalid(field, "each tag must be 1 to " + std::to_string(l.max_tag_chars) + " characters");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateKind(pb::ReportKind k, const std::string& field) {
+  if (k == pb::REPORT_KIND_UNSPECIFIED || !pb::ReportKind_IsValid(k)) return Invalid(field, "required");
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSensitivity(pb::Sensitivity s, const std::string& field) {
+  if (s == pb::SENSITIVITY_UNSPECIFIED || !pb::Sensitivity_IsValid(s)) return Invalid(field, "required");
+  return absl::OkStatus();
+}
+
+bool Editable(const pb::Report& r) {
+  return r.state() == pb::REPORT_STATE_DRAFT || r.state() == pb::REPORT_STATE_RETURNED;
+}
+
+void Touch(pb::Report& r, TimePoint now) {
+  *r.mutable_update_time() = ToProto(now);
+  r.set_version(r.version() + 1);
+}
+
+}  // namespace
+
+size_t Utf8Length(const std::string& s) {
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+}
+
+absl::Status ValidateId(const std::string& id, const std::string& field) {
+  if (id.empty()) return Invalid(field, "required");
+  if (id.size() > 64) return Invalid(field, "longer than 64 characters");
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePageSize(int32_t page_size, int32_t* effective) {
+  if (page_size < 0 || page_size > 500) return Invalid("page_size", "must be between 0 and 500");
+  *effective = page_size == 0 ? 50 : page_size;
+  return absl::OkStatus();
+}
+
+absl::Status ValidateNewReport(const pb::Report& r, const org::OrgTree& org, const Limits& l) {
+  if (auto s = ValidateTitle(r.title(), l, "report.title"); !s.ok()) return s;
+  if (auto s = ValidateBody(r.body(), l, "report.body"); !s.ok()) return s;
+  if (auto s = ValidateKind(r.kind(), "report.kind"); !s.ok()) return s;
+  if (auto s = ValidateSensitivity(r.sensitivity(), "report.sensitivity"); !s.ok()) return s;
+  if (auto s = ValidateTags(r.tags(), l, "report.tags"); !s.ok()) return s;
+  if (!r.unit_id().empty() && org.FindUnit(r.unit_id()) == nullptr) {
+    return Invalid("report.unit_id", "unknown unit '" + r.unit_id() + "'");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateUpdate(const pb::UpdateReportRequest& req, const Limits& l,
+                            std::vector<std::string>* paths) {
+  if (auto s = ValidateId(req.report().id(), "report.id"); !s.ok()) return s;
+  static const std::set<std::string> kEditable = {"title", "body", "kind", "sensitivity", "tags"};
+  paths->assign(req.update_mask().paths().begin(), req.update_mask().paths().end());
+  if (paths->empty()) paths->assign(kEditable.begin(), kEditable.end());
+  for (const auto& p : *paths) {
+    if (!kEditable.count(p)) {
+      return Invalid("update_mask", "'" + p + "' cannot be updated; use title, body, kind, sensitivity or tags");
+    }
+    const auto& r = req.report();
+    absl::Status s;
+    if (p == "title") s = ValidateTitle(r.title(), l, "report.title");
+    if (p == "body") s = ValidateBody(r.body(), l, "report.body");
+    if (p == "kind") s = ValidateKind(r.kind(), "report.kind");
+    if (p == "sensitivity") s = ValidateSensitivity(r.sensitivity(), "report.sensitivity");
+    if (p == "tags") s = ValidateTags(r.tags(), l, "report.tags");
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateReturn(const pb::ReturnReportRequest& req, const Limits& l) {
+  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
+  if (req.comment().find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Invalid("comment", "required: say what to change");
+  }
+  if (Utf8Length(req.comment()) > l.max_comment_chars) {
+    return Invalid("comment", "longer than " + std::to_string(l.max_comment_chars) + " characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAdopt(const pb::AdoptReportRequest& req) {
+  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
+  if (req.level() == zhongshu::common::v1::LEVEL_UNSPECIFIED ||
+      !zhongshu::common::v1::Level_IsValid(req.level())) {
+    return Invalid("level", "required: county, city, province or central");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateInstruction(const pb::Instruction& in, const org::OrgTree& org,
+                                 const Limits& l, TimePoint now) {
+  if (auto s = ValidateId(in.report_id(), "instruction.report_id"); !s.ok()) return s;
+  if (in.text().find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Invalid("instruction.text", "must not be empty");
+  }
+  if (Utf8Length(in.text()) > l.max_instruction_chars) {
+    return Invalid("instruction.text",
+                   "longer than " + std::to_string(l.max_instruction_chars) + " characters");
+  }
+  if (in.directed_units().empty()) {
+    return Invalid("instruction.directed_units", "name at least one unit to handle it");
+  }
+  if (static_cast<size_t>(in.directed_units().size()) > l.max_directed_units) {
+    return Invalid("instruction.directed_units",
+                   "more than " + std::to_string(l.max_directed_units) + " units");
+  }
+  std::set<std::string> seen;
+  for (const auto& u : in.directed_units()) {
+    if (org.FindUnit(u) == nullptr) return Invalid("instruction.directed_units", "unknown unit '" + u + "'");
+    if (!seen.insert(u).second) return Invalid("instruction.directed_units", "unit '" + u + "' named twice");
+  }
+  const auto due = ParseDate(in.due_date());
+  if (!due) return Invalid("instruction.due_date", "required as YYYY-MM-DD");
+  if (*due < DateOf(now, l.utc_offset_minutes)) {
+    return Invalid("instruction.due_date", in.due_date() + " is in the past");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ReadScope> ReadScopeFor(const org::OrgTree& org, const auth::Principal& caller) {
+  if (org.FindTenant(caller.tenant) == nullptr) {
+    return absl::PermissionDeniedError("tenant " + caller.tenant + " is not served here");
+  }
+  ReadScope scope;
+  scope.own_unit = caller.unit;
+  scope.subject = caller.subject;
+  if (caller.HasAnyRole({"editor", "leader"})) {
+    scope.tenants = org.Subtree(caller.tenant);
+    scope.negative = true;
+  } else if (caller.HasAnyRole({"supervisor", "coordinator"})) {
+    scope.tenants = org.Subtree(caller.tenant);
+  } else if (caller.HasAnyRole({"clerk", "unit_handler"})) {
+    if (caller.unit.empty()) return absl::PermissionDeniedError("caller belongs to no unit");
+    scope.tenants = {caller.tenant};
+    scope.only_unit = caller.unit;
+  } else {
+    return absl::PermissionDeniedError("reading reports needs the clerk, editor, leader, supervisor, "
+                                       "coordinator or unit_handler role");
+  }
+  return scope;
+}
+
+bool MayRead(const ReadScope& scope, const pb::Report& r) {
+  if (std::find(scope.tenants.begin(), scope.tenants.end(), r.tenant()) == scope.tenants.end()) {
+    return false;
+  }
+  const bool own = r.author() == scope.subject;
+  if (!scope.only_unit.empty() && r.unit_id() != scope.only_unit) return false;
+  if (r.sensitivity() == pb::SENSITIVITY_NEGATIVE && !scope.negative && !own) return false;
+  if (r.state() == pb::REPORT_STATE_DRAFT && r.unit_id() != scope.own_unit && !own) return false;
+  return true;
+}
+
+bool MayReadInstruction(const ReadScope& scope, const auth::Principal& caller,
+                        const pb::Instruction& in, const pb::Report& report) {
+  if (MayRead(scope, report)) return true;
+  if (report.sensitivity() == pb::SENSITIVITY_NEGATIVE) return false;
+  if (!caller.HasRole("unit_handler")) return false;
+  return std::find(in.directed_units().begin(), in.directed_units().end(), caller.unit) !=
+         in.directed_units().end();
+}
+
+absl::Status RequireRole(const auth::Principal& caller, std::initializer_list<std::string_view> any,
+                         std::string_view action) {
+  if (caller.HasAnyRole(any)) return absl::OkStatus();
+  std::string roles;
+  for (auto r : any) roles += (roles.empty() ? "" : " or ") + std::string(r);
+  return absl::PermissionDeniedError(std::string(action) + " needs the " + roles + " role");
+}
+
+absl::Status MayAuthorFor(const org::OrgTree& org, const auth::Principal& caller,
+                          const std::string& unit_id) {
+  if (caller.HasRole("editor") && auth::MaySeeUnit(org, caller, unit_id)) return absl::OkStatus();
+  if (caller.HasRole("clerk") && unit_id == caller.unit) return absl::OkStatus();
+  return absl::PermissionDeniedError("you may not write reports for unit " + unit_id);
+}
+
+absl::Status MayEdit(const auth::Principal& caller, const pb::Report& r) {
+  if (r.author() == caller.subject) return absl::OkStatus();
+  if (caller.HasRole("clerk") && r.unit_id() == caller.unit) return absl::OkStatus();
+  return absl::PermissionDeniedError("only the submitting unit's clerks may change report " + r.id());
+}
+
+absl::Status ApplyUpdate(pb::Report& r, const pb::Report& patch, const std::vector<std::string>& paths,
+                         TimePoint now) {
+  if (!Editable(r)) {
+    return absl::FailedPreconditionError("report " + r.id() + " is " + StateName(r.state()) +
+                                         "; only DRAFT or RETURNED reports can be changed");
+  }
+  for (const auto& p : paths) {
+    if (p == "title") r.set_title(patch.title());
+    if (p == "body") r.set_body(patch.body());
+    if (p == "kind") r.set_kind(patch.kind());
+    if (p == "sensitivity") r.set_sensitivity(patch.sensitivity());
+    if (p == "tags") *r.mutable_tags() = patch.tags();
+  }
+  Touch(r, now);
+  return absl::OkStatus();
+}
+
+absl::Status Submit(pb::Report& r, TimePoint now) {
+  if (!Editable(r)) {
+    return absl::FailedPreconditionError("report " + r.id() + " is " + StateName(r.state()) +
+                                         "; only DRAFT or RETURNED reports can be submitted");
+  }
+  r.set_state(pb::REPORT_STATE_SUBMITTED);
+  *r.mutable_submit_time() = ToProto(now);
+  Touch(r, now);
+  return absl::OkStatus();
+}
+
+absl::Status Return(pb::Report& r, const std::string& comment, TimePoint now) {
+  if (r.state() != pb::REPORT_STATE_SUBMITTED) {
+    return absl::FailedPreconditionError("report " + r.id() + " is " + StateName(r.state()) +
+                                         "; only SUBMITTED reports can be returned");
+  }
+  r.set_state(pb::REPORT_STATE_RETURNED);
+  r.set_return_comment(comment);
+  Touch(r, now);
+  return absl::OkStatus();
+}
+
+absl::Status Adopt(pb::Report& r, Level level, const std::string& editor, TimePoint now) {
+  if (r.state() != pb::REPORT_STATE_SUBMITTED) {
+    return absl::FailedPreconditionError("report " + r.id() + " is " + StateName(r.state()) +
+                                         "; only SUBMITTED reports can be adopted");
+  }
+  r.set_state(pb::REPORT_STATE_ADOPTED);
+  r.set_adoption_level(level);
+  r.set_adopted_by(editor);
+  Touch(r, now);
+  return absl::OkStatus();
+}
+
+absl::Status CheckInstructable(const pb::Report& r) {
+  if (r.state() != pb::REPORT_STATE_SUBMITTED && r.state() != pb::REPORT_STATE_ADOPTED) {
+    return absl::FailedPreconditionError("report " + r.id() + " is " + StateName(r.state()) +
+                                         "; instructions go on SUBMITTED or ADOPTED reports");
+  }
+  return absl::OkStatus();
+}
+
+bool Answer(pb::Instruction& in, const std::string& item_id, const std::string& summary,
+            TimePoint now) {
+  if (in.state() == pb::INSTRUCTION_STATE_ANSWERED) return false;
+  in.set_state(pb::INSTRUCTION_STATE_ANSWERED);
+  in.set_supervision_item_id(item_id);
+  in.set_answer_summary(summary);
+  *in.mutable_answer_time() = ToProto(now);
+  return true;
+}
+
+}  // namespace zs::reporting

@@ -1,0 +1,91 @@
+#pragma once
+
+// The reporting domain core: validation, who may see and do what, and the report lifecycle.
+// Plain functions over the generated message types; no gRPC, Redis or SQL here.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "auth/principal.h"
+#include "core/clock.h"
+#include "org/org.h"
+#include "zhongshu/reporting/v1/reporting.pb.h"
+
+namespace zs::reporting {
+
+namespace pb = zhongshu::reporting::v1;
+
+struct Limits {
+  size_t max_title_chars = 200;
+  size_t max_body_bytes = 64 * 1024;
+  size_t max_tags = 20;
+  size_t max_tag_chars = 32;
+  size_t max_comment_chars = 2000;
+  size_t max_instruction_chars = 4000;
+  size_t max_directed_units = 50;
+  int utc_offset_minutes = 480;  // dates (due dates) are read in China Standard Time
+};
+
+// Number of Unicode code points in UTF-8 text.
+size_t Utf8Length(const std::string& s);
+
+// ---- Validation: INVALID_ARGUMENT naming the field; nothing here reads storage. ----
+
+// Fields of a new report. `prefix` is "report." so messages read "report.title: ...".
+absl::Status ValidateNewReport(const pb::Report& r, const org::OrgTree& org, const Limits& limits);
+// The fields named by an update mask (empty mask: all editable fields).
+absl::Status ValidateUpdate(const pb::UpdateReportRequest& req, const Limits& limits,
+                            std::vector<std::string>* paths);
+absl::Status ValidateReturn(const pb::ReturnReportRequest& req, const Limits& limits);
+absl::Status ValidateAdopt(const pb::AdoptReportRequest& req);
+absl::Status ValidateInstruction(const pb::Instruction& in, const org::OrgTree& org,
+                                 const Limits& limits, TimePoint now);
+absl::Status ValidateId(const std::string& id, const std::string& field);
+absl::Status ValidatePageSize(int32_t page_size, int32_t* effective);
+
+// ---- Authorization ----
+
+// What a caller may read. Derived from the caller's roles, tenant and unit.
+struct ReadScope {
+  std::vector<std::string> tenants;  // tenants whose reports are visible
+  std::string only_unit;             // when set, only this unit's reports
+  bool negative = false;             // may see negative information (负面信息)
+  std::string own_unit;              // drafts are visible to their own unit only
+  std::string subject;               // an author always sees their own reports
+};
+
+// PERMISSION_DENIED for a caller with no reporting role or an unknown tenant.
+absl::StatusOr<ReadScope> ReadScopeFor(const org::OrgTree& org, const auth::Principal& caller);
+bool MayRead(const ReadScope& scope, const pb::Report& r);
+// Who may read an instruction: those who may read its report, and handlers of a directed unit
+// (unless the report is negative).
+bool MayReadInstruction(const ReadScope& scope, const auth::Principal& caller,
+                        const pb::Instruction& in, const pb::Report& report);
+
+// Role checks made before any storage is read: PERMISSION_DENIED naming the missing role.
+absl::Status RequireRole(const auth::Principal& caller, std::initializer_list<std::string_view> any,
+                         std::string_view action);
+
+// May the caller write a report for `unit_id`? Clerks: their own unit only; editors: any unit
+// they may see.
+absl::Status MayAuthorFor(const org::OrgTree& org, const auth::Principal& caller,
+                          const std::string& unit_id);
+// May the caller change or submit this report (its own unit's, or their own)?
+absl::Status MayEdit(const auth::Principal& caller, const pb::Report& r);
+
+// ---- Lifecycle: FAILED_PRECONDITION for an illegal transition ----
+
+absl::Status ApplyUpdate(pb::Report& r, const pb::Report& patch, const std::vector<std::string>& paths,
+                         TimePoint now);
+absl::Status Submit(pb::Report& r, TimePoint now);
+absl::Status Return(pb::Report& r, const std::string& comment, TimePoint now);
+absl::Status Adopt(pb::Report& r, zhongshu::common::v1::Level level, const std::string& editor,
+                   TimePoint now);
+// An instruction may be written on a submitted or adopted report.
+absl::Status CheckInstructable(const pb::Report& r);
+// Marks an open instruction answered; answering twice is a no-op returning false.
+bool Answer(pb::Instruction& in, const std::string& item_id, const std::string& summary,
+            TimePoint now);
+
+}  // namespace zs::reporting

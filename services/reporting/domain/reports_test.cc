@@ -1,0 +1,188 @@
+#include "domain/reports.h"
+
+#include <gtest/gtest.h>
+
+#include "core/time_util.h"
+
+namespace zs::reporting {
+namespace {
+
+using zhongshu::common::v1::LEVEL_CITY;
+
+constexpr char kOrg[] = R"(
+tenants:
+  - {code: "430000", name: 省}
+  - {code: "430200", name: 市, parent: "430000"}
+  - {code: "430204", name: 石峰区, parent: "430200"}
+  - {code: "430203", name: 芦淞区, parent: "430200"}
+units:
+  - {id: "430204/qtt", name: 清水塘街道, tenant: "430204"}
+  - {id: "430204/slj", name: 水利局, tenant: "430204"}
+  - {id: "430203/slj", name: 水利局, tenant: "430203"}
+)";
+
+class ReportsTest : public ::testing::Test {
+ protected:
+  org::OrgTree org_ = *org::OrgTree::Parse(kOrg);
+  Limits limits_;
+  TimePoint now_ = FromMillis(1795280400000);  // 2026-11-21T17:00Z, the 22nd in China
+
+  static auth::Principal Who(std::string sub, std::string tenant, std::string unit,
+                             std::vector<std::string> roles) {
+    return auth::Principal{std::move(sub), "", std::move(tenant), std::move(unit), std::move(roles)};
+  }
+  pb::Report Report(pb::ReportState state, pb::Sensitivity sens = pb::SENSITIVITY_INTERNAL) {
+    pb::Report r;
+    r.set_id("430204-r-1");
+    r.set_tenant("430204");
+    r.set_unit_id("430204/qtt");
+    r.set_author("wang");
+    r.set_title("t");
+    r.set_kind(pb::REPORT_KIND_DYNAMIC);
+    r.set_sensitivity(sens);
+    r.set_state(state);
+    return r;
+  }
+  bool Sees(const auth::Principal& p, const pb::Report& r) {
+    auto scope = ReadScopeFor(org_, p);
+    return scope.ok() && MayRead(*scope, r);
+  }
+};
+
+TEST_F(ReportsTest, LifecycleDraftReturnResubmitAdopt) {
+  auto r = Report(pb::REPORT_STATE_DRAFT);
+  ASSERT_TRUE(Submit(r, now_).ok());
+  EXPECT_EQ(r.state(), pb::REPORT_STATE_SUBMITTED);
+  ASSERT_TRUE(Return(r, "add numbers", now_).ok());
+  EXPECT_EQ(r.state(), pb::REPORT_STATE_RETURNED);
+  EXPECT_EQ(r.return_comment(), "add numbers");
+  ASSERT_TRUE(Submit(r, now_).ok());
+  ASSERT_TRUE(Adopt(r, LEVEL_CITY, "li", now_).ok());
+  EXPECT_EQ(r.state(), pb::REPORT_STATE_ADOPTED);
+  EXPECT_EQ(r.adoption_level(), LEVEL_CITY);
+  EXPECT_EQ(r.version(), 4);
+  EXPECT_TRUE(CheckInstructable(r).ok());
+}
+
+TEST_F(ReportsTest, IllegalTransitionsAreFailedPrecondition) {
+  auto draft = Report(pb::REPORT_STATE_DRAFT);
+  EXPECT_EQ(Adopt(draft, LEVEL_CITY, "li", now_).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Return(draft, "x", now_).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CheckInstructable(draft).code(), absl::StatusCode::kFailedPrecondition);
+  auto adopted = Report(pb::REPORT_STATE_ADOPTED);
+  EXPECT_EQ(Submit(adopted, now_).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Adopt(adopted, LEVEL_CITY, "li", now_).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ApplyUpdate(adopted, pb::Report(), {"title"}, now_).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(adopted.version(), 0) << "a refused transition changes nothing";
+}
+
+TEST_F(ReportsTest, ValidationNamesTheField) {
+  pb::Report r = Report(pb::REPORT_STATE_DRAFT);
+  r.set_title("  ");
+  EXPECT_NE(ValidateNewReport(r, org_, limits_).message().find("report.title"), std::string::npos);
+  r.set_title("ok");
+  r.set_unit_id("430204/nope");
+  EXPECT_NE(ValidateNewReport(r, org_, limits_).message().find("report.unit_id"), std::string::npos);
+  r.set_unit_id("430204/qtt");
+  r.set_body(std::string(limits_.max_body_bytes + 1, 'x'));
+  EXPECT_NE(ValidateNewReport(r, org_, limits_).message().find("report.body"), std::string::npos);
+  r.set_body("fine");
+  r.set_kind(pb::REPORT_KIND_UNSPECIFIED);
+  EXPECT_NE(ValidateNewReport(r, org_, limits_).message().find("report.kind"), std::string::npos);
+  int32_t size = 0;
+  EXPECT_EQ(ValidatePageSize(501, &size).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidatePageSize(-1, &size).code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(ValidatePageSize(0, &size).ok());
+  EXPECT_EQ(size, 50);
+}
+
+TEST_F(ReportsTest, TitleLimitCountsCharactersNotBytes) {
+  pb::Report r = Report(pb::REPORT_STATE_DRAFT);
+  std::string title;
+  for (int i = 0; i < 200; ++i) title += "水";  // 600 bytes, 200 characters
+  r.set_title(title);
+  EXPECT_TRUE(ValidateNewReport(r, org_, limits_).ok());
+  r.set_title(title + "水");
+  EXPECT_FALSE(ValidateNewReport(r, org_, limits_).ok());
+}
+
+TEST_F(ReportsTest, InstructionValidation) {
+  pb::Instruction in;
+  in.set_report_id("430204-r-1");
+  in.set_text("请水利局、环保局牵头核查");
+  in.add_directed_units("430204/slj");
+  in.set_due_date("2026-12-31");
+  EXPECT_TRUE(ValidateInstruction(in, org_, limits_, now_).ok());
+  in.set_due_date("2026-11-21");  // yesterday in China
+  EXPECT_NE(ValidateInstruction(in, org_, limits_, now_).message().find("instruction.due_date"),
+            std::string::npos);
+  in.set_due_date("2026-11-22");
+  EXPECT_TRUE(ValidateInstruction(in, org_, limits_, now_).ok());
+  in.add_directed_units("430204/slj");
+  EXPECT_NE(ValidateInstruction(in, org_, limits_, now_).message().find("named twice"),
+            std::string::npos);
+  in.clear_directed_units();
+  EXPECT_NE(ValidateInstruction(in, org_, limits_, now_).message().find("directed_units"),
+            std::string::npos);
+}
+
+TEST_F(ReportsTest, ClerkSeesOnlyItsUnit) {
+  auto own = Who("zhao", "430204", "430204/qtt", {"clerk"});
+  auto other = Who("qian", "430204", "430204/slj", {"clerk"});
+  auto r = Report(pb::REPORT_STATE_DRAFT);
+  EXPECT_TRUE(Sees(own, r));
+  EXPECT_FALSE(Sees(other, r));
+  EXPECT_TRUE(MayEdit(own, r).ok());
+  EXPECT_EQ(MayEdit(other, r).code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(ReportsTest, DraftsStayWithTheirUnit) {
+  auto editor = Who("li", "430204", "430204/qwb", {"editor"});
+  EXPECT_FALSE(Sees(editor, Report(pb::REPORT_STATE_DRAFT)));
+  EXPECT_TRUE(Sees(editor, Report(pb::REPORT_STATE_SUBMITTED)));
+}
+
+TEST_F(ReportsTest, NegativeInformationOnlyForEditorsLeadersAndItsAuthor) {
+  auto r = Report(pb::REPORT_STATE_SUBMITTED, pb::SENSITIVITY_NEGATIVE);
+  EXPECT_TRUE(Sees(Who("li", "430204", "430204/qwb", {"editor"}), r));
+  EXPECT_TRUE(Sees(Who("zhang", "430204", "430204/qwb", {"leader"}), r));
+  EXPECT_TRUE(Sees(Who("wang", "430204", "430204/qtt", {"clerk"}), r)) << "its author";
+  EXPECT_FALSE(Sees(Who("zhou", "430204", "430204/qtt", {"clerk"}), r));
+  EXPECT_FALSE(Sees(Who("chen", "430204", "430204/qtt", {"unit_handler"}), r));
+  EXPECT_FALSE(Sees(Who("zhao", "430204", "430204/qwb", {"supervisor"}), r));
+}
+
+TEST_F(ReportsTest, TenantsSeeTheirSubtreeOnly) {
+  auto r = Report(pb::REPORT_STATE_SUBMITTED);
+  EXPECT_TRUE(Sees(Who("qian", "430200", "", {"editor"}), r)) << "city above the county";
+  EXPECT_TRUE(Sees(Who("sheng", "430000", "", {"leader"}), r)) << "province above the city";
+  EXPECT_FALSE(Sees(Who("ma", "430203", "430203/slj", {"editor"}), r)) << "a sibling county";
+  EXPECT_FALSE(ReadScopeFor(org_, Who("x", "999999", "", {"editor"})).ok());
+  EXPECT_FALSE(ReadScopeFor(org_, Who("x", "430204", "", {"proposer"})).ok());
+}
+
+TEST_F(ReportsTest, UnitHandlerSeesInstructionsDirectedAtItsUnit) {
+  auto handler = Who("chen", "430204", "430204/slj", {"unit_handler"});
+  auto scope = *ReadScopeFor(org_, handler);
+  pb::Instruction in;
+  in.add_directed_units("430204/slj");
+  EXPECT_TRUE(MayReadInstruction(scope, handler, in, Report(pb::REPORT_STATE_ADOPTED)));
+  EXPECT_FALSE(MayReadInstruction(scope, handler, in,
+                                  Report(pb::REPORT_STATE_ADOPTED, pb::SENSITIVITY_NEGATIVE)));
+  pb::Instruction elsewhere;
+  elsewhere.add_directed_units("430204/qtt");
+  EXPECT_FALSE(MayReadInstruction(scope, handler, elsewhere, Report(pb::REPORT_STATE_ADOPTED)));
+}
+
+TEST_F(ReportsTest, AnswerIsOnce) {
+  pb::Instruction in;
+  in.set_state(pb::INSTRUCTION_STATE_OPEN);
+  EXPECT_TRUE(Answer(in, "item-1", "done", now_));
+  EXPECT_EQ(in.state(), pb::INSTRUCTION_STATE_ANSWERED);
+  EXPECT_FALSE(Answer(in, "item-2", "again", now_));
+  EXPECT_EQ(in.supervision_item_id(), "item-1");
+}
+
+}  // namespace
+}  // namespace zs::reporting

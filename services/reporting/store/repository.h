@@ -1,0 +1,55 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "domain/reports.h"
+#include "store/database.h"
+
+namespace zs::reporting {
+
+// The reporting service's tables. Reports and instructions are stored whole as protobuf blobs,
+// with the columns that queries filter on copied beside them.
+std::vector<store::Migration> Migrations();
+
+// Data access inside a transaction. Stateless; every method takes the transaction.
+namespace repo {
+
+// NOT_FOUND naming the report when it does not exist.
+absl::StatusOr<pb::Report> GetReport(store::Tx& tx, const std::string& id);
+absl::Status InsertReport(store::Tx& tx, const pb::Report& r);
+absl::Status UpdateReport(store::Tx& tx, const pb::Report& r);
+
+struct ReportFilter {
+  pb::ReportState state = pb::REPORT_STATE_UNSPECIFIED;
+  std::string unit_id;
+  std::string tenant;
+};
+// Newest first; `after` is the page cursor (0 for the first page). Returns up to limit+1 rows
+// so the caller can tell whether another page follows.
+absl::StatusOr<std::vector<std::pair<int64_t, pb::Report>>> ListReports(
+    store::Tx& tx, const ReadScope& scope, const ReportFilter& filter, int64_t after, int limit);
+
+absl::StatusOr<pb::Instruction> GetInstruction(store::Tx& tx, const std::string& id);
+absl::Status InsertInstruction(store::Tx& tx, const pb::Instruction& in, const pb::Report& report);
+absl::Status UpdateInstruction(store::Tx& tx, const pb::Instruction& in);
+
+struct InstructionFilter {
+  std::string report_id;
+  pb::InstructionState state = pb::INSTRUCTION_STATE_UNSPECIFIED;
+};
+// Instructions in the scope's tenants, newest first, limit+1 rows. Visibility of each row is
+// then decided by the caller with MayReadInstruction (it needs the report).
+absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstructions(
+    store::Tx& tx, const ReadScope& scope, const InstructionFilter& filter, int64_t after, int limit);
+
+}  // namespace repo
+
+// Page tokens are opaque to clients: a versioned, base64 cursor.
+std::string EncodePageToken(int64_t cursor);
+// INVALID_ARGUMENT naming page_token when it was not made by EncodePageToken.
+absl::StatusOr<int64_t> DecodePageToken(const std::string& token);
+
+}  // namespace zs::reporting
