@@ -115,6 +115,7 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   ro.batch = static_cast<int>(c.Int("events.relay_batch", 256, 1, 10000));
   ro.stream_max_len = c.Int("events.stream_max_len", 100000, 100, int64_t{1} << 40);
   ro.retention = c.Duration("events.outbox_retention", std::chrono::hours(24 * 7));
+  ro.backoff_max = c.Duration("events.relay_backoff_max", std::chrono::seconds(5));
   ro.maintenance_interval = c.Duration("events.maintenance_interval", std::chrono::seconds(30));
   auto& co = rt->consumer_defaults_;
   co.redis_host = redis_host;
