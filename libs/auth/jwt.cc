@@ -42,6 +42,33 @@ absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(VerifierOpt
 absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token) const {
   if (token.empty()) return Unauth("missing");
   if (token.size() > 16 * 1024) return Unauth("too long");
+  {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(token);
+    if (it != cache_.end()) {
+      if (auto s = CheckWindow(it->second); !s.ok()) return s;
+      return it->second.principal;
+    }
+  }
+  auto v = Decode(token);
+  if (!v.ok()) return v.status();
+  if (auto s = CheckWindow(*v); !s.ok()) return s;
+  std::lock_guard lock(mu_);
+  if (cache_.size() >= kCacheSize) cache_.clear();
+  cache_.emplace(token, *v);
+  return v->principal;
+}
+
+absl::Status TokenVerifier::CheckWindow(const Verified& v) const {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       clock_->Now().time_since_epoch())
+                       .count();
+  if (now > v.exp + options_.leeway.count()) return Unauth("expired");
+  if (now + options_.leeway.count() < v.nbf) return Unauth("not yet valid");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TokenVerifier::Verified> TokenVerifier::Decode(const std::string& token) const {
   jwt_t* raw = nullptr;
   const int rc = jwt_decode(&raw, token.c_str(),
                             reinterpret_cast<const unsigned char*>(options_.key.data()),
@@ -51,21 +78,17 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token) const 
   const jwt_alg_t want = options_.algorithm == "RS256" ? JWT_ALG_RS256 : JWT_ALG_HS256;
   if (jwt_get_alg(j.get()) != want) return Unauth("wrong algorithm");
 
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       clock_->Now().time_since_epoch())
-                       .count();
+  Verified v;
   errno = 0;
-  const long exp = jwt_get_grant_int(j.get(), "exp");
+  v.exp = jwt_get_grant_int(j.get(), "exp");
   if (errno == ENOENT) return Unauth("no exp claim");
-  if (now > exp + options_.leeway.count()) return Unauth("expired");
   errno = 0;
-  const long nbf = jwt_get_grant_int(j.get(), "nbf");
-  if (errno != ENOENT && now + options_.leeway.count() < nbf) return Unauth("not yet valid");
+  v.nbf = jwt_get_grant_int(j.get(), "nbf");
+  if (errno == ENOENT) v.nbf = 0;
   if (!options_.issuer.empty() && StringGrant(j.get(), "iss") != options_.issuer) {
     return Unauth("wrong issuer");
   }
-
-  Principal p;
+  Principal& p = v.principal;
   p.subject = StringGrant(j.get(), "sub");
   p.name = StringGrant(j.get(), "name");
   p.tenant = StringGrant(j.get(), "tenant");
@@ -81,7 +104,7 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token) const 
       p.roles.push_back(r.get<std::string>());
     }
   }
-  return p;
+  return v;
 }
 
 absl::StatusOr<std::string> IssueHs256(const std::string& secret, const Principal& p,

@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "absl/status/statusor.h"
 #include "auth/principal.h"
@@ -21,7 +23,8 @@ struct VerifierOptions {
 // Verifies bearer JWTs. The token must be signed with exactly the configured algorithm (so an
 // RS256 public key can never be used as an HS256 secret), carry "sub", "tenant" and "exp", and be
 // within its validity window. Claims: sub, name, tenant, unit, roles (array of strings).
-// Thread-safe.
+// Tokens that verified are remembered (bounded), so a client's repeated calls skip the signature
+// and JSON work; their validity window is still checked on every call. Thread-safe.
 class TokenVerifier {
  public:
   static absl::StatusOr<std::unique_ptr<TokenVerifier>> Create(VerifierOptions options,
@@ -30,9 +33,20 @@ class TokenVerifier {
   absl::StatusOr<Principal> Verify(const std::string& token) const;
 
  private:
+  struct Verified {
+    Principal principal;
+    long exp;
+    long nbf;
+  };
   TokenVerifier(VerifierOptions o, const Clock* c) : options_(std::move(o)), clock_(c) {}
+  absl::StatusOr<Verified> Decode(const std::string& token) const;
+  absl::Status CheckWindow(const Verified& v) const;
+
+  static constexpr size_t kCacheSize = 10000;
   VerifierOptions options_;
   const Clock* clock_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, Verified> cache_;  // guarded by mu_
 };
 
 // Issues an HS256 token for `p`, valid for `ttl` from `now`. For development and tests; production

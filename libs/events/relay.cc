@@ -37,6 +37,32 @@ void OutboxRelay::Wake() {
   cv_.notify_one();
 }
 
+namespace {
+
+// Adds entries in order: ARGV holds (id, type, event) triples. An id the stream already has is
+// skipped; any other error stops the script there, so later entries are never added past a gap.
+// Returns {entries handled, error text or ""}.
+constexpr char kPublishScript[] = R"lua(
+local n = 0
+for i = 1, #ARGV, 3 do
+  local ok = redis.pcall('XADD', KEYS[1], ARGV[i], 'type', ARGV[i + 1], 'event', ARGV[i + 2])
+  if type(ok) == 'table' and ok.err and not string.find(ok.err, 'equal or smaller') then
+    return {n, ok.err}
+  end
+  n = n + 1
+end
+return {n, ''}
+)lua";
+
+int64_t LastStreamSeq(const Reply& info) {
+  for (size_t i = 0; i + 1 < info.elements.size(); i += 2) {
+    if (info.elements[i].str == "last-generated-id") return StreamIdMs(info.elements[i + 1].str);
+  }
+  return 0;
+}
+
+}  // namespace
+
 absl::Status OutboxRelay::EnsureConnected() {
   if (redis_ && !redis_->broken()) return absl::OkStatus();
   redis_.reset();
@@ -44,49 +70,31 @@ absl::Status OutboxRelay::EnsureConnected() {
                                        std::chrono::milliseconds(1000),
                                        std::chrono::milliseconds(5000));
   if (!conn.ok()) return conn.status();
-  redis_ = std::move(*conn);
-  if (auto s = Reconcile(); !s.ok()) {
-    redis_.reset();
-    return s;
-  }
-  spdlog::info("relay: connected to redis {}:{}, stream {}", options_.redis_host,
-               options_.redis_port, options_.stream);
-  return absl::OkStatus();
-}
-
-absl::Status OutboxRelay::Reconcile() {
-  auto info = redis_->Command({"XINFO", "STREAM", options_.stream});
+  auto info = (*conn)->Command({"XINFO", "STREAM", options_.stream});
   if (!info.ok()) return info.status();
   int64_t last = 0;
   if (info->type == Reply::Type::kArray) {
-    for (size_t i = 0; i + 1 < info->elements.size(); i += 2) {
-      if (info->elements[i].str == "last-generated-id") last = StreamIdMs(info->elements[i + 1].str);
-    }
+    last = LastStreamSeq(*info);
   } else if (!info->IsError() || info->str.find("no such key") == std::string::npos) {
     return absl::UnavailableError("relay: XINFO STREAM: " + info->str);
   }
-  int64_t reset = 0;
-  auto s = db_.Write([&](store::Tx& tx) -> absl::Status {
-    auto n = tx.Exec("UPDATE outbox SET published_at = NULL WHERE seq > ? AND published_at IS NOT NULL",
-                     {last});
-    if (!n.ok()) return n.status();
-    reset = *n;
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  if (reset > 0) {
-    spdlog::warn("relay: stream {} ends at {} but {} later events were published; republishing",
-                 options_.stream, last, reset);
+  if (last < published_upto_) {
+    spdlog::warn("relay: stream {} ends at {} but events up to {} were published; republishing "
+                 "from the outbox",
+                 options_.stream, last, published_upto_);
   }
+  published_upto_ = last;
+  redis_ = std::move(*conn);
+  spdlog::info("relay: connected to redis {}:{}, stream {} at {}", options_.redis_host,
+               options_.redis_port, options_.stream, last);
   return absl::OkStatus();
 }
 
 absl::StatusOr<int> OutboxRelay::PublishBatch() {
   std::vector<store::Row> rows;
   auto s = db_.Read([&](store::Tx& tx) -> absl::Status {
-    auto r = tx.Query(
-        "SELECT seq, type, envelope FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?",
-        {int64_t{options_.batch}});
+    auto r = tx.Query("SELECT seq, type, envelope FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                      {published_upto_, int64_t{options_.batch}});
     if (!r.ok()) return r.status();
     rows = std::move(*r);
     return absl::OkStatus();
@@ -94,35 +102,25 @@ absl::StatusOr<int> OutboxRelay::PublishBatch() {
   if (!s.ok()) return s;
   if (rows.empty()) return 0;
 
-  std::vector<std::vector<std::string>> cmds;
-  cmds.reserve(rows.size());
+  std::vector<std::string> argv{"EVAL", kPublishScript, "1", options_.stream};
+  argv.reserve(4 + rows.size() * 3);
   for (const auto& row : rows) {
-    cmds.push_back({"XADD", options_.stream, std::to_string(row.Int(0)) + "-0", "type",
-                    row.Text(1), "event", row.Text(2)});
+    argv.push_back(std::to_string(row.Int(0)) + "-0");
+    argv.push_back(row.Text(1));
+    argv.push_back(row.Text(2));
   }
-  auto replies = redis_->Pipeline(cmds);
-  if (!replies.ok()) return replies.status();
-  int64_t done_upto = 0;
-  for (size_t i = 0; i < replies->size(); ++i) {
-    const Reply& r = (*replies)[i];
-    const bool already = r.IsError() && r.str.find("equal or smaller") != std::string::npos;
-    if (r.IsError() && !already) {
-      spdlog::warn("relay: XADD seq {} failed: {}", rows[i].Int(0), r.str);
-      break;
-    }
-    done_upto = rows[i].Int(0);
+  auto reply = redis_->Command(argv);
+  if (!reply.ok()) return reply.status();
+  if (reply->IsError() || reply->elements.size() != 2) {
+    return absl::UnavailableError("relay: publish script: " + reply->str);
   }
-  if (done_upto == 0) return absl::UnavailableError("relay: redis refused the batch");
-  const int64_t now = ToMillis(clock_->Now());
-  s = db_.Write([&](store::Tx& tx) {
-    return tx
-        .Exec("UPDATE outbox SET published_at = ? WHERE published_at IS NULL AND seq <= ?",
-              {now, done_upto})
-        .status();
-  });
-  if (!s.ok()) return s;
-  return static_cast<int>(std::count_if(rows.begin(), rows.end(),
-                                        [&](const store::Row& r) { return r.Int(0) <= done_upto; }));
+  const int64_t done = reply->elements[0].integer;
+  if (done > 0) published_upto_ = rows[done - 1].Int(0);
+  if (!reply->elements[1].str.empty()) {
+    return absl::UnavailableError("relay: XADD of seq " + std::to_string(rows[done].Int(0)) +
+                                  " failed: " + reply->elements[1].str);
+  }
+  return static_cast<int>(done);
 }
 
 absl::Status OutboxRelay::Maintain() {
@@ -131,12 +129,7 @@ absl::Status OutboxRelay::Maintain() {
   if (!groups.ok()) return groups.status();
   auto info = redis_->Command({"XINFO", "STREAM", options_.stream});
   if (!info.ok()) return info.status();
-  int64_t last = 0;
-  if (info->type == Reply::Type::kArray) {
-    for (size_t i = 0; i + 1 < info->elements.size(); i += 2) {
-      if (info->elements[i].str == "last-generated-id") last = StreamIdMs(info->elements[i + 1].str);
-    }
-  }
+  const int64_t last = info->type == Reply::Type::kArray ? LastStreamSeq(*info) : 0;
   const int64_t wanted = last - options_.stream_max_len + 1;
   int64_t floor = wanted;
   if (groups->type == Reply::Type::kArray) {
@@ -169,9 +162,7 @@ absl::Status OutboxRelay::Maintain() {
   }
   const int64_t cutoff = ToMillis(clock_->Now()) - options_.retention.count();
   return db_.Write([&](store::Tx& tx) {
-    return tx
-        .Exec("DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < ?", {cutoff})
-        .status();
+    return tx.Exec("DELETE FROM outbox WHERE seq <= ? AND created_at < ?", {last, cutoff}).status();
   });
 }
 

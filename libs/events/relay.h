@@ -21,7 +21,7 @@ struct RelayOptions {
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5000};
   std::chrono::milliseconds maintenance_interval{30000};
-  // Published events stay in the outbox this long, so a Redis that lost them can be refilled.
+  // Events stay in the outbox this long, so a Redis that lost them can be refilled.
   std::chrono::milliseconds retention{7LL * 24 * 3600 * 1000};
   // The stream is trimmed to about this many entries, never past what a group has not acknowledged.
   int64_t stream_max_len = 100000;
@@ -29,13 +29,16 @@ struct RelayOptions {
 
 // Publishes the outbox to the service's Redis stream.
 //
-// Each event becomes the stream entry "<outbox seq>-0", so publishing is idempotent: re-adding an
-// entry Redis already has fails with "equal or smaller" and counts as done (a crash between XADD
-// and marking the row published duplicates nothing). Woken by every commit; retries with
-// exponential backoff while Redis is away. On every (re)connect it compares the stream's last id
-// with the outbox and republishes what the stream lost (a Redis that came back empty).
-// Maintenance trims the stream below what every consumer group has acknowledged, warns about a
-// group lagging past the bound, and deletes published outbox rows older than the retention.
+// Each event becomes the stream entry "<outbox seq>-0". Entry ids must grow, so the stream's
+// last id is itself the record of what has been published: the relay reads it on every
+// (re)connect and publishes the outbox rows after it. It writes nothing back to the database,
+// so publishing never competes with the service's own commits. A batch is added by one Lua
+// script, in order, stopping at the first real error, so the stream never has a gap; an entry
+// Redis already has ("equal or smaller", e.g. from a second replica) counts as published.
+// A Redis that comes back empty or behind is refilled from the outbox (consumers dedupe).
+// Woken by every commit; retries with exponential backoff while Redis is away. Maintenance trims
+// the stream below what every consumer group has acknowledged, warns about a group lagging past
+// the bound, and deletes outbox rows that are both published and older than the retention.
 class OutboxRelay {
  public:
   OutboxRelay(RelayOptions options, store::Database& db, const Clock* clock);
@@ -51,7 +54,6 @@ class OutboxRelay {
  private:
   void Loop();
   absl::Status EnsureConnected();
-  absl::Status Reconcile();
   // Publishes one batch; returns how many rows it published.
   absl::StatusOr<int> PublishBatch();
   absl::Status Maintain();
@@ -60,6 +62,7 @@ class OutboxRelay {
   store::Database& db_;
   const Clock* clock_;
   std::unique_ptr<RedisConnection> redis_;  // only touched by thread_
+  int64_t published_upto_ = 0;             // outbox seq known to be on the stream; thread_ only
   std::atomic<bool> redis_ok_{false};
 
   std::mutex mu_;

@@ -44,9 +44,14 @@ class Connection {
     int rc = sqlite3_open_v2(o.path.c_str(), &c->db_, flags, nullptr);
     if (rc != SQLITE_OK) return SqliteError(c->db_, rc, "open " + o.path);
     sqlite3_busy_timeout(c->db_, o.busy_timeout_ms);
+    // Reads through a memory map instead of read() calls; a larger page cache.
+    for (const char* pragma : {"PRAGMA mmap_size=268435456", "PRAGMA cache_size=-65536"}) {
+      if (auto s = c->Simple(pragma); !s.ok()) return s;
+    }
     if (writer) {
+      // Checkpoints run on their own thread (see SqliteDatabase), not inside a commit.
       for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                                 "PRAGMA foreign_keys=ON"}) {
+                                 "PRAGMA foreign_keys=ON", "PRAGMA wal_autocheckpoint=0"}) {
         if (auto s = c->Simple(pragma); !s.ok()) return s;
       }
     }
@@ -63,6 +68,9 @@ class Connection {
     }
     return absl::OkStatus();
   }
+
+  // Like Simple() for one statement, but through the prepared-statement cache (hot paths).
+  absl::Status Run(std::string_view sql) { return Exec(sql, {}).status(); }
 
   absl::StatusOr<sqlite3_stmt*> Prepare(std::string_view sql, const std::vector<Param>& params) {
     sqlite3_stmt* stmt = nullptr;
@@ -168,9 +176,13 @@ class ConnectionTx final : public Tx {
 
 class SqliteDatabase final : public Database {
  public:
-  SqliteDatabase(SqliteOptions o, std::unique_ptr<Connection> writer)
-      : options_(std::move(o)), writer_conn_(std::move(writer)) {
+  SqliteDatabase(SqliteOptions o, std::unique_ptr<Connection> writer,
+                 std::unique_ptr<Connection> checkpointer)
+      : options_(std::move(o)),
+        writer_conn_(std::move(writer)),
+        checkpoint_conn_(std::move(checkpointer)) {
     writer_thread_ = std::thread([this] { WriterLoop(); });
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
   }
 
   ~SqliteDatabase() override { Close(); }
@@ -224,8 +236,12 @@ class SqliteDatabase final : public Database {
       if (closed_) return;
       closed_ = true;
       cv_.notify_all();
+      cv_checkpoint_.notify_all();
     }
     if (writer_thread_.joinable()) writer_thread_.join();
+    if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+    // A last full checkpoint leaves a compact database file behind.
+    (void)checkpoint_conn_->Simple("PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
  private:
@@ -233,6 +249,21 @@ class SqliteDatabase final : public Database {
     TxFn fn;
     std::function<void(absl::Status)> done;
   };
+
+  // Copies committed WAL pages into the database file in the background (PASSIVE: never blocks
+  // the writer or readers), so commits only append to the WAL.
+  void CheckpointLoop() {
+    std::unique_lock lock(mu_);
+    while (!closed_) {
+      cv_checkpoint_.wait_for(lock, std::chrono::milliseconds(200), [&] { return closed_; });
+      if (closed_) break;
+      lock.unlock();
+      if (auto s = checkpoint_conn_->Simple("PRAGMA wal_checkpoint(PASSIVE)"); !s.ok()) {
+        spdlog::warn("store: checkpoint: {}", s.ToString());
+      }
+      lock.lock();
+    }
+  }
 
   void WriterLoop() {
     for (;;) {
@@ -258,7 +289,7 @@ class SqliteDatabase final : public Database {
   void RunBatch(std::vector<Job>& batch) {
     committed_any_ = false;
     Connection& c = *writer_conn_;
-    absl::Status begin = c.Simple("BEGIN IMMEDIATE");
+    absl::Status begin = c.Run("BEGIN IMMEDIATE");
     if (!begin.ok()) {
       for (auto& j : batch) j.done(begin);
       return;
@@ -267,22 +298,22 @@ class SqliteDatabase final : public Database {
     bool any_ok = false;
     ConnectionTx tx(c);
     for (size_t i = 0; i < batch.size(); ++i) {
-      absl::Status s = c.Simple("SAVEPOINT job");
+      absl::Status s = c.Run("SAVEPOINT job");
       if (s.ok()) {
         s = batch[i].fn(tx);
         if (s.ok()) {
-          s = c.Simple("RELEASE job");
+          s = c.Run("RELEASE job");
         } else {
           // Undo this job alone; the batch goes on.
-          absl::Status undo = c.Simple("ROLLBACK TO job");
-          if (undo.ok()) undo = c.Simple("RELEASE job");
+          absl::Status undo = c.Run("ROLLBACK TO job");
+          if (undo.ok()) undo = c.Run("RELEASE job");
           if (!undo.ok()) spdlog::error("store: cannot roll back a failed write: {}", undo.ToString());
         }
       }
       results[i] = s;
       any_ok = any_ok || s.ok();
     }
-    absl::Status commit = any_ok ? c.Simple("COMMIT") : c.Simple("ROLLBACK");
+    absl::Status commit = any_ok ? c.Run("COMMIT") : c.Run("ROLLBACK");
     if (!commit.ok()) {
       spdlog::error("store: commit failed: {}", commit.ToString());
       (void)c.Simple("ROLLBACK");
@@ -296,11 +327,13 @@ class SqliteDatabase final : public Database {
   }
 
   const SqliteOptions options_;
-  std::unique_ptr<Connection> writer_conn_;  // only touched by writer_thread_
+  std::unique_ptr<Connection> writer_conn_;      // only touched by writer_thread_
+  std::unique_ptr<Connection> checkpoint_conn_;  // only touched by checkpoint_thread_
   bool committed_any_ = false;               // only touched by writer_thread_
 
   std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable cv_checkpoint_;
   std::deque<Job> queue_;                        // guarded by mu_
   std::vector<std::function<void()>> listeners_;  // guarded by mu_
   bool closed_ = false;                          // guarded by mu_
@@ -309,6 +342,7 @@ class SqliteDatabase final : public Database {
   std::vector<std::unique_ptr<Connection>> readers_;  // guarded by readers_mu_
 
   std::thread writer_thread_;
+  std::thread checkpoint_thread_;
 };
 
 }  // namespace
@@ -316,7 +350,10 @@ class SqliteDatabase final : public Database {
 absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& options) {
   auto writer = Connection::Open(options, /*writer=*/true);
   if (!writer.ok()) return writer.status();
-  return std::unique_ptr<Database>(new SqliteDatabase(options, std::move(*writer)));
+  auto checkpointer = Connection::Open(options, /*writer=*/true);
+  if (!checkpointer.ok()) return checkpointer.status();
+  return std::unique_ptr<Database>(
+      new SqliteDatabase(options, std::move(*writer), std::move(*checkpointer)));
 }
 
 }  // namespace zs::store
