@@ -139,7 +139,9 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
     rt->org_ = std::move(*org);
   }
   auto verifier = auth::TokenVerifier::Create(vo, rt->clock_);
-  if (!verifier.ok()) {
+  if (vo.algorithm != "HS256" && vo.algorithm != "RS256") {
+    c.AddError("auth.algorithm", "must be HS256 or RS256");
+  } else if (!verifier.ok()) {
     c.AddError(vo.algorithm == "RS256" ? "auth.rs256_public_key_file" : "auth.hs256_secret",
                std::string(verifier.status().message()));
   } else {

@@ -28,13 +28,13 @@ absl::Status Unauth(const std::string& why) {
 absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(VerifierOptions options,
                                                                       const Clock* clock) {
   if (options.algorithm != "HS256" && options.algorithm != "RS256") {
-    return absl::InvalidArgumentError("auth.algorithm: must be HS256 or RS256");
+    return absl::InvalidArgumentError("must be HS256 or RS256");
   }
   if (options.algorithm == "HS256" && options.key.size() < 16) {
-    return absl::InvalidArgumentError("auth.hs256_secret: must be at least 16 bytes");
+    return absl::InvalidArgumentError("the HS256 secret must be at least 16 bytes");
   }
   if (options.algorithm == "RS256" && options.key.find("BEGIN PUBLIC KEY") == std::string::npos) {
-    return absl::InvalidArgumentError("auth.rs256_public_key_file: not a PEM public key");
+    return absl::InvalidArgumentError("not a PEM public key");
   }
   return std::unique_ptr<TokenVerifier>(new TokenVerifier(std::move(options), clock));
 }
