@@ -322,3 +322,86 @@ TEST_F(ReportingEventsTest, PoisonMessagesGoToTheDeadLetterStream) {
 
 }  // namespace
 }  // namespace zs::testing
+
+namespace zs::testing {
+namespace {
+
+// Two replicas of the service on one database: both relays publish and both consume, yet every
+// event is on the stream once and every effect is applied once.
+TEST(ReportingReplicas, TwoReplicasPublishAndConsumeExactlyOnce) {
+  TempDir dir;
+  RedisServer redis;
+  const std::string data = dir.path() + "/reporting";
+  ServiceProcess a("reporting", ZS_REPORTING_BIN, redis.address(), data, {}, "a");
+  ServiceProcess b("reporting", ZS_REPORTING_BIN, redis.address(), data, {}, "b");
+  a.Start();
+  b.Start();
+  const std::string token = TokenFor("wang.xinxi");
+  std::vector<std::thread> writers;
+  std::atomic<int> failures{0};
+  for (ServiceProcess* svc : {&a, &b}) {
+    for (int t = 0; t < 2; ++t) {
+      writers.emplace_back([&, svc] {
+        auto stub = pb::ReportingService::NewStub(svc->Channel());
+        for (int i = 0; i < 50; ++i) {
+          pb::CreateReportRequest create;
+          create.set_request_id(NewUuid());
+          create.mutable_report()->set_title("双副本");
+          create.mutable_report()->set_kind(pb::REPORT_KIND_DYNAMIC);
+          create.mutable_report()->set_sensitivity(pb::SENSITIVITY_PUBLIC);
+          pb::Report r;
+          if (!stub->CreateReport(ContextFor(token).get(), create, &r).ok()) ++failures;
+          pb::SubmitReportRequest submit;
+          submit.set_request_id(NewUuid());
+          submit.set_id(r.id());
+          if (!stub->SubmitReport(ContextFor(token).get(), submit, &r).ok()) ++failures;
+        }
+      });
+    }
+  }
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  auto same_as_outbox = [&] {
+    auto c = redis.Connect();
+    std::multiset<std::string> on_stream;
+    for (const auto& e : ReadStream(*c, kStream)) on_stream.insert(e.event_id);
+    auto ids = QueryStrings(a.db_path(), "SELECT event_id FROM outbox");
+    return on_stream == std::multiset<std::string>(ids.begin(), ids.end()) && ids.size() == 200;
+  };
+  EXPECT_TRUE(Eventually(same_as_outbox, std::chrono::seconds(20)));
+
+  // One item-closed event, two consumers in the group: applied once.
+  auto stub = pb::ReportingService::NewStub(a.Channel());
+  pb::ListReportsRequest list;
+  list.set_page_size(1);
+  pb::ListReportsResponse lr;
+  ASSERT_TRUE(stub->ListReports(ContextFor(token).get(), list, &lr).ok());
+  pb::IssueInstructionRequest ir;
+  ir.set_request_id(NewUuid());
+  ir.mutable_instruction()->set_report_id(lr.reports(0).id());
+  ir.mutable_instruction()->set_text("核查");
+  ir.mutable_instruction()->add_directed_units("430204/slj");
+  ir.mutable_instruction()->set_due_date("2099-01-01");
+  pb::Instruction in;
+  ASSERT_TRUE(stub->IssueInstruction(ContextFor(TokenFor("zhang.shuji")).get(), ir, &in).ok());
+  ev::ItemClosed closed;
+  closed.set_item_id("430204-s-1");
+  closed.set_source_type(ev::SOURCE_TYPE_LEADER_INSTRUCTION);
+  closed.set_source_ref(in.id());
+  ev::Event e;
+  e.set_id(NewUuid());
+  e.set_type("supervision.item.closed");
+  e.set_tenant("430204");
+  e.mutable_payload()->PackFrom(closed);
+  {
+    auto c = redis.Connect();
+    ASSERT_TRUE(c->Command({"XADD", kSupervision, "*", "event", e.SerializeAsString()}).ok());
+  }
+  EXPECT_TRUE(Eventually([&] {
+    return QueryInt(a.db_path(), "SELECT COUNT(*) FROM audit_log WHERE action = 'instruction.answer'") == 1;
+  }));
+}
+
+}  // namespace
+}  // namespace zs::testing

@@ -66,3 +66,81 @@ TEST(TokenVerifier, RejectsWeakOrWrongKeys) {
 
 }  // namespace
 }  // namespace zs::auth
+
+// ---- RS256, the production algorithm ----
+
+#include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+namespace zs::auth {
+namespace {
+
+struct RsaKeys {
+  std::string private_pem;
+  std::string public_pem;
+};
+
+RsaKeys MakeRsaKeys() {
+  EVP_PKEY* key = EVP_RSA_gen(2048);
+  auto to_string = [](BIO* bio) {
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio, &data);
+    std::string s(data, n);
+    BIO_free(bio);
+    return s;
+  };
+  BIO* priv = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(priv, key, nullptr, nullptr, 0, nullptr, nullptr);
+  BIO* pub = BIO_new(BIO_s_mem());
+  PEM_write_bio_PUBKEY(pub, key);
+  RsaKeys keys{to_string(priv), to_string(pub)};
+  EVP_PKEY_free(key);
+  return keys;
+}
+
+std::string Sign(jwt_alg_t alg, const std::string& key, long exp) {
+  jwt_t* j = nullptr;
+  jwt_new(&j);
+  const std::string claims = R"({"sub":"zhang.shuji","tenant":"430204","unit":"430204/qwb",)"
+                             R"("roles":["leader"],"exp":)" + std::to_string(exp) + "}";
+  jwt_add_grants_json(j, claims.c_str());
+  jwt_set_alg(j, alg, reinterpret_cast<const unsigned char*>(key.data()), static_cast<int>(key.size()));
+  char* out = jwt_encode_str(j);
+  std::string token = out ? out : "";
+  std::free(out);
+  jwt_free(j);
+  return token;
+}
+
+TEST(Rs256, VerifiesWithThePublicKeyAndRefusesAlgorithmConfusion) {
+  const RsaKeys keys = MakeRsaKeys();
+  FakeClock clock{TimePoint(std::chrono::seconds(1795280400))};
+  auto verifier = TokenVerifier::Create({"RS256", keys.public_pem, "", std::chrono::seconds(30)}, &clock);
+  ASSERT_TRUE(verifier.ok()) << verifier.status();
+  const long exp = 1795280400 + 3600;
+
+  auto p = (*verifier)->Verify(Sign(JWT_ALG_RS256, keys.private_pem, exp));
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->subject, "zhang.shuji");
+  EXPECT_TRUE(p->HasRole("leader"));
+
+  // The classic attack: an HS256 token whose "secret" is the public key everyone has.
+  EXPECT_EQ((*verifier)->Verify(Sign(JWT_ALG_HS256, keys.public_pem, exp)).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  // A token signed by another key pair.
+  EXPECT_EQ((*verifier)->Verify(Sign(JWT_ALG_RS256, MakeRsaKeys().private_pem, exp)).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(JwtTest, CachedTokenStillExpires) {
+  auto token = IssueHs256(kSecret, Clerk(), clock_.Now(), std::chrono::minutes(5));
+  ASSERT_TRUE(verifier_->Verify(*token).ok());
+  ASSERT_TRUE(verifier_->Verify(*token).ok());  // now from the cache
+  clock_.Advance(std::chrono::minutes(6));
+  EXPECT_EQ(verifier_->Verify(*token).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+}  // namespace
+}  // namespace zs::auth

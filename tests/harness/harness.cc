@@ -190,9 +190,9 @@ std::unique_ptr<events::RedisConnection> RedisServer::Connect() const {
 
 ServiceProcess::ServiceProcess(std::string name, std::string binary,
                                const std::string& redis_address, std::string data_dir,
-                               std::map<std::string, std::string> extra_env)
+                               std::map<std::string, std::string> extra_env, std::string instance)
     : name_(std::move(name)), data_dir_(std::move(data_dir)) {
-  port_file_ = data_dir_ + "/port";
+  port_file_ = data_dir_ + "/" + instance + ".port";
   std::map<std::string, std::string> env{
       {"ZS_GRPC_LISTEN", "127.0.0.1:0"},
       {"ZS_GRPC_PORT_FILE", port_file_},
@@ -200,7 +200,7 @@ ServiceProcess::ServiceProcess(std::string name, std::string binary,
       {"ZS_DATA_DIR", data_dir_},
       {"ZS_REDIS_ADDRESS", redis_address},
       {"ZS_ORG_FILE", SourceDir() + "/deploy/local/org.yaml"},
-      {"ZS_EVENTS_CONSUMER_NAME", name_ + "-test"},
+      {"ZS_EVENTS_CONSUMER_NAME", name_ + "-" + instance},
       {"ZS_EVENTS_CLAIM_INTERVAL", "200ms"},
       {"ZS_EVENTS_CLAIM_MIN_IDLE", "500ms"},
       {"ZS_EVENTS_BLOCK", "200ms"},
@@ -210,7 +210,7 @@ ServiceProcess::ServiceProcess(std::string name, std::string binary,
   process_ = std::make_unique<Process>(
       std::move(binary),
       std::vector<std::string>{"--config=" + SourceDir() + "/deploy/local/" + name_ + ".yaml"},
-      std::move(env), data_dir_ + "/" + name_ + ".log");
+      std::move(env), data_dir_ + "/" + name_ + "-" + instance + ".log");
 }
 
 ServiceProcess::~ServiceProcess() = default;

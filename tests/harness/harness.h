@@ -87,9 +87,11 @@ class RedisServer {
 // A service binary run with the local config and environment overrides for ports, data and Redis.
 class ServiceProcess {
  public:
-  // `name` is the service ("reporting"); data lives in `data_dir`.
+  // `name` is the service ("reporting"); data lives in `data_dir`. Replicas sharing a data_dir
+  // need distinct `instance` names (their consumer names, port and log files).
   ServiceProcess(std::string name, std::string binary, const std::string& redis_address,
-                 std::string data_dir, std::map<std::string, std::string> extra_env = {});
+                 std::string data_dir, std::map<std::string, std::string> extra_env = {},
+                 std::string instance = "test");
   ~ServiceProcess();
   // Starts and waits until the gRPC port is bound.
   void Start();
