@@ -126,7 +126,8 @@ std::shared_ptr<grpc::Channel> Channel(const std::string& addr, int i) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: zs-load echo-server|echo|submit [--addr=A] [--concurrency=N] [--calls=N]\n";
+    std::cerr
+        << "usage: zs-load echo-server|echo|submit [--addr=A] [--concurrency=N] [--calls=N]\n";
     return 2;
   }
   const std::string mode = argv[1];
@@ -139,7 +140,8 @@ int main(int argc, char** argv) {
 
   if (mode == "echo") {
     std::vector<std::unique_ptr<bench::EchoService::Stub>> stubs;
-    for (int w = 0; w < concurrency; ++w) stubs.push_back(bench::EchoService::NewStub(Channel(addr, w)));
+    for (int w = 0; w < concurrency; ++w)
+      stubs.push_back(bench::EchoService::NewStub(Channel(addr, w)));
     auto r = Drive(concurrency, calls, [&](int w, int i) {
       grpc::ClientContext ctx;
       bench::EchoRequest req;
@@ -160,11 +162,13 @@ int main(int argc, char** argv) {
     }
     const auto* u = org->FindUser(user);
     const std::string token =
-        "Bearer " + *zs::auth::IssueHs256(f.count("secret") ? f["secret"] : "zhongshu-local-development-secret",
-                                          {u->id, u->name, u->tenant, u->unit, u->roles},
-                                          zs::SystemClock::Get()->Now(), std::chrono::hours(2));
+        "Bearer " +
+        *zs::auth::IssueHs256(f.count("secret") ? f["secret"] : "zhongshu-local-development-secret",
+                              {u->id, u->name, u->tenant, u->unit, u->roles},
+                              zs::SystemClock::Get()->Now(), std::chrono::hours(2));
     std::vector<std::unique_ptr<pb::ReportingService::Stub>> stubs;
-    for (int w = 0; w < concurrency; ++w) stubs.push_back(pb::ReportingService::NewStub(Channel(addr, w)));
+    for (int w = 0; w < concurrency; ++w)
+      stubs.push_back(pb::ReportingService::NewStub(Channel(addr, w)));
     std::vector<std::vector<std::string>> drafts(concurrency);
     auto created = Drive(concurrency, calls, [&](int w, int i) {
       grpc::ClientContext ctx;

@@ -129,8 +129,7 @@ TempDir* ReportingApiTest::dir_ = nullptr;
 RedisServer* ReportingApiTest::redis_ = nullptr;
 ServiceProcess* ReportingApiTest::service_ = nullptr;
 
-#define EXPECT_CODE(status, code) \
-  EXPECT_EQ((status).error_code(), code) << (status).error_message()
+#define EXPECT_CODE(status, code) EXPECT_EQ((status).error_code(), code) << (status).error_message()
 
 TEST_F(ReportingApiTest, DraftThroughReturnResubmitAdoptionToInstruction) {
   pb::Report r;
@@ -209,7 +208,7 @@ TEST_F(ReportingApiTest, NobodySeesAnotherCountyUnlessAnAncestor) {
   pb::Report r = Submitted("石峰区的信息");
   pb::Report out;
   EXPECT_CODE(Get("ma.xinxi", r.id(), &out), StatusCode::NOT_FOUND);  // 芦淞区 editor
-  EXPECT_TRUE(Get("qian.shiwei", r.id(), &out).ok());                // 株洲市 editor/leader
+  EXPECT_TRUE(Get("qian.shiwei", r.id(), &out).ok());                 // 株洲市 editor/leader
   auto ids = ListIds("ma.xinxi");
   EXPECT_EQ(std::count(ids.begin(), ids.end(), r.id()), 0);
   ids = ListIds("qian.shiwei");
@@ -224,7 +223,8 @@ TEST_F(ReportingApiTest, NobodySeesAnotherCountyUnlessAnAncestor) {
   auto stranger = TokenFor(auth::Principal{"x", "", "110101", "", {"leader"}});
   pb::GetReportRequest get;
   get.set_id(r.id());
-  EXPECT_CODE(stub_->GetReport(ContextFor(stranger).get(), get, &out), StatusCode::PERMISSION_DENIED);
+  EXPECT_CODE(stub_->GetReport(ContextFor(stranger).get(), get, &out),
+              StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(ReportingApiTest, UnitHandlerNeverSeesNegativeInformation) {
@@ -328,10 +328,12 @@ TEST_F(ReportingApiTest, BadInputIsRejectedNamingTheFieldAndWritesNothing) {
   pb::ListReportsRequest list;
   list.set_page_size(1000);
   pb::ListReportsResponse lr;
-  expect_invalid(stub_->ListReports(ContextFor(TokenFor("li.bianji")).get(), list, &lr), "page_size");
+  expect_invalid(stub_->ListReports(ContextFor(TokenFor("li.bianji")).get(), list, &lr),
+                 "page_size");
   list.set_page_size(10);
   list.set_page_token("not-a-token");
-  expect_invalid(stub_->ListReports(ContextFor(TokenFor("li.bianji")).get(), list, &lr), "page_token");
+  expect_invalid(stub_->ListReports(ContextFor(TokenFor("li.bianji")).get(), list, &lr),
+                 "page_token");
 
   pb::Report r = Submitted("批示输入");
   const auto after_setup = Footprint();

@@ -29,9 +29,9 @@ class ReportingEventsTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     redis_ = new RedisServer();
-    service_ = new ServiceProcess("reporting", ZS_REPORTING_BIN, redis_->address(),
-                                  dir_->path() + "/reporting",
-                                  {{"ZS_EVENTS_MAX_TRIES", "2"}, {"ZS_EVENTS_RELAY_BACKOFF_MAX", "200ms"}});
+    service_ = new ServiceProcess(
+        "reporting", ZS_REPORTING_BIN, redis_->address(), dir_->path() + "/reporting",
+        {{"ZS_EVENTS_MAX_TRIES", "2"}, {"ZS_EVENTS_RELAY_BACKOFF_MAX", "200ms"}});
     service_->Start();
     stub_ = pb::ReportingService::NewStub(service_->Channel());
   }
@@ -117,7 +117,8 @@ class ReportingEventsTest : public ::testing::Test {
     e.mutable_actor()->set_subject("zhao.ducha");
     e.mutable_payload()->PackFrom(closed);
     auto c = redis_->Connect();
-    auto r = c->Command({"XADD", kSupervision, "*", "type", e.type(), "event", e.SerializeAsString()});
+    auto r =
+        c->Command({"XADD", kSupervision, "*", "type", e.type(), "event", e.SerializeAsString()});
     EXPECT_TRUE(r.ok() && !r->IsError());
     return e.id();
   }
@@ -271,13 +272,18 @@ TEST_P(ConsumerCrashTest, CrashedConsumerGetsTheEventAgainAndAppliesItOnce) {
   EXPECT_EQ(answered.state(), pb::INSTRUCTION_STATE_ANSWERED);
   EXPECT_EQ(answered.answer_summary(), "水质已达标，管网已冲洗");
   const std::string db = service_->db_path();
-  EXPECT_EQ(QueryInt(db, "SELECT COUNT(*) FROM consumed_events WHERE event_id = '" + event_id + "'"), 1);
-  EXPECT_EQ(QueryInt(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'instruction.answer' AND "
-                         "resource = '" + inst.id() + "'"),
+  EXPECT_EQ(
+      QueryInt(db, "SELECT COUNT(*) FROM consumed_events WHERE event_id = '" + event_id + "'"), 1);
+  EXPECT_EQ(QueryInt(db,
+                     "SELECT COUNT(*) FROM audit_log WHERE action = 'instruction.answer' AND "
+                     "resource = '" +
+                         inst.id() + "'"),
             1);
-  EXPECT_EQ(QueryInt(db, "SELECT COUNT(*) FROM outbox WHERE type = 'reporting.instruction.answered'"
-                         " AND tenant = '430204' AND event_id IN (SELECT event_id FROM audit_log"
-                         " WHERE resource = '" + inst.id() + "')"),
+  EXPECT_EQ(QueryInt(db,
+                     "SELECT COUNT(*) FROM outbox WHERE type = 'reporting.instruction.answered'"
+                     " AND tenant = '430204' AND event_id IN (SELECT event_id FROM audit_log"
+                     " WHERE resource = '" +
+                         inst.id() + "')"),
             1);
 }
 
@@ -290,10 +296,14 @@ TEST_F(ReportingEventsTest, ItemClosedTwiceAnswersOnce) {
   const auto inst = Instruct(r.id(), NewUuid());
   PublishItemClosed(inst.id());
   PublishItemClosed(inst.id());  // a second, distinct close event for the same instruction
-  ASSERT_TRUE(Eventually([&] { return Pending(kSupervision, "reporting") == 0 &&
-                                      GetInstruction(inst.id()).state() == pb::INSTRUCTION_STATE_ANSWERED; }));
-  EXPECT_EQ(QueryInt(service_->db_path(), "SELECT COUNT(*) FROM audit_log WHERE action = "
-                                          "'instruction.answer' AND resource = '" + inst.id() + "'"),
+  ASSERT_TRUE(Eventually([&] {
+    return Pending(kSupervision, "reporting") == 0 &&
+           GetInstruction(inst.id()).state() == pb::INSTRUCTION_STATE_ANSWERED;
+  }));
+  EXPECT_EQ(QueryInt(service_->db_path(),
+                     "SELECT COUNT(*) FROM audit_log WHERE action = "
+                     "'instruction.answer' AND resource = '" +
+                         inst.id() + "'"),
             1);
 }
 
@@ -314,8 +324,9 @@ TEST_F(ReportingEventsTest, PoisonMessagesGoToTheDeadLetterStream) {
     r = c->Command({"XADD", kSupervision, "*", "event", e.SerializeAsString()});
     ASSERT_TRUE(r.ok() && !r->IsError());
   }
-  EXPECT_TRUE(Eventually([&] { return Stream(std::string(kSupervision) + ":dead").size() == before + 2; },
-                         std::chrono::seconds(20)))
+  EXPECT_TRUE(
+      Eventually([&] { return Stream(std::string(kSupervision) + ":dead").size() == before + 2; },
+                 std::chrono::seconds(20)))
       << service_->Log();
   EXPECT_TRUE(Eventually([&] { return Pending(kSupervision, "reporting") == 0; }));
 }
@@ -399,7 +410,8 @@ TEST(ReportingReplicas, TwoReplicasPublishAndConsumeExactlyOnce) {
     ASSERT_TRUE(c->Command({"XADD", kSupervision, "*", "event", e.SerializeAsString()}).ok());
   }
   EXPECT_TRUE(Eventually([&] {
-    return QueryInt(a.db_path(), "SELECT COUNT(*) FROM audit_log WHERE action = 'instruction.answer'") == 1;
+    return QueryInt(a.db_path(),
+                    "SELECT COUNT(*) FROM audit_log WHERE action = 'instruction.answer'") == 1;
   }));
 }
 

@@ -118,7 +118,8 @@ TEST_F(ReportingOpsTest, TrimsOnlyWhatEveryGroupHasAcknowledged) {
   {
     auto c = redis_->Connect();
     for (;;) {
-      auto r = c->Command({"XREADGROUP", "GROUP", "laggard", "t", "COUNT", "500", "STREAMS", kStream, ">"});
+      auto r = c->Command(
+          {"XREADGROUP", "GROUP", "laggard", "t", "COUNT", "500", "STREAMS", kStream, ">"});
       ASSERT_TRUE(r.ok());
       if (r->IsNil() || r->elements.empty() || r->elements[0].elements[1].elements.empty()) break;
       for (const auto& e : r->elements[0].elements[1].elements) {
@@ -133,9 +134,8 @@ TEST_F(ReportingOpsTest, TrimsOnlyWhatEveryGroupHasAcknowledged) {
 TEST_F(ReportingOpsTest, PublishedEventsLeaveTheOutboxAfterTheRetention) {
   MakeEvents(3);
   // Retention is 1 ms here: every published row goes at the next maintenance.
-  EXPECT_TRUE(Eventually([&] {
-    return QueryInt(service_->db_path(), "SELECT COUNT(*) FROM outbox") == 0;
-  }));
+  EXPECT_TRUE(Eventually(
+      [&] { return QueryInt(service_->db_path(), "SELECT COUNT(*) FROM outbox") == 0; }));
   EXPECT_GT(QueryInt(service_->db_path(), "SELECT COUNT(*) FROM audit_log"), 0) << "audit stays";
 }
 
@@ -188,9 +188,7 @@ TEST(ReportingStartup, BadConfigurationStopsStartupNamingTheKey) {
                 {"ZS_AUTH_HS256_SECRET", kDevSecret},
                 {"ZS_DATA_DIR", dir.path()}},
                log);
-  {
-    std::ofstream(dir.path() + "/typo.yaml") << "grpc:\n  lisen: 127.0.0.1:0\n";
-  }
+  { std::ofstream(dir.path() + "/typo.yaml") << "grpc:\n  lisen: 127.0.0.1:0\n"; }
   typo.Start();
   EXPECT_EQ(typo.WaitExit(std::chrono::seconds(10)), 2);
   EXPECT_NE(typo.Log().find("grpc.lisen: unknown key"), std::string::npos) << typo.Log();

@@ -152,12 +152,13 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
 
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
-  if (ec) return absl::InvalidArgumentError("data.dir: cannot create '" + data_dir + "': " + ec.message());
+  if (ec)
+    return absl::InvalidArgumentError("data.dir: cannot create '" + data_dir +
+                                      "': " + ec.message());
   auto db = store::OpenSqlite({data_dir + "/" + name + ".db"});
   if (!db.ok()) return db.status();
   rt->db_ = std::move(*db);
-  for (auto& [component, list] :
-       std::vector<std::pair<std::string, std::vector<store::Migration>>>{
+  for (auto& [component, list] : std::vector<std::pair<std::string, std::vector<store::Migration>>>{
            {"events", events::OutboxMigrations()},
            {"idempotency", rpc::IdempotencyMigrations()},
            {name, std::move(migrations)}}) {
@@ -207,7 +208,8 @@ int ServiceRuntime::Run(grpc::Service* service, const std::string& health_name) 
     const std::string relay_health = "zhongshu.events.relay";
     std::unique_lock lock(mu);
     while (!stop) {
-      const bool db_ok = db_->Read([](store::Tx& tx) { return tx.Query("SELECT 1").status(); }).ok();
+      const bool db_ok =
+          db_->Read([](store::Tx& tx) { return tx.Query("SELECT 1").status(); }).ok();
       host.SetServing(db_ok);
       host.SetHealth(relay_health, relay_->redis_ok());
       cv.wait_for(lock, std::chrono::seconds(1), [&] { return stop.load(); });

@@ -13,8 +13,7 @@ namespace zs::auth {
 // A server interceptor factory that verifies the "authorization: Bearer <jwt>" header of every
 // call except the health and reflection services, and records the outcome for the handler.
 // gRPC's C++ interceptors cannot end a call themselves, so handlers must start with CallerOf().
-class AuthInterceptorFactory final
-    : public grpc::experimental::ServerInterceptorFactoryInterface {
+class AuthInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   explicit AuthInterceptorFactory(std::shared_ptr<const TokenVerifier> verifier)
       : verifier_(std::move(verifier)) {}

@@ -26,7 +26,7 @@ absl::Status Unauth(const std::string& why) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(VerifierOptions options,
-                                                                      const Clock* clock) {
+                                                                     const Clock* clock) {
   if (options.algorithm != "HS256" && options.algorithm != "RS256") {
     return absl::InvalidArgumentError("must be HS256 or RS256");
   }
@@ -60,9 +60,8 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token) const 
 }
 
 absl::Status TokenVerifier::CheckWindow(const Verified& v) const {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       clock_->Now().time_since_epoch())
-                       .count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_->Now().time_since_epoch()).count();
   if (now > v.exp + options_.leeway.count()) return Unauth("expired");
   if (now + options_.leeway.count() < v.nbf) return Unauth("not yet valid");
   return absl::OkStatus();
@@ -70,9 +69,9 @@ absl::Status TokenVerifier::CheckWindow(const Verified& v) const {
 
 absl::StatusOr<TokenVerifier::Verified> TokenVerifier::Decode(const std::string& token) const {
   jwt_t* raw = nullptr;
-  const int rc = jwt_decode(&raw, token.c_str(),
-                            reinterpret_cast<const unsigned char*>(options_.key.data()),
-                            static_cast<int>(options_.key.size()));
+  const int rc =
+      jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(options_.key.data()),
+                 static_cast<int>(options_.key.size()));
   JwtPtr j(raw);
   if (rc != 0 || !j) return Unauth("bad signature or malformed");
   const jwt_alg_t want = options_.algorithm == "RS256" ? JWT_ALG_RS256 : JWT_ALG_HS256;
@@ -107,15 +106,14 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::Decode(const std::string&
   return v;
 }
 
-absl::StatusOr<std::string> IssueHs256(const std::string& secret, const Principal& p,
-                                       TimePoint now, std::chrono::seconds ttl,
-                                       const std::string& issuer) {
+absl::StatusOr<std::string> IssueHs256(const std::string& secret, const Principal& p, TimePoint now,
+                                       std::chrono::seconds ttl, const std::string& issuer) {
   jwt_t* raw = nullptr;
   if (jwt_new(&raw) != 0) return absl::InternalError("jwt_new failed");
   JwtPtr j(raw);
   const long iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  nlohmann::json claims = {{"sub", p.subject},     {"tenant", p.tenant}, {"unit", p.unit},
-                           {"roles", p.roles},     {"iat", iat},         {"exp", iat + ttl.count()}};
+  nlohmann::json claims = {{"sub", p.subject}, {"tenant", p.tenant}, {"unit", p.unit},
+                           {"roles", p.roles}, {"iat", iat},         {"exp", iat + ttl.count()}};
   if (!p.name.empty()) claims["name"] = p.name;
   if (!issuer.empty()) claims["iss"] = issuer;
   if (jwt_add_grants_json(j.get(), claims.dump().c_str()) != 0) {

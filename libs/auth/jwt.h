@@ -16,7 +16,7 @@ struct VerifierOptions {
   // "HS256" with a shared secret (development), or "RS256" with a PEM public key (production).
   std::string algorithm = "HS256";
   std::string key;
-  std::string issuer;  // when set, the token's "iss" must equal it
+  std::string issuer;               // when set, the token's "iss" must equal it
   std::chrono::seconds leeway{30};  // allowed clock skew for exp/nbf
 };
 
@@ -51,8 +51,7 @@ class TokenVerifier {
 
 // Issues an HS256 token for `p`, valid for `ttl` from `now`. For development and tests; production
 // tokens come from the identity provider and are RS256.
-absl::StatusOr<std::string> IssueHs256(const std::string& secret, const Principal& p,
-                                       TimePoint now, std::chrono::seconds ttl,
-                                       const std::string& issuer = "");
+absl::StatusOr<std::string> IssueHs256(const std::string& secret, const Principal& p, TimePoint now,
+                                       std::chrono::seconds ttl, const std::string& issuer = "");
 
 }  // namespace zs::auth

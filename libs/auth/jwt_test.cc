@@ -37,7 +37,8 @@ TEST_F(JwtTest, ExpiredTokenIsRejected) {
 }
 
 TEST_F(JwtTest, WrongKeyIsRejected) {
-  auto token = IssueHs256("another-secret-of-16-bytes", Clerk(), clock_.Now(), std::chrono::hours(1));
+  auto token =
+      IssueHs256("another-secret-of-16-bytes", Clerk(), clock_.Now(), std::chrono::hours(1));
   EXPECT_EQ(verifier_->Verify(*token).status().code(), absl::StatusCode::kUnauthenticated);
 }
 
@@ -104,9 +105,11 @@ std::string Sign(jwt_alg_t alg, const std::string& key, long exp) {
   jwt_t* j = nullptr;
   jwt_new(&j);
   const std::string claims = R"({"sub":"zhang.shuji","tenant":"430204","unit":"430204/qwb",)"
-                             R"("roles":["leader"],"exp":)" + std::to_string(exp) + "}";
+                             R"("roles":["leader"],"exp":)" +
+                             std::to_string(exp) + "}";
   jwt_add_grants_json(j, claims.c_str());
-  jwt_set_alg(j, alg, reinterpret_cast<const unsigned char*>(key.data()), static_cast<int>(key.size()));
+  jwt_set_alg(j, alg, reinterpret_cast<const unsigned char*>(key.data()),
+              static_cast<int>(key.size()));
   char* out = jwt_encode_str(j);
   std::string token = out ? out : "";
   std::free(out);
@@ -117,7 +120,8 @@ std::string Sign(jwt_alg_t alg, const std::string& key, long exp) {
 TEST(Rs256, VerifiesWithThePublicKeyAndRefusesAlgorithmConfusion) {
   const RsaKeys keys = MakeRsaKeys();
   FakeClock clock{TimePoint(std::chrono::seconds(1795280400))};
-  auto verifier = TokenVerifier::Create({"RS256", keys.public_pem, "", std::chrono::seconds(30)}, &clock);
+  auto verifier =
+      TokenVerifier::Create({"RS256", keys.public_pem, "", std::chrono::seconds(30)}, &clock);
   ASSERT_TRUE(verifier.ok()) << verifier.status();
   const long exp = 1795280400 + 3600;
 
@@ -130,8 +134,9 @@ TEST(Rs256, VerifiesWithThePublicKeyAndRefusesAlgorithmConfusion) {
   EXPECT_EQ((*verifier)->Verify(Sign(JWT_ALG_HS256, keys.public_pem, exp)).status().code(),
             absl::StatusCode::kUnauthenticated);
   // A token signed by another key pair.
-  EXPECT_EQ((*verifier)->Verify(Sign(JWT_ALG_RS256, MakeRsaKeys().private_pem, exp)).status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(
+      (*verifier)->Verify(Sign(JWT_ALG_RS256, MakeRsaKeys().private_pem, exp)).status().code(),
+      absl::StatusCode::kUnauthenticated);
 }
 
 TEST_F(JwtTest, CachedTokenStillExpires) {

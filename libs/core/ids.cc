@@ -44,8 +44,8 @@ std::string NewResourceId(std::string_view tenant, std::string_view kind) {
 
 std::string NewUuid() {
   std::string h = RandomHex(16);
-  h[12] = '4';                                   // version 4
-  h[16] = kHex[8 + (h[16] % 4)];                 // variant 10xx
+  h[12] = '4';                    // version 4
+  h[16] = kHex[8 + (h[16] % 4)];  // variant 10xx
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
          "-" + h.substr(20);
 }

@@ -25,12 +25,15 @@ google::protobuf::Timestamp ToProto(TimePoint t) {
 }
 
 TimePoint FromProto(const google::protobuf::Timestamp& ts) {
-  return TimePoint(duration_cast<TimePoint::duration>(seconds(ts.seconds()) + nanoseconds(ts.nanos())));
+  return TimePoint(
+      duration_cast<TimePoint::duration>(seconds(ts.seconds()) + nanoseconds(ts.nanos())));
 }
 
 int64_t ToMillis(TimePoint t) { return duration_cast<milliseconds>(t.time_since_epoch()).count(); }
 
-TimePoint FromMillis(int64_t ms) { return TimePoint(duration_cast<TimePoint::duration>(milliseconds(ms))); }
+TimePoint FromMillis(int64_t ms) {
+  return TimePoint(duration_cast<TimePoint::duration>(milliseconds(ms)));
+}
 
 std::string FormatRfc3339(TimePoint t) {
   const auto days = std::chrono::floor<std::chrono::days>(t);

@@ -20,7 +20,8 @@ void CrashHere(const std::string& point) {
 
 StreamConsumer::StreamConsumer(ConsumerOptions options, store::Database& db)
     : options_([&] {
-        if (options.dead_letter_stream.empty()) options.dead_letter_stream = options.stream + ":dead";
+        if (options.dead_letter_stream.empty())
+          options.dead_letter_stream = options.stream + ":dead";
         return options;
       }()),
       db_(db) {}
@@ -48,8 +49,7 @@ absl::Status StreamConsumer::EnsureReady() {
                                        std::chrono::milliseconds(1000),
                                        options_.block + std::chrono::milliseconds(5000));
   if (!conn.ok()) return conn.status();
-  auto r = (*conn)->Command(
-      {"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"});
+  auto r = (*conn)->Command({"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"});
   if (!r.ok()) return r.status();
   if (r->IsError() && r->str.find("BUSYGROUP") == std::string::npos) {
     return absl::UnavailableError("consumer: XGROUP CREATE: " + r->str);
@@ -82,8 +82,15 @@ absl::Status StreamConsumer::Ack(const std::string& id) {
 absl::Status StreamConsumer::DeadLetter(const Entry& entry, const std::string& reason) {
   spdlog::error("consumer {}: entry {} moved to {}: {}", options_.group, entry.id,
                 options_.dead_letter_stream, reason);
-  std::vector<std::string> argv{"XADD", options_.dead_letter_stream, "*", "source_id", entry.id,
-                                "group", options_.group, "reason", reason};
+  std::vector<std::string> argv{"XADD",
+                                options_.dead_letter_stream,
+                                "*",
+                                "source_id",
+                                entry.id,
+                                "group",
+                                options_.group,
+                                "reason",
+                                reason};
   for (const auto& [k, v] : entry.fields) {
     argv.push_back(k);
     argv.push_back(v);
@@ -96,7 +103,8 @@ absl::Status StreamConsumer::DeadLetter(const Entry& entry, const std::string& r
 
 absl::Status StreamConsumer::Handle(const Entry& entry, bool check_tries) {
   if (check_tries) {
-    auto p = redis_->Command({"XPENDING", options_.stream, options_.group, entry.id, entry.id, "1"});
+    auto p =
+        redis_->Command({"XPENDING", options_.stream, options_.group, entry.id, entry.id, "1"});
     if (!p.ok()) return p.status();
     if (p->type == Reply::Type::kArray && !p->elements.empty() &&
         p->elements[0].elements.size() >= 4 &&
@@ -133,8 +141,8 @@ absl::Status StreamConsumer::Handle(const Entry& entry, bool check_tries) {
 }
 
 absl::Status StreamConsumer::ReadAndHandle(const std::string& from_id, std::string* last_id) {
-  std::vector<std::string> argv{"XREADGROUP", "GROUP", options_.group, options_.consumer,
-                                "COUNT", std::to_string(options_.count)};
+  std::vector<std::string> argv{"XREADGROUP",      "GROUP", options_.group,
+                                options_.consumer, "COUNT", std::to_string(options_.count)};
   if (from_id == ">") {
     argv.push_back("BLOCK");
     argv.push_back(std::to_string(options_.block.count()));

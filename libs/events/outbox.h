@@ -20,13 +20,13 @@ std::vector<store::Migration> OutboxMigrations();
 
 // One state change, for the audit trail and, when event_type is set, the service's stream.
 struct Change {
-  std::string action;    // audit action, e.g. "report.submit"
-  std::string resource;  // id of the changed resource
-  std::string tenant;    // tenant the resource belongs to
-  std::string detail;    // optional free text or JSON for the audit row
-  std::string event_type;                            // e.g. "reporting.report.submitted"; empty: no event
+  std::string action;      // audit action, e.g. "report.submit"
+  std::string resource;    // id of the changed resource
+  std::string tenant;      // tenant the resource belongs to
+  std::string detail;      // optional free text or JSON for the audit row
+  std::string event_type;  // e.g. "reporting.report.submitted"; empty: no event
   const google::protobuf::Message* payload = nullptr;  // the event's typed payload
-  std::string trace_id;                              // empty: a new trace starts here
+  std::string trace_id;                                // empty: a new trace starts here
 };
 
 // Writes audit rows and outbox events inside the caller's transaction, so they commit or roll

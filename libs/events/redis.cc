@@ -109,7 +109,8 @@ absl::Status ParseAddress(const std::string& address, std::string* host, int* po
   } catch (...) {
     return absl::InvalidArgumentError("expected host:port, got '" + address + "'");
   }
-  if (*port <= 0 || *port > 65535) return absl::InvalidArgumentError("port out of range: " + address);
+  if (*port <= 0 || *port > 65535)
+    return absl::InvalidArgumentError("port out of range: " + address);
   return absl::OkStatus();
 }
 

@@ -66,9 +66,9 @@ int64_t LastStreamSeq(const Reply& info) {
 absl::Status OutboxRelay::EnsureConnected() {
   if (redis_ && !redis_->broken()) return absl::OkStatus();
   redis_.reset();
-  auto conn = RedisConnection::Connect(options_.redis_host, options_.redis_port,
-                                       std::chrono::milliseconds(1000),
-                                       std::chrono::milliseconds(5000));
+  auto conn =
+      RedisConnection::Connect(options_.redis_host, options_.redis_port,
+                               std::chrono::milliseconds(1000), std::chrono::milliseconds(5000));
   if (!conn.ok()) return conn.status();
   auto info = (*conn)->Command({"XINFO", "STREAM", options_.stream});
   if (!info.ok()) return info.status();
@@ -79,9 +79,10 @@ absl::Status OutboxRelay::EnsureConnected() {
     return absl::UnavailableError("relay: XINFO STREAM: " + info->str);
   }
   if (last < published_upto_) {
-    spdlog::warn("relay: stream {} ends at {} but events up to {} were published; republishing "
-                 "from the outbox",
-                 options_.stream, last, published_upto_);
+    spdlog::warn(
+        "relay: stream {} ends at {} but events up to {} were published; republishing "
+        "from the outbox",
+        options_.stream, last, published_upto_);
   }
   published_upto_ = last;
   redis_ = std::move(*conn);
@@ -149,9 +150,10 @@ absl::Status OutboxRelay::Maintain() {
         }
       }
       if (needed < wanted) {
-        spdlog::warn("relay: consumer group {} on {} lags {} entries behind (bound {}); not trimming "
-                     "what it has not acknowledged",
-                     name, options_.stream, last - needed + 1, options_.stream_max_len);
+        spdlog::warn(
+            "relay: consumer group {} on {} lags {} entries behind (bound {}); not trimming "
+            "what it has not acknowledged",
+            name, options_.stream, last - needed + 1, options_.stream_max_len);
       }
       floor = std::min(floor, needed);
     }

@@ -62,7 +62,7 @@ class OutboxRelay {
   store::Database& db_;
   const Clock* clock_;
   std::unique_ptr<RedisConnection> redis_;  // only touched by thread_
-  int64_t published_upto_ = 0;             // outbox seq known to be on the stream; thread_ only
+  int64_t published_upto_ = 0;              // outbox seq known to be on the stream; thread_ only
   std::atomic<bool> redis_ok_{false};
 
   std::mutex mu_;

@@ -57,8 +57,8 @@ absl::Status Init(const std::string& service, Format format, const std::string& 
     return absl::InvalidArgumentError("log level must be trace, debug, info, warn or error, got '" +
                                       level + "'");
   }
-  auto logger = std::make_shared<spdlog::logger>(
-      service, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>(service, std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (format == Format::kJson) {
     logger->set_formatter(std::make_unique<JsonFormatter>(service));
   } else {

@@ -44,7 +44,8 @@ absl::StatusOr<OrgTree> OrgTree::Parse(const std::string& text) {
     if (tn.code.size() != 6 || tn.code.find_first_not_of("0123456789") != std::string::npos) {
       return Bad(where + ".code", "must be a 6-digit GB/T 2260 code");
     }
-    if (!t.tenants_.emplace(tn.code, tn).second) return Bad(where + ".code", "duplicate " + tn.code);
+    if (!t.tenants_.emplace(tn.code, tn).second)
+      return Bad(where + ".code", "duplicate " + tn.code);
   }
   for (const auto& [code, tn] : t.tenants_) {
     if (!tn.parent.empty() && !t.tenants_.count(tn.parent)) {
@@ -63,7 +64,8 @@ absl::StatusOr<OrgTree> OrgTree::Parse(const std::string& text) {
       Unit u{Str(n, "id"), Str(n, "name"), Str(n, "tenant")};
       if (u.id.empty()) return Bad(where + ".id", "required");
       if (!t.tenants_.count(u.tenant)) return Bad(where + ".tenant", "unknown tenant " + u.tenant);
-      if (u.id.rfind(u.tenant + "/", 0) != 0) return Bad(where + ".id", "must start with its tenant");
+      if (u.id.rfind(u.tenant + "/", 0) != 0)
+        return Bad(where + ".id", "must start with its tenant");
       if (!t.units_.emplace(u.id, u).second) return Bad(where + ".id", "duplicate " + u.id);
     }
   }
@@ -74,7 +76,8 @@ absl::StatusOr<OrgTree> OrgTree::Parse(const std::string& text) {
       User u{Str(n, "id"), Str(n, "name"), Str(n, "tenant"), Str(n, "unit"), {}};
       if (u.id.empty()) return Bad(where + ".id", "required");
       if (!t.tenants_.count(u.tenant)) return Bad(where + ".tenant", "unknown tenant " + u.tenant);
-      if (!u.unit.empty() && !t.units_.count(u.unit)) return Bad(where + ".unit", "unknown unit " + u.unit);
+      if (!u.unit.empty() && !t.units_.count(u.unit))
+        return Bad(where + ".unit", "unknown unit " + u.unit);
       if (n["roles"].IsSequence()) {
         for (const auto& r : n["roles"]) u.roles.push_back(r.as<std::string>());
       }

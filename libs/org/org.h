@@ -10,7 +10,7 @@
 namespace zs::org {
 
 struct Tenant {
-  std::string code;    // GB/T 2260 region code
+  std::string code;  // GB/T 2260 region code
   std::string name;
   std::string parent;  // empty for a root
 };

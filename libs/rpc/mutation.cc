@@ -83,11 +83,11 @@ grpc::ServerUnaryReactor* RunMutation(grpc::CallbackServerContext* ctx, store::D
         if (auto s = body(tx); !s.ok()) return s;
         return tx
             .Exec(
-                "INSERT INTO idempotency_keys (scope, request_id, fingerprint, response, created_at)"
+                "INSERT INTO idempotency_keys (scope, request_id, fingerprint, response, "
+                "created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 {scope, request_id, store::Blob{fingerprint},
-                 store::Blob{response->SerializeAsString()},
-                 ToMillis(SystemClock::Get()->Now())})
+                 store::Blob{response->SerializeAsString()}, ToMillis(SystemClock::Get()->Now())})
             .status();
       },
       [reactor](absl::Status s) { reactor->Finish(ToGrpc(s)); });

@@ -44,7 +44,8 @@ class Tx {
  public:
   virtual ~Tx() = default;
   // Runs one statement; returns the number of rows it changed.
-  virtual absl::StatusOr<int64_t> Exec(std::string_view sql, const std::vector<Param>& params = {}) = 0;
+  virtual absl::StatusOr<int64_t> Exec(std::string_view sql,
+                                       const std::vector<Param>& params = {}) = 0;
   virtual absl::StatusOr<std::vector<Row>> Query(std::string_view sql,
                                                  const std::vector<Param>& params = {}) = 0;
 };
@@ -87,10 +88,10 @@ struct Migration {
 };
 
 struct SqliteOptions {
-  std::string path;           // database file; its directory must exist
+  std::string path;  // database file; its directory must exist
   int busy_timeout_ms = 10000;
-  int max_batch = 256;        // most write transactions sharing one commit
-  int readers = 4;            // size of the reader connection pool
+  int max_batch = 256;  // most write transactions sharing one commit
+  int readers = 4;      // size of the reader connection pool
 };
 
 // Opens (creating if needed) a SQLite database in WAL mode with synchronous=FULL.

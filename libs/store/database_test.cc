@@ -19,8 +19,8 @@ class DatabaseTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     db_ = *OpenSqlite({(dir_ / "t.db").string()});
-    ASSERT_TRUE(Migrate(*db_, "test", {{1, "t", "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"}})
-                    .ok());
+    ASSERT_TRUE(
+        Migrate(*db_, "test", {{1, "t", "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"}}).ok());
   }
   void TearDown() override {
     db_.reset();
@@ -33,7 +33,8 @@ class DatabaseTest : public ::testing::Test {
                      if (!r.ok()) return r.status();
                      n = (*r)[0].Int(0);
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     return n;
   }
 
@@ -42,8 +43,8 @@ class DatabaseTest : public ::testing::Test {
 };
 
 TEST_F(DatabaseTest, MigrationsApplyOnce) {
-  EXPECT_TRUE(Migrate(*db_, "test", {{1, "t", "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"}})
-                  .ok());
+  EXPECT_TRUE(
+      Migrate(*db_, "test", {{1, "t", "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"}}).ok());
 }
 
 TEST_F(DatabaseTest, FailedWriteRollsBackAloneInAGroupCommit) {
@@ -71,14 +72,16 @@ TEST_F(DatabaseTest, FailedWriteRollsBackAloneInAGroupCommit) {
 }
 
 TEST_F(DatabaseTest, ConstraintViolationIsReported) {
-  ASSERT_TRUE(db_->Write([](Tx& tx) { return tx.Exec("INSERT INTO t VALUES ('a', 1)").status(); }).ok());
+  ASSERT_TRUE(
+      db_->Write([](Tx& tx) { return tx.Exec("INSERT INTO t VALUES ('a', 1)").status(); }).ok());
   auto s = db_->Write([](Tx& tx) { return tx.Exec("INSERT INTO t VALUES ('a', 2)").status(); });
   EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(Count(), 1);
 }
 
 TEST_F(DatabaseTest, DataSurvivesReopen) {
-  ASSERT_TRUE(db_->Write([](Tx& tx) { return tx.Exec("INSERT INTO t VALUES ('a', 1)").status(); }).ok());
+  ASSERT_TRUE(
+      db_->Write([](Tx& tx) { return tx.Exec("INSERT INTO t VALUES ('a', 1)").status(); }).ok());
   db_.reset();
   db_ = *OpenSqlite({(dir_ / "t.db").string()});
   EXPECT_EQ(Count(), 1);

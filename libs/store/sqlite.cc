@@ -1,7 +1,7 @@
 // SQLite implementation of store::Database: one writer connection fed by a group-commit queue,
 // and a pool of reader connections (WAL lets readers run beside the writer).
-#include <sqlite3.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include <condition_variable>
 #include <deque>
@@ -307,7 +307,8 @@ class SqliteDatabase final : public Database {
           // Undo this job alone; the batch goes on.
           absl::Status undo = c.Run("ROLLBACK TO job");
           if (undo.ok()) undo = c.Run("RELEASE job");
-          if (!undo.ok()) spdlog::error("store: cannot roll back a failed write: {}", undo.ToString());
+          if (!undo.ok())
+            spdlog::error("store: cannot roll back a failed write: {}", undo.ToString());
         }
       }
       results[i] = s;
@@ -329,14 +330,14 @@ class SqliteDatabase final : public Database {
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_conn_;      // only touched by writer_thread_
   std::unique_ptr<Connection> checkpoint_conn_;  // only touched by checkpoint_thread_
-  bool committed_any_ = false;               // only touched by writer_thread_
+  bool committed_any_ = false;                   // only touched by writer_thread_
 
   std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable cv_checkpoint_;
-  std::deque<Job> queue_;                        // guarded by mu_
+  std::deque<Job> queue_;                         // guarded by mu_
   std::vector<std::function<void()>> listeners_;  // guarded by mu_
-  bool closed_ = false;                          // guarded by mu_
+  bool closed_ = false;                           // guarded by mu_
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> readers_;  // guarded by readers_mu_

@@ -151,8 +151,8 @@ void RedisServer::Launch() {
   fs::create_directories(data);
   process_ = std::make_unique<Process>(
       REDIS_SERVER_BIN,
-      std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir", data,
-                               "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+      std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir",
+                               data, "--appendonly", "yes", "--appendfsync", "always", "--save", "",
                                "--daemonize", "no"},
       std::map<std::string, std::string>{}, dir_.path() + "/redis.log");
   process_->Start();

@@ -44,7 +44,8 @@ struct Globals {
   std::exit(code);
 }
 
-absl::StatusOr<std::string> DevToken(const Globals& g, const std::string& user, std::chrono::seconds ttl) {
+absl::StatusOr<std::string> DevToken(const Globals& g, const std::string& user,
+                                     std::chrono::seconds ttl) {
   auto org = zs::org::OrgTree::LoadFile(g.org_file);
   if (!org.ok()) return org.status();
   const auto* u = org->FindUser(user);
@@ -69,7 +70,8 @@ class Client {
   }
 
   template <typename Req, typename Resp>
-  Resp Call(grpc::Status (pb::ReportingService::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+  Resp Call(grpc::Status (pb::ReportingService::Stub::*method)(grpc::ClientContext*, const Req&,
+                                                               Resp*),
             const Req& req) {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + token_);
@@ -78,10 +80,12 @@ class Client {
     grpc::Status s = ((*stub_).*method)(&ctx, req, &resp);
     if (!s.ok()) {
       static const std::map<int, const char*> kNames = {
-          {1, "CANCELLED"},         {2, "UNKNOWN"},           {3, "INVALID_ARGUMENT"},
-          {4, "DEADLINE_EXCEEDED"}, {5, "NOT_FOUND"},         {6, "ALREADY_EXISTS"},
-          {7, "PERMISSION_DENIED"}, {8, "RESOURCE_EXHAUSTED"}, {9, "FAILED_PRECONDITION"},
-          {10, "ABORTED"},          {13, "INTERNAL"},         {14, "UNAVAILABLE"},
+          {1, "CANCELLED"},           {2, "UNKNOWN"},
+          {3, "INVALID_ARGUMENT"},    {4, "DEADLINE_EXCEEDED"},
+          {5, "NOT_FOUND"},           {6, "ALREADY_EXISTS"},
+          {7, "PERMISSION_DENIED"},   {8, "RESOURCE_EXHAUSTED"},
+          {9, "FAILED_PRECONDITION"}, {10, "ABORTED"},
+          {13, "INTERNAL"},           {14, "UNAVAILABLE"},
           {16, "UNAUTHENTICATED"}};
       auto it = kNames.find(s.error_code());
       Die(std::string(it == kNames.end() ? "ERROR" : it->second) + ": " + s.error_message(), 1);
@@ -134,7 +138,8 @@ size_t Width(const std::string& s) {
   return w;
 }
 
-void PrintTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths(header.size());
   for (size_t c = 0; c < header.size(); ++c) widths[c] = Width(header[c]);
   for (const auto& r : rows)
@@ -173,7 +178,8 @@ void Show(const Globals& g, const pb::Report& r) {
                {"author", r.author()},
                {"tags", Join(r.tags())},
                {"return comment", r.return_comment()},
-               {"adopted at level", r.adoption_level() ? Short(Level_Name(r.adoption_level()), "LEVEL_") : ""},
+               {"adopted at level",
+                r.adoption_level() ? Short(Level_Name(r.adoption_level()), "LEVEL_") : ""},
                {"adopted by", r.adopted_by()},
                {"created", Time(r.create_time())},
                {"submitted", Time(r.submit_time())},
@@ -190,7 +196,8 @@ void Show(const Globals& g, const pb::Instruction& in) {
   PrintFields({{"id", in.id()},
                {"report", in.report_id()},
                {"state", Short(pb::InstructionState_Name(in.state()), "INSTRUCTION_STATE_")},
-               {"leader", in.leader_name().empty() ? in.leader() : in.leader_name() + " (" + in.leader() + ")"},
+               {"leader", in.leader_name().empty() ? in.leader()
+                                                   : in.leader_name() + " (" + in.leader() + ")"},
                {"text", in.text()},
                {"directed units", Join(in.directed_units())},
                {"due", in.due_date()},
@@ -201,22 +208,27 @@ void Show(const Globals& g, const pb::Instruction& in) {
 }
 
 template <typename E>
-E ParseEnum(const std::string& text, const std::string& prefix, bool (*parse)(const std::string&, E*),
-            const std::string& what) {
+E ParseEnum(const std::string& text, const std::string& prefix,
+            bool (*parse)(const std::string&, E*), const std::string& what) {
   std::string upper;
-  for (char c : text) upper += (c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : text)
+    upper += (c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   E v{};
   if (!parse(prefix + upper, &v)) Die("unknown " + what + " '" + text + "'");
   return v;
 }
 
 pb::ReportKind Kind(const std::string& s) {
-  static const std::map<std::string, std::string> kAlias = {
-      {"dynamic", "DYNAMIC"}, {"experience", "EXPERIENCE"}, {"problem", "PROBLEM"},
-      {"opinion", "PUBLIC_OPINION"}, {"public-opinion", "PUBLIC_OPINION"}, {"emergency", "EMERGENCY"}};
+  static const std::map<std::string, std::string> kAlias = {{"dynamic", "DYNAMIC"},
+                                                            {"experience", "EXPERIENCE"},
+                                                            {"problem", "PROBLEM"},
+                                                            {"opinion", "PUBLIC_OPINION"},
+                                                            {"public-opinion", "PUBLIC_OPINION"},
+                                                            {"emergency", "EMERGENCY"}};
   auto it = kAlias.find(s);
   return ParseEnum<pb::ReportKind>(it == kAlias.end() ? s : it->second, "REPORT_KIND_",
-                                   pb::ReportKind_Parse, "kind (dynamic|experience|problem|opinion|emergency)");
+                                   pb::ReportKind_Parse,
+                                   "kind (dynamic|experience|problem|opinion|emergency)");
 }
 
 }  // namespace
@@ -227,12 +239,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.add_option("--addr", g.addr, "reporting service address (env ZS_REPORTING_ADDR)");
   app.add_option("--token", g.token, "bearer token (env ZS_TOKEN)");
-  app.add_option("--as", g.as_user, "act as this dev user from the org file, minting a dev token (env ZS_AS)");
+  app.add_option("--as", g.as_user,
+                 "act as this dev user from the org file, minting a dev token (env ZS_AS)");
   app.add_option("--org", g.org_file, "org file for --as and token (env ZS_ORG)");
   app.add_option("--secret", g.secret, "HS256 dev secret (env ZS_DEV_SECRET)");
   app.add_flag("--json", g.json, "print JSON instead of tables");
   app.add_option("--timeout", g.timeout_s, "seconds to wait for the service");
-  app.add_option("--request-id", g.request_id, "request id of a change (default: a new one); reuse it to retry safely");
+  app.add_option("--request-id", g.request_id,
+                 "request id of a change (default: a new one); reuse it to retry safely");
 
   // token
   std::string tok_user, tok_ttl = "8h";
@@ -269,9 +283,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> mask;
   auto* update = report->add_subcommand("update", "change a draft or returned report");
   update->add_option("id", id)->required();
-  update->add_option("--title", *patch.mutable_title())->each([&](const std::string&) { mask.push_back("title"); });
-  update->add_option("--body", *patch.mutable_body())->each([&](const std::string&) { mask.push_back("body"); });
-  update->add_option("--sensitivity", sens)->each([&](const std::string&) { mask.push_back("sensitivity"); });
+  update->add_option("--title", *patch.mutable_title())->each([&](const std::string&) {
+    mask.push_back("title");
+  });
+  update->add_option("--body", *patch.mutable_body())->each([&](const std::string&) {
+    mask.push_back("body");
+  });
+  update->add_option("--sensitivity", sens)->each([&](const std::string&) {
+    mask.push_back("sensitivity");
+  });
   auto* submit = report->add_subcommand("submit", "submit a draft or returned report (报送)");
   submit->add_option("id", id)->required();
   auto* ret = report->add_subcommand("return", "return a submitted report for changes (退回修改)");
@@ -331,11 +351,14 @@ int main(int argc, char** argv) {
     pb::ListReportsRequest req;
     req.set_page_size(page_size);
     req.set_page_token(page_token);
-    if (!state.empty()) req.set_state(ParseEnum<pb::ReportState>(state, "REPORT_STATE_", pb::ReportState_Parse, "state"));
+    if (!state.empty())
+      req.set_state(
+          ParseEnum<pb::ReportState>(state, "REPORT_STATE_", pb::ReportState_Parse, "state"));
     req.set_unit_id(filter_unit);
     pb::ListReportsResponse all;
     for (;;) {
-      auto resp = client.Call<pb::ListReportsRequest, pb::ListReportsResponse>(&S::ListReports, req);
+      auto resp =
+          client.Call<pb::ListReportsRequest, pb::ListReportsResponse>(&S::ListReports, req);
       all.mutable_reports()->MergeFrom(resp.reports());
       all.set_next_page_token(resp.next_page_token());
       if (!all_pages || resp.next_page_token().empty()) break;
@@ -348,10 +371,12 @@ int main(int argc, char** argv) {
       for (const auto& r : all.reports()) {
         rows.push_back({r.id(), Short(pb::ReportState_Name(r.state()), "REPORT_STATE_"),
                         Short(pb::ReportKind_Name(r.kind()), "REPORT_KIND_"),
-                        Short(pb::Sensitivity_Name(r.sensitivity()), "SENSITIVITY_"), r.unit_id(), r.title()});
+                        Short(pb::Sensitivity_Name(r.sensitivity()), "SENSITIVITY_"), r.unit_id(),
+                        r.title()});
       }
       PrintTable({"ID", "STATE", "KIND", "SENSITIVITY", "UNIT", "TITLE"}, rows);
-      if (!all.next_page_token().empty()) std::cout << "(more: --page-token " << all.next_page_token() << ")\n";
+      if (!all.next_page_token().empty())
+        std::cout << "(more: --page-token " << all.next_page_token() << ")\n";
     }
   } else if (show->parsed()) {
     pb::GetReportRequest req;
@@ -398,9 +423,11 @@ int main(int argc, char** argv) {
     req.set_page_token(page_token);
     req.set_report_id(report_filter);
     if (!state.empty()) {
-      req.set_state(ParseEnum<pb::InstructionState>(state, "INSTRUCTION_STATE_", pb::InstructionState_Parse, "state"));
+      req.set_state(ParseEnum<pb::InstructionState>(state, "INSTRUCTION_STATE_",
+                                                    pb::InstructionState_Parse, "state"));
     }
-    auto resp = client.Call<pb::ListInstructionsRequest, pb::ListInstructionsResponse>(&S::ListInstructions, req);
+    auto resp = client.Call<pb::ListInstructionsRequest, pb::ListInstructionsResponse>(
+        &S::ListInstructions, req);
     if (g.json) {
       std::cout << Json(resp) << "\n";
     } else {
@@ -410,7 +437,8 @@ int main(int argc, char** argv) {
                         in.leader(), in.due_date(), Join(in.directed_units()), in.report_id()});
       }
       PrintTable({"ID", "STATE", "LEADER", "DUE", "UNITS", "REPORT"}, rows);
-      if (!resp.next_page_token().empty()) std::cout << "(more: --page-token " << resp.next_page_token() << ")\n";
+      if (!resp.next_page_token().empty())
+        std::cout << "(more: --page-token " << resp.next_page_token() << ")\n";
     }
   } else if (ishow->parsed()) {
     pb::GetInstructionRequest req;

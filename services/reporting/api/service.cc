@@ -65,9 +65,11 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServe
   if (auto s = RequireRole(*caller, {"clerk", "editor"}, "writing a report"); !s.ok()) {
     return Finish(ctx, s);
   }
-  const std::string unit_id = req->report().unit_id().empty() ? caller->unit : req->report().unit_id();
+  const std::string unit_id =
+      req->report().unit_id().empty() ? caller->unit : req->report().unit_id();
   if (unit_id.empty() || org_.FindUnit(unit_id) == nullptr) {
-    return Finish(ctx, absl::InvalidArgumentError("report.unit_id: required (the caller has no unit)"));
+    return Finish(ctx,
+                  absl::InvalidArgumentError("report.unit_id: required (the caller has no unit)"));
   }
   if (auto s = MayAuthorFor(org_, *caller, unit_id); !s.ok()) return Finish(ctx, s);
 
@@ -89,17 +91,17 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServe
   r.set_origin_node(tenant);
   r.set_origin_id(r.id());
   r.set_version(1);
-  return rpc::RunMutation(ctx, db_, Scope(*caller, "CreateReport"), req->request_id(), *req, resp,
-                          [this, r = std::move(r), caller = *caller, resp](store::Tx& tx) -> absl::Status {
-                            if (auto s = repo::InsertReport(tx, r); !s.ok()) return s;
-                            events::Change change{"report.create", r.id(), r.tenant(), r.title(), "",
-                                                  nullptr, ""};
-                            if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) {
-                              return s.status();
-                            }
-                            *resp = r;
-                            return absl::OkStatus();
-                          });
+  return rpc::RunMutation(
+      ctx, db_, Scope(*caller, "CreateReport"), req->request_id(), *req, resp,
+      [this, r = std::move(r), caller = *caller, resp](store::Tx& tx) -> absl::Status {
+        if (auto s = repo::InsertReport(tx, r); !s.ok()) return s;
+        events::Change change{"report.create", r.id(), r.tenant(), r.title(), "", nullptr, ""};
+        if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) {
+          return s.status();
+        }
+        *resp = r;
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::GetReport(grpc::CallbackServerContext* ctx,
@@ -130,19 +132,22 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListReports(grpc::CallbackServer
     return Finish(ctx, absl::InvalidArgumentError("state: unknown value"));
   }
   if (!req->unit_id().empty() && org_.FindUnit(req->unit_id()) == nullptr) {
-    return Finish(ctx, absl::InvalidArgumentError("unit_id: unknown unit '" + req->unit_id() + "'"));
+    return Finish(ctx,
+                  absl::InvalidArgumentError("unit_id: unknown unit '" + req->unit_id() + "'"));
   }
   if (!req->tenant().empty() && org_.FindTenant(req->tenant()) == nullptr) {
-    return Finish(ctx, absl::InvalidArgumentError("tenant: unknown tenant '" + req->tenant() + "'"));
+    return Finish(ctx,
+                  absl::InvalidArgumentError("tenant: unknown tenant '" + req->tenant() + "'"));
   }
   auto scope = ReadScopeFor(org_, *caller);
   if (!scope.ok()) return Finish(ctx, scope.status());
   if (!req->tenant().empty() && !auth::MaySeeTenant(org_, *caller, req->tenant())) {
-    return Finish(ctx, absl::PermissionDeniedError("tenant " + req->tenant() + " is outside your jurisdiction"));
+    return Finish(ctx, absl::PermissionDeniedError("tenant " + req->tenant() +
+                                                   " is outside your jurisdiction"));
   }
   absl::Status s = db_.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = repo::ListReports(tx, *scope, {req->state(), req->unit_id(), req->tenant()}, *cursor,
-                                  page_size);
+    auto rows = repo::ListReports(tx, *scope, {req->state(), req->unit_id(), req->tenant()},
+                                  *cursor, page_size);
     if (!rows.ok()) return rows.status();
     for (int i = 0; i < static_cast<int>(rows->size()) && i < page_size; ++i) {
       *resp->add_reports() = std::move((*rows)[i].second);
@@ -209,21 +214,22 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ReturnReport(grpc::CallbackServe
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return Finish(ctx, caller.status());
   if (auto s = ValidateReturn(*req, limits_); !s.ok()) return Finish(ctx, s);
-  if (auto s = RequireRole(*caller, {"editor"}, "returning a report"); !s.ok()) return Finish(ctx, s);
-  return rpc::RunMutation(
-      ctx, db_, Scope(*caller, "ReturnReport"), req->request_id(), *req, resp,
-      [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
-        auto r = LoadVisible(tx, caller, req->id());
-        if (!r.ok()) return r.status();
-        if (auto s = Return(*r, req->comment(), clock_->Now()); !s.ok()) return s;
-        if (auto s = SaveChange(tx, caller, *r, "report.return", "reporting.report.returned",
-                                req->comment());
-            !s.ok()) {
-          return s;
-        }
-        *resp = std::move(*r);
-        return absl::OkStatus();
-      });
+  if (auto s = RequireRole(*caller, {"editor"}, "returning a report"); !s.ok())
+    return Finish(ctx, s);
+  return rpc::RunMutation(ctx, db_, Scope(*caller, "ReturnReport"), req->request_id(), *req, resp,
+                          [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
+                            auto r = LoadVisible(tx, caller, req->id());
+                            if (!r.ok()) return r.status();
+                            if (auto s = Return(*r, req->comment(), clock_->Now()); !s.ok())
+                              return s;
+                            if (auto s = SaveChange(tx, caller, *r, "report.return",
+                                                    "reporting.report.returned", req->comment());
+                                !s.ok()) {
+                              return s;
+                            }
+                            *resp = std::move(*r);
+                            return absl::OkStatus();
+                          });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServerContext* ctx,
@@ -232,7 +238,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServer
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return Finish(ctx, caller.status());
   if (auto s = ValidateAdopt(*req); !s.ok()) return Finish(ctx, s);
-  if (auto s = RequireRole(*caller, {"editor"}, "adopting a report"); !s.ok()) return Finish(ctx, s);
+  if (auto s = RequireRole(*caller, {"editor"}, "adopting a report"); !s.ok())
+    return Finish(ctx, s);
   return rpc::RunMutation(
       ctx, db_, Scope(*caller, "AdoptReport"), req->request_id(), *req, resp,
       [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
@@ -250,7 +257,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServer
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
-    grpc::CallbackServerContext* ctx, const pb::IssueInstructionRequest* req, pb::Instruction* resp) {
+    grpc::CallbackServerContext* ctx, const pb::IssueInstructionRequest* req,
+    pb::Instruction* resp) {
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return Finish(ctx, caller.status());
   if (auto s = ValidateInstruction(req->instruction(), org_, limits_, clock_->Now()); !s.ok()) {
@@ -261,7 +269,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
   }
   for (const auto& u : req->instruction().directed_units()) {
     if (!auth::MaySeeUnit(org_, *caller, u)) {
-      return Finish(ctx, absl::PermissionDeniedError("unit " + u + " is outside your jurisdiction"));
+      return Finish(ctx,
+                    absl::PermissionDeniedError("unit " + u + " is outside your jurisdiction"));
     }
   }
   std::string leader_name = caller->name;
@@ -299,8 +308,13 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
         *payload.mutable_directed_units() = in.directed_units();
         payload.set_due_date(in.due_date());
         *payload.mutable_issued_at() = in.issue_time();
-        events::Change change{"instruction.issue", in.id(), in.tenant(), in.text(),
-                              "reporting.instruction.issued", &payload, ""};
+        events::Change change{"instruction.issue",
+                              in.id(),
+                              in.tenant(),
+                              in.text(),
+                              "reporting.instruction.issued",
+                              &payload,
+                              ""};
         if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
         *resp = std::move(in);
         return absl::OkStatus();
@@ -348,8 +362,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListInstructions(
     int64_t after = *cursor;
     // Scan forward in pages until page_size visible rows are found or the table ends.
     for (;;) {
-      auto rows = repo::ListInstructions(tx, *scope, {req->report_id(), req->state()}, after,
-                                         page_size);
+      auto rows =
+          repo::ListInstructions(tx, *scope, {req->report_id(), req->state()}, after, page_size);
       if (!rows.ok()) return rows.status();
       const bool more = static_cast<int>(rows->size()) > page_size;
       for (int i = 0; i < static_cast<int>(rows->size()) && i < page_size; ++i) {
@@ -394,8 +408,13 @@ absl::Status ReportingServiceImpl::OnItemClosed(const ev::Event& event, store::T
   payload.set_report_id(in->report_id());
   payload.set_supervision_item_id(closed.item_id());
   payload.set_feedback_summary(closed.feedback_summary());
-  events::Change change{"instruction.answer", in->id(), in->tenant(), closed.feedback_summary(),
-                        "reporting.instruction.answered", &payload, event.trace_id()};
+  events::Change change{"instruction.answer",
+                        in->id(),
+                        in->tenant(),
+                        closed.feedback_summary(),
+                        "reporting.instruction.answered",
+                        &payload,
+                        event.trace_id()};
   return recorder_.Record(tx, event.actor(), change).status();
 }
 

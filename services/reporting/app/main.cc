@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
       c.String("events.supervision_stream", "zs:events:supervision");
 
   zs::reporting::ReportingServiceImpl service((*rt)->db(), (*rt)->org(), (*rt)->clock(), limits);
-  (*rt)->AddConsumer(supervision_stream)
+  (*rt)
+      ->AddConsumer(supervision_stream)
       .On("supervision.item.closed", [&service](const auto& event, zs::store::Tx& tx) {
         return service.OnItemClosed(event, tx);
       });

@@ -17,7 +17,8 @@ absl::Status Invalid(const std::string& field, const std::string& why) {
 std::string StateName(pb::ReportState s) { return pb::ReportState_Name(s); }
 
 absl::Status ValidateTitle(const std::string& title, const Limits& l, const std::string& field) {
-  if (title.find_first_not_of(" \t\r\n") == std::string::npos) return Invalid(field, "must not be empty");
+  if (title.find_first_not_of(" \t\r\n") == std::string::npos)
+    return Invalid(field, "must not be empty");
   if (Utf8Length(title) > l.max_title_chars) {
     return Invalid(field, "longer than " + std::to_string(l.max_title_chars) + " characters");
   }
@@ -39,19 +40,22 @@ absl::Status ValidateTags(const google::protobuf::RepeatedPtrField<std::string>&
   }
   for (const auto& t : tags) {
     if (t.empty() || Utf8Length(t) > l.max_tag_chars) {
-      return Invalid(field, "each tag must be 1 to " + std::to_string(l.max_tag_chars) + " characters");
+      return Invalid(field,
+                     "each tag must be 1 to " + std::to_string(l.max_tag_chars) + " characters");
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateKind(pb::ReportKind k, const std::string& field) {
-  if (k == pb::REPORT_KIND_UNSPECIFIED || !pb::ReportKind_IsValid(k)) return Invalid(field, "required");
+  if (k == pb::REPORT_KIND_UNSPECIFIED || !pb::ReportKind_IsValid(k))
+    return Invalid(field, "required");
   return absl::OkStatus();
 }
 
 absl::Status ValidateSensitivity(pb::Sensitivity s, const std::string& field) {
-  if (s == pb::SENSITIVITY_UNSPECIFIED || !pb::Sensitivity_IsValid(s)) return Invalid(field, "required");
+  if (s == pb::SENSITIVITY_UNSPECIFIED || !pb::Sensitivity_IsValid(s))
+    return Invalid(field, "required");
   return absl::OkStatus();
 }
 
@@ -67,8 +71,8 @@ void Touch(pb::Report& r, TimePoint now) {
 }  // namespace
 
 size_t Utf8Length(const std::string& s) {
-  return static_cast<size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
 }
 
 absl::Status ValidateId(const std::string& id, const std::string& field) {
@@ -103,7 +107,8 @@ absl::Status ValidateUpdate(const pb::UpdateReportRequest& req, const Limits& l,
   if (paths->empty()) paths->assign(kEditable.begin(), kEditable.end());
   for (const auto& p : *paths) {
     if (!kEditable.count(p)) {
-      return Invalid("update_mask", "'" + p + "' cannot be updated; use title, body, kind, sensitivity or tags");
+      return Invalid("update_mask",
+                     "'" + p + "' cannot be updated; use title, body, kind, sensitivity or tags");
     }
     const auto& r = req.report();
     absl::Status s;
@@ -156,8 +161,10 @@ absl::Status ValidateInstruction(const pb::Instruction& in, const org::OrgTree& 
   }
   std::set<std::string> seen;
   for (const auto& u : in.directed_units()) {
-    if (org.FindUnit(u) == nullptr) return Invalid("instruction.directed_units", "unknown unit '" + u + "'");
-    if (!seen.insert(u).second) return Invalid("instruction.directed_units", "unit '" + u + "' named twice");
+    if (org.FindUnit(u) == nullptr)
+      return Invalid("instruction.directed_units", "unknown unit '" + u + "'");
+    if (!seen.insert(u).second)
+      return Invalid("instruction.directed_units", "unit '" + u + "' named twice");
   }
   const auto due = ParseDate(in.due_date());
   if (!due) return Invalid("instruction.due_date", "required as YYYY-MM-DD");
@@ -184,8 +191,9 @@ absl::StatusOr<ReadScope> ReadScopeFor(const org::OrgTree& org, const auth::Prin
     scope.tenants = {caller.tenant};
     scope.only_unit = caller.unit;
   } else {
-    return absl::PermissionDeniedError("reading reports needs the clerk, editor, leader, supervisor, "
-                                       "coordinator or unit_handler role");
+    return absl::PermissionDeniedError(
+        "reading reports needs the clerk, editor, leader, supervisor, "
+        "coordinator or unit_handler role");
   }
   return scope;
 }
@@ -228,11 +236,12 @@ absl::Status MayAuthorFor(const org::OrgTree& org, const auth::Principal& caller
 absl::Status MayEdit(const auth::Principal& caller, const pb::Report& r) {
   if (r.author() == caller.subject) return absl::OkStatus();
   if (caller.HasRole("clerk") && r.unit_id() == caller.unit) return absl::OkStatus();
-  return absl::PermissionDeniedError("only the submitting unit's clerks may change report " + r.id());
+  return absl::PermissionDeniedError("only the submitting unit's clerks may change report " +
+                                     r.id());
 }
 
-absl::Status ApplyUpdate(pb::Report& r, const pb::Report& patch, const std::vector<std::string>& paths,
-                         TimePoint now) {
+absl::Status ApplyUpdate(pb::Report& r, const pb::Report& patch,
+                         const std::vector<std::string>& paths, TimePoint now) {
   if (!Editable(r)) {
     return absl::FailedPreconditionError("report " + r.id() + " is " + StateName(r.state()) +
                                          "; only DRAFT or RETURNED reports can be changed");

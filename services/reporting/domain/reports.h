@@ -76,8 +76,8 @@ absl::Status MayEdit(const auth::Principal& caller, const pb::Report& r);
 
 // ---- Lifecycle: FAILED_PRECONDITION for an illegal transition ----
 
-absl::Status ApplyUpdate(pb::Report& r, const pb::Report& patch, const std::vector<std::string>& paths,
-                         TimePoint now);
+absl::Status ApplyUpdate(pb::Report& r, const pb::Report& patch,
+                         const std::vector<std::string>& paths, TimePoint now);
 absl::Status Submit(pb::Report& r, TimePoint now);
 absl::Status Return(pb::Report& r, const std::string& comment, TimePoint now);
 absl::Status Adopt(pb::Report& r, zhongshu::common::v1::Level level, const std::string& editor,

@@ -29,7 +29,8 @@ class ReportsTest : public ::testing::Test {
 
   static auth::Principal Who(std::string sub, std::string tenant, std::string unit,
                              std::vector<std::string> roles) {
-    return auth::Principal{std::move(sub), "", std::move(tenant), std::move(unit), std::move(roles)};
+    return auth::Principal{std::move(sub), "", std::move(tenant), std::move(unit),
+                           std::move(roles)};
   }
   pb::Report Report(pb::ReportState state, pb::Sensitivity sens = pb::SENSITIVITY_INTERNAL) {
     pb::Report r;
@@ -83,7 +84,8 @@ TEST_F(ReportsTest, ValidationNamesTheField) {
   EXPECT_NE(ValidateNewReport(r, org_, limits_).message().find("report.title"), std::string::npos);
   r.set_title("ok");
   r.set_unit_id("430204/nope");
-  EXPECT_NE(ValidateNewReport(r, org_, limits_).message().find("report.unit_id"), std::string::npos);
+  EXPECT_NE(ValidateNewReport(r, org_, limits_).message().find("report.unit_id"),
+            std::string::npos);
   r.set_unit_id("430204/qtt");
   r.set_body(std::string(limits_.max_body_bytes + 1, 'x'));
   EXPECT_NE(ValidateNewReport(r, org_, limits_).message().find("report.body"), std::string::npos);

@@ -60,11 +60,12 @@ absl::StatusOr<pb::Report> GetReport(store::Tx& tx, const std::string& id) {
 
 absl::Status InsertReport(store::Tx& tx, const pb::Report& r) {
   return tx
-      .Exec("INSERT INTO reports (id, tenant, unit_id, author, state, sensitivity, updated_at, data)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            {r.id(), r.tenant(), r.unit_id(), r.author(), int64_t{r.state()},
-             int64_t{r.sensitivity()}, ToMillis(FromProto(r.update_time())),
-             store::Blob{r.SerializeAsString()}})
+      .Exec(
+          "INSERT INTO reports (id, tenant, unit_id, author, state, sensitivity, updated_at, data)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          {r.id(), r.tenant(), r.unit_id(), r.author(), int64_t{r.state()},
+           int64_t{r.sensitivity()}, ToMillis(FromProto(r.update_time())),
+           store::Blob{r.SerializeAsString()}})
       .status();
 }
 
@@ -78,10 +79,13 @@ absl::Status UpdateReport(store::Tx& tx, const pb::Report& r) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::pair<int64_t, pb::Report>>> ListReports(
-    store::Tx& tx, const ReadScope& scope, const ReportFilter& filter, int64_t after, int limit) {
+absl::StatusOr<std::vector<std::pair<int64_t, pb::Report>>> ListReports(store::Tx& tx,
+                                                                        const ReadScope& scope,
+                                                                        const ReportFilter& filter,
+                                                                        int64_t after, int limit) {
   std::vector<store::Param> params;
-  std::string sql = "SELECT seq, data FROM reports WHERE tenant IN " + Placeholders(scope.tenants.size());
+  std::string sql =
+      "SELECT seq, data FROM reports WHERE tenant IN " + Placeholders(scope.tenants.size());
   for (const auto& t : scope.tenants) params.emplace_back(t);
   if (!scope.only_unit.empty()) {
     sql += " AND unit_id = ?";
@@ -149,7 +153,8 @@ absl::Status UpdateInstruction(store::Tx& tx, const pb::Instruction& in) {
 }
 
 absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstructions(
-    store::Tx& tx, const ReadScope& scope, const InstructionFilter& filter, int64_t after, int limit) {
+    store::Tx& tx, const ReadScope& scope, const InstructionFilter& filter, int64_t after,
+    int limit) {
   std::vector<store::Param> params;
   std::string sql =
       "SELECT seq, data FROM instructions WHERE tenant IN " + Placeholders(scope.tenants.size());

@@ -29,8 +29,10 @@ struct ReportFilter {
 };
 // Newest first; `after` is the page cursor (0 for the first page). Returns up to limit+1 rows
 // so the caller can tell whether another page follows.
-absl::StatusOr<std::vector<std::pair<int64_t, pb::Report>>> ListReports(
-    store::Tx& tx, const ReadScope& scope, const ReportFilter& filter, int64_t after, int limit);
+absl::StatusOr<std::vector<std::pair<int64_t, pb::Report>>> ListReports(store::Tx& tx,
+                                                                        const ReadScope& scope,
+                                                                        const ReportFilter& filter,
+                                                                        int64_t after, int limit);
 
 absl::StatusOr<pb::Instruction> GetInstruction(store::Tx& tx, const std::string& id);
 absl::Status InsertInstruction(store::Tx& tx, const pb::Instruction& in, const pb::Report& report);
@@ -43,7 +45,8 @@ struct InstructionFilter {
 // Instructions in the scope's tenants, newest first, limit+1 rows. Visibility of each row is
 // then decided by the caller with MayReadInstruction (it needs the report).
 absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstructions(
-    store::Tx& tx, const ReadScope& scope, const InstructionFilter& filter, int64_t after, int limit);
+    store::Tx& tx, const ReadScope& scope, const InstructionFilter& filter, int64_t after,
+    int limit);
 
 }  // namespace repo
 
