@@ -24,6 +24,23 @@ namespace ev = zhongshu::events::v1;
 constexpr char kStream[] = "zs:events:reporting";
 constexpr char kSupervision[] = "zs:events:supervision";
 
+// The envelope supervision publishes when it closes the item opened from an instruction.
+ev::Event ItemClosedEvent(const std::string& instruction_id) {
+  ev::ItemClosed closed;
+  closed.set_item_id("430204-s-" + RandomHex(8));
+  closed.set_source_type(ev::SOURCE_TYPE_LEADER_INSTRUCTION);
+  closed.set_source_ref(instruction_id);
+  closed.set_feedback_summary("水质已达标，管网已冲洗");
+  ev::Event e;
+  e.set_id(NewUuid());
+  e.set_type("supervision.item.closed");
+  e.set_tenant("430204");
+  e.set_source("supervision");
+  e.mutable_actor()->set_subject("zhao.ducha");
+  e.mutable_payload()->PackFrom(closed);
+  return e;
+}
+
 class ReportingEventsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -102,20 +119,22 @@ class ReportingEventsTest : public ::testing::Test {
     auto ids = OutboxIds();
     return on_stream == std::multiset<std::string>(ids.begin(), ids.end());
   }
+  // Report ids of the "reporting.report.submitted" events on the stream.
+  std::set<std::string> SubmittedOnStream() {
+    std::set<std::string> ids;
+    for (const auto& e : Stream()) {
+      if (e.type != "reporting.report.submitted") continue;
+      ev::Event env;
+      env.ParseFromString(e.raw_event);
+      ev::ReportChanged payload;
+      env.payload().UnpackTo(&payload);
+      ids.insert(payload.report_id());
+    }
+    return ids;
+  }
   // Publishes supervision.item.closed for an instruction, as the supervision service will.
   std::string PublishItemClosed(const std::string& instruction_id) {
-    ev::ItemClosed closed;
-    closed.set_item_id("430204-s-" + RandomHex(8));
-    closed.set_source_type(ev::SOURCE_TYPE_LEADER_INSTRUCTION);
-    closed.set_source_ref(instruction_id);
-    closed.set_feedback_summary("水质已达标，管网已冲洗");
-    ev::Event e;
-    e.set_id(NewUuid());
-    e.set_type("supervision.item.closed");
-    e.set_tenant("430204");
-    e.set_source("supervision");
-    e.mutable_actor()->set_subject("zhao.ducha");
-    e.mutable_payload()->PackFrom(closed);
+    const ev::Event e = ItemClosedEvent(instruction_id);
     auto c = redis_->Connect();
     auto r =
         c->Command({"XADD", kSupervision, "*", "type", e.type(), "event", e.SerializeAsString()});
@@ -181,15 +200,7 @@ TEST_F(ReportingEventsTest, WritesSucceedWithRedisDownAndTheirEventsArriveAfter)
   redis_->Start();
   ASSERT_TRUE(Eventually([&] { return StreamMatchesOutbox(); }, std::chrono::seconds(20)))
       << service_->Log();
-  std::set<std::string> submitted;
-  for (const auto& e : Stream()) {
-    if (e.type != "reporting.report.submitted") continue;
-    ev::Event env;
-    env.ParseFromString(e.raw_event);
-    ev::ReportChanged payload;
-    env.payload().UnpackTo(&payload);
-    submitted.insert(payload.report_id());
-  }
+  const auto submitted = SubmittedOnStream();
   for (const auto& id : ids) EXPECT_TRUE(submitted.count(id)) << id;
 }
 
@@ -239,15 +250,7 @@ TEST_F(ReportingEventsTest, KillNineDuringWritesLosesNothingAndDuplicatesNothing
   }
   EXPECT_TRUE(Eventually([&] { return StreamMatchesOutbox(); }, std::chrono::seconds(20)));
   // Every acknowledged submit has its event on the stream.
-  std::set<std::string> submitted;
-  for (const auto& e : Stream()) {
-    if (e.type != "reporting.report.submitted") continue;
-    ev::Event env;
-    env.ParseFromString(e.raw_event);
-    ev::ReportChanged payload;
-    env.payload().UnpackTo(&payload);
-    submitted.insert(payload.report_id());
-  }
+  const auto submitted = SubmittedOnStream();
   for (const auto& id : acknowledged) EXPECT_TRUE(submitted.count(id)) << id;
 }
 
@@ -396,15 +399,7 @@ TEST(ReportingReplicas, TwoReplicasPublishAndConsumeExactlyOnce) {
   ir.mutable_instruction()->set_due_date("2099-01-01");
   pb::Instruction in;
   ASSERT_TRUE(stub->IssueInstruction(ContextFor(TokenFor("zhang.shuji")).get(), ir, &in).ok());
-  ev::ItemClosed closed;
-  closed.set_item_id("430204-s-1");
-  closed.set_source_type(ev::SOURCE_TYPE_LEADER_INSTRUCTION);
-  closed.set_source_ref(in.id());
-  ev::Event e;
-  e.set_id(NewUuid());
-  e.set_type("supervision.item.closed");
-  e.set_tenant("430204");
-  e.mutable_payload()->PackFrom(closed);
+  const ev::Event e = ItemClosedEvent(in.id());
   {
     auto c = redis.Connect();
     ASSERT_TRUE(c->Command({"XADD", kSupervision, "*", "event", e.SerializeAsString()}).ok());

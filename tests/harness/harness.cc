@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -265,26 +266,11 @@ std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& token) {
   return ctx;
 }
 
-int64_t QueryInt(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    throw std::runtime_error("cannot open " + db_path);
-  }
-  sqlite3_busy_timeout(db, 5000);
-  sqlite3_stmt* stmt = nullptr;
-  int64_t v = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
-      sqlite3_step(stmt) == SQLITE_ROW) {
-    v = sqlite3_column_int64(stmt, 0);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  if (v < 0) throw std::runtime_error("query failed: " + sql);
-  return v;
-}
+namespace {
 
-std::vector<std::string> QueryStrings(const std::string& db_path, const std::string& sql) {
+// Runs `sql` on the database file opened read-only and returns the first column of each row.
+std::vector<std::optional<std::string>> QueryColumn(const std::string& db_path,
+                                                    const std::string& sql) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     sqlite3_close(db);
@@ -292,17 +278,32 @@ std::vector<std::string> QueryStrings(const std::string& db_path, const std::str
   }
   sqlite3_busy_timeout(db, 5000);
   sqlite3_stmt* stmt = nullptr;
-  std::vector<std::string> out;
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
     sqlite3_close(db);
     throw std::runtime_error("query failed: " + sql);
   }
+  std::vector<std::optional<std::string>> out;
   while (sqlite3_step(stmt) == SQLITE_ROW) {
     const auto* text = sqlite3_column_text(stmt, 0);
-    out.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+    out.emplace_back(text ? std::optional<std::string>(reinterpret_cast<const char*>(text))
+                          : std::nullopt);
   }
   sqlite3_finalize(stmt);
   sqlite3_close(db);
+  return out;
+}
+
+}  // namespace
+
+int64_t QueryInt(const std::string& db_path, const std::string& sql) {
+  auto rows = QueryColumn(db_path, sql);
+  if (rows.empty() || !rows[0]) throw std::runtime_error("no value from: " + sql);
+  return std::stoll(*rows[0]);
+}
+
+std::vector<std::string> QueryStrings(const std::string& db_path, const std::string& sql) {
+  std::vector<std::string> out;
+  for (auto& v : QueryColumn(db_path, sql)) out.push_back(v.value_or(""));
   return out;
 }
 

@@ -43,17 +43,29 @@ absl::StatusOr<pb::Report> ReportingServiceImpl::LoadVisible(store::Tx& tx,
   return r;
 }
 
-absl::Status ReportingServiceImpl::SaveChange(store::Tx& tx, const auth::Principal& caller,
-                                              const pb::Report& r, const std::string& action,
-                                              const std::string& event_type,
-                                              const std::string& detail) {
-  if (auto s = repo::UpdateReport(tx, r); !s.ok()) return s;
-  ev::ReportChanged payload;
-  payload.set_report_id(r.id());
-  payload.set_unit_id(r.unit_id());
-  payload.set_state(pb::ReportState_Name(r.state()));
-  events::Change change{action, r.id(), r.tenant(), detail, event_type, &payload, ""};
-  return recorder_.Record(tx, caller.ToActor(), change).status();
+grpc::ServerUnaryReactor* ReportingServiceImpl::ChangeReport(
+    grpc::CallbackServerContext* ctx, const auth::Principal& caller, const char* method,
+    const google::protobuf::Message& req, const std::string& request_id, const std::string& id,
+    pb::Report* resp, Audit audit, std::function<absl::Status(pb::Report&)> apply) {
+  return rpc::RunMutation(ctx, db_, Scope(caller, method), request_id, req, resp,
+                          [this, caller, id, resp, audit = std::move(audit),
+                           apply = std::move(apply)](store::Tx& tx) -> absl::Status {
+                            auto r = LoadVisible(tx, caller, id);
+                            if (!r.ok()) return r.status();
+                            if (auto s = apply(*r); !s.ok()) return s;
+                            if (auto s = repo::UpdateReport(tx, *r); !s.ok()) return s;
+                            ev::ReportChanged payload;
+                            payload.set_report_id(r->id());
+                            payload.set_unit_id(r->unit_id());
+                            payload.set_state(pb::ReportState_Name(r->state()));
+                            events::Change change{
+                                audit.action,     r->id(),  r->tenant(), audit.detail,
+                                audit.event_type, &payload, ""};
+                            if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok())
+                              return s.status();
+                            *resp = std::move(*r);
+                            return absl::OkStatus();
+                          });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServerContext* ctx,
@@ -170,17 +182,12 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::UpdateReport(grpc::CallbackServe
   if (auto s = RequireRole(*caller, {"clerk", "editor"}, "changing a report"); !s.ok()) {
     return Finish(ctx, s);
   }
-  return rpc::RunMutation(
-      ctx, db_, Scope(*caller, "UpdateReport"), req->request_id(), *req, resp,
-      [this, caller = *caller, req, resp, paths](store::Tx& tx) -> absl::Status {
-        auto r = LoadVisible(tx, caller, req->report().id());
-        if (!r.ok()) return r.status();
-        if (auto s = MayEdit(caller, *r); !s.ok()) return s;
-        if (auto s = ApplyUpdate(*r, req->report(), paths, clock_->Now()); !s.ok()) return s;
-        if (auto s = SaveChange(tx, caller, *r, "report.update", "", ""); !s.ok()) return s;
-        *resp = std::move(*r);
-        return absl::OkStatus();
-      });
+  return ChangeReport(ctx, *caller, "UpdateReport", *req, req->request_id(), req->report().id(),
+                      resp, {"report.update", "", ""},
+                      [this, caller = *caller, req, paths](pb::Report& r) -> absl::Status {
+                        if (auto s = MayEdit(caller, r); !s.ok()) return s;
+                        return ApplyUpdate(r, req->report(), paths, clock_->Now());
+                      });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServerContext* ctx,
@@ -192,20 +199,12 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServe
   if (auto s = RequireRole(*caller, {"clerk", "editor"}, "submitting a report"); !s.ok()) {
     return Finish(ctx, s);
   }
-  return rpc::RunMutation(
-      ctx, db_, Scope(*caller, "SubmitReport"), req->request_id(), *req, resp,
-      [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
-        auto r = LoadVisible(tx, caller, req->id());
-        if (!r.ok()) return r.status();
-        if (auto s = MayEdit(caller, *r); !s.ok()) return s;
-        if (auto s = Submit(*r, clock_->Now()); !s.ok()) return s;
-        if (auto s = SaveChange(tx, caller, *r, "report.submit", "reporting.report.submitted", "");
-            !s.ok()) {
-          return s;
-        }
-        *resp = std::move(*r);
-        return absl::OkStatus();
-      });
+  return ChangeReport(ctx, *caller, "SubmitReport", *req, req->request_id(), req->id(), resp,
+                      {"report.submit", "reporting.report.submitted", ""},
+                      [this, caller = *caller](pb::Report& r) -> absl::Status {
+                        if (auto s = MayEdit(caller, r); !s.ok()) return s;
+                        return Submit(r, clock_->Now());
+                      });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::ReturnReport(grpc::CallbackServerContext* ctx,
@@ -214,22 +213,13 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ReturnReport(grpc::CallbackServe
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return Finish(ctx, caller.status());
   if (auto s = ValidateReturn(*req, limits_); !s.ok()) return Finish(ctx, s);
-  if (auto s = RequireRole(*caller, {"editor"}, "returning a report"); !s.ok())
+  if (auto s = RequireRole(*caller, {"editor"}, "returning a report"); !s.ok()) {
     return Finish(ctx, s);
-  return rpc::RunMutation(ctx, db_, Scope(*caller, "ReturnReport"), req->request_id(), *req, resp,
-                          [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
-                            auto r = LoadVisible(tx, caller, req->id());
-                            if (!r.ok()) return r.status();
-                            if (auto s = Return(*r, req->comment(), clock_->Now()); !s.ok())
-                              return s;
-                            if (auto s = SaveChange(tx, caller, *r, "report.return",
-                                                    "reporting.report.returned", req->comment());
-                                !s.ok()) {
-                              return s;
-                            }
-                            *resp = std::move(*r);
-                            return absl::OkStatus();
-                          });
+  }
+  return ChangeReport(
+      ctx, *caller, "ReturnReport", *req, req->request_id(), req->id(), resp,
+      {"report.return", "reporting.report.returned", req->comment()},
+      [this, req](pb::Report& r) { return Return(r, req->comment(), clock_->Now()); });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServerContext* ctx,
@@ -238,21 +228,14 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServer
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return Finish(ctx, caller.status());
   if (auto s = ValidateAdopt(*req); !s.ok()) return Finish(ctx, s);
-  if (auto s = RequireRole(*caller, {"editor"}, "adopting a report"); !s.ok())
+  if (auto s = RequireRole(*caller, {"editor"}, "adopting a report"); !s.ok()) {
     return Finish(ctx, s);
-  return rpc::RunMutation(
-      ctx, db_, Scope(*caller, "AdoptReport"), req->request_id(), *req, resp,
-      [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
-        auto r = LoadVisible(tx, caller, req->id());
-        if (!r.ok()) return r.status();
-        if (auto s = Adopt(*r, req->level(), caller.subject, clock_->Now()); !s.ok()) return s;
-        if (auto s = SaveChange(tx, caller, *r, "report.adopt", "reporting.report.adopted",
-                                zhongshu::common::v1::Level_Name(req->level()));
-            !s.ok()) {
-          return s;
-        }
-        *resp = std::move(*r);
-        return absl::OkStatus();
+  }
+  return ChangeReport(
+      ctx, *caller, "AdoptReport", *req, req->request_id(), req->id(), resp,
+      {"report.adopt", "reporting.report.adopted", zhongshu::common::v1::Level_Name(req->level())},
+      [this, req, editor = caller->subject](pb::Report& r) {
+        return Adopt(r, req->level(), editor, clock_->Now());
       });
 }
 

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <functional>
+
+#include "auth/principal.h"
 #include "core/clock.h"
 #include "domain/reports.h"
 #include "events/outbox.h"
@@ -55,10 +58,21 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   // exist or is invisible to the caller.
   absl::StatusOr<pb::Report> LoadVisible(store::Tx& tx, const auth::Principal& caller,
                                          const std::string& id);
-  // Saves a changed report with its audit row and event.
-  absl::Status SaveChange(store::Tx& tx, const auth::Principal& caller, const pb::Report& r,
-                          const std::string& action, const std::string& event_type,
-                          const std::string& detail);
+  // What a report change records: the audit action, the event type (empty: none), a detail.
+  struct Audit {
+    std::string action;
+    std::string event_type;
+    std::string detail;
+  };
+  // Runs one change of a report as an idempotent mutation: loads the report (NOT_FOUND unless
+  // the caller may see it), applies `apply` (which checks permission and the transition), saves
+  // it with its audit row and event, and answers with the new report.
+  grpc::ServerUnaryReactor* ChangeReport(grpc::CallbackServerContext* ctx,
+                                         const auth::Principal& caller, const char* method,
+                                         const google::protobuf::Message& req,
+                                         const std::string& request_id, const std::string& id,
+                                         pb::Report* resp, Audit audit,
+                                         std::function<absl::Status(pb::Report&)> apply);
 
   store::Database& db_;
   const org::OrgTree& org_;

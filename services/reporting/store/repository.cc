@@ -42,6 +42,21 @@ absl::StatusOr<T> Parse(const std::string& bytes, const std::string& what) {
   return msg;
 }
 
+// Rows of (seq, data blob) as (seq, message) pairs.
+template <typename T>
+absl::StatusOr<std::vector<std::pair<int64_t, T>>> ParseRows(
+    const absl::StatusOr<std::vector<store::Row>>& rows, const std::string& what) {
+  if (!rows.ok()) return rows.status();
+  std::vector<std::pair<int64_t, T>> out;
+  out.reserve(rows->size());
+  for (const auto& row : *rows) {
+    auto msg = Parse<T>(row.Text(1), what);
+    if (!msg.ok()) return msg.status();
+    out.emplace_back(row.Int(0), std::move(*msg));
+  }
+  return out;
+}
+
 // "(?, ?, ?)" with n placeholders.
 std::string Placeholders(size_t n) {
   std::string s = "(";
@@ -118,15 +133,7 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Report>>> ListReports(store::T
   }
   sql += " ORDER BY seq DESC LIMIT ?";
   params.emplace_back(int64_t{limit + 1});
-  auto rows = tx.Query(sql, params);
-  if (!rows.ok()) return rows.status();
-  std::vector<std::pair<int64_t, pb::Report>> out;
-  for (const auto& row : *rows) {
-    auto r = Parse<pb::Report>(row.Text(1), "report");
-    if (!r.ok()) return r.status();
-    out.emplace_back(row.Int(0), std::move(*r));
-  }
-  return out;
+  return ParseRows<pb::Report>(tx.Query(sql, params), "report");
 }
 
 absl::StatusOr<pb::Instruction> GetInstruction(store::Tx& tx, const std::string& id) {
@@ -173,15 +180,7 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstruction
   }
   sql += " ORDER BY seq DESC LIMIT ?";
   params.emplace_back(int64_t{limit + 1});
-  auto rows = tx.Query(sql, params);
-  if (!rows.ok()) return rows.status();
-  std::vector<std::pair<int64_t, pb::Instruction>> out;
-  for (const auto& row : *rows) {
-    auto in = Parse<pb::Instruction>(row.Text(1), "instruction");
-    if (!in.ok()) return in.status();
-    out.emplace_back(row.Int(0), std::move(*in));
-  }
-  return out;
+  return ParseRows<pb::Instruction>(tx.Query(sql, params), "instruction");
 }
 
 }  // namespace repo
