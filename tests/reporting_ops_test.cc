@@ -7,9 +7,12 @@
 #include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "core/ids.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "harness/harness.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
 
@@ -19,28 +22,15 @@ namespace {
 namespace pb = zhongshu::reporting::v1;
 constexpr char kStream[] = "zs:events:reporting";
 
-// grpc.health.v1.Health/Check by hand: request field 1 = service name; response field 1 = status
-// (1 SERVING, 2 NOT_SERVING). Returns the status, or -1 when the call failed.
+// grpc.health.v1.Health/Check: 1 SERVING, 2 NOT_SERVING, -1 when the call failed.
 int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
-  grpc::GenericStub stub(channel);
-  std::string req_bytes;
-  if (!service.empty()) {
-    req_bytes.push_back(0x0a);
-    req_bytes.push_back(static_cast<char>(service.size()));
-    req_bytes += service;
-  }
-  grpc::Slice slice(req_bytes);
-  grpc::ByteBuffer req(&slice, 1), resp;
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::health::v1::HealthCheckRequest req;
+  req.set_service(service);
+  grpc::health::v1::HealthCheckResponse resp;
   auto ctx = ContextFor("");
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(ctx.get(), "/grpc.health.v1.Health/Check", {}, &req, &resp,
-                 [&](grpc::Status s) { done.set_value(std::move(s)); });
-  if (!done.get_future().get().ok()) return -1;
-  std::vector<grpc::Slice> slices;
-  resp.Dump(&slices);
-  std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return bytes.size() >= 2 && bytes[0] == 0x08 ? bytes[1] : 0;
+  if (!stub->Check(ctx.get(), req, &resp).ok()) return -1;
+  return resp.status();
 }
 
 class ReportingOpsTest : public ::testing::Test {
@@ -166,6 +156,29 @@ TEST_F(ReportingOpsTest, JsonLogsAreOneObjectPerLine) {
     ++objects;
   }
   EXPECT_GT(objects, 0);
+}
+
+TEST_F(ReportingOpsTest, ReflectionListsTheServiceWithoutAToken) {
+  namespace refl = grpc::reflection::v1alpha;
+  auto stub = refl::ServerReflection::NewStub(service_->Channel());
+  auto ctx = ContextFor("");
+  auto stream = stub->ServerReflectionInfo(ctx.get());
+  refl::ServerReflectionRequest req;
+  req.set_list_services("*");
+  ASSERT_TRUE(stream->Write(req));
+  refl::ServerReflectionResponse resp;
+  ASSERT_TRUE(stream->Read(&resp));
+  std::set<std::string> names;
+  for (const auto& s : resp.list_services_response().service()) names.insert(s.name());
+  EXPECT_TRUE(names.count("zhongshu.reporting.v1.ReportingService"));
+  EXPECT_TRUE(names.count("grpc.health.v1.Health"));
+  // A client can fetch the schema to build requests.
+  req.set_file_containing_symbol("zhongshu.reporting.v1.ReportingService");
+  ASSERT_TRUE(stream->Write(req));
+  ASSERT_TRUE(stream->Read(&resp));
+  EXPECT_GT(resp.file_descriptor_response().file_descriptor_proto_size(), 0);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
 }
 
 TEST(ReportingStartup, BadConfigurationStopsStartupNamingTheKey) {
