@@ -1,0 +1,354 @@
+#include "domain/supervision.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/time_util.h"
+
+namespace zs::supervision {
+namespace {
+
+absl::Status Invalid(const std::string& field, const std::string& why) {
+  return absl::InvalidArgumentError(field + ": " + why);
+}
+
+bool Blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
+
+size_t Chars(const std::string& s) {
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+}
+
+absl::Status Text(const std::string& s, const std::string& field, size_t max, bool required) {
+  if (required && Blank(s)) return Invalid(field, "required");
+  if (Chars(s) > max) return Invalid(field, "longer than " + std::to_string(max) + " characters");
+  return absl::OkStatus();
+}
+
+absl::Status Date(const std::string& s, const std::string& field, const CivilDate& not_before) {
+  auto d = ParseDate(s);
+  if (!d) return Invalid(field, "required as YYYY-MM-DD");
+  if (*d < not_before) return Invalid(field, s + " is before " + FormatDate(not_before));
+  return absl::OkStatus();
+}
+
+std::string Name(pb::TaskState s) { return pb::TaskState_Name(s); }
+
+absl::Status OutOfOrder(const pb::Task& t, const std::string& action) {
+  return absl::FailedPreconditionError("task " + t.id() + " is " + Name(t.state()) + "; cannot " +
+                                       action);
+}
+
+void Touch(pb::Task& t) { t.set_version(t.version() + 1); }
+
+}  // namespace
+
+absl::Status ValidateId(const std::string& id, const std::string& field) {
+  if (id.empty()) return Invalid(field, "required");
+  if (id.size() > 64) return Invalid(field, "longer than 64 characters");
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePageSize(int32_t page_size, int32_t* effective) {
+  if (page_size < 0 || page_size > 500) return Invalid("page_size", "must be between 0 and 500");
+  *effective = page_size == 0 ? 50 : page_size;
+  return absl::OkStatus();
+}
+
+absl::Status ValidateNewItem(const pb::Item& item, const Limits& l, const CivilDate& today) {
+  if (auto s = Text(item.title(), "item.title", l.max_title_chars, true); !s.ok()) return s;
+  if (auto s = Text(item.requirement(), "item.requirement", l.max_text_chars, true); !s.ok())
+    return s;
+  if (item.source_type() == zhongshu::events::v1::SOURCE_TYPE_UNSPECIFIED ||
+      !zhongshu::events::v1::SourceType_IsValid(item.source_type())) {
+    return Invalid("item.source_type", "required");
+  }
+  if (item.source_ref().size() > 128)
+    return Invalid("item.source_ref", "longer than 128 characters");
+  if (!pb::Priority_IsValid(item.priority())) return Invalid("item.priority", "unknown value");
+  return Date(item.deadline(), "item.deadline", today);
+}
+
+absl::Status ValidateNewTask(const pb::Task& task, const org::OrgTree& org, const Limits& l,
+                             const CivilDate& today) {
+  if (auto s = ValidateId(task.item_id(), "task.item_id"); !s.ok()) return s;
+  if (org.FindUnit(task.lead_unit()) == nullptr) {
+    return Invalid("task.lead_unit", task.lead_unit().empty()
+                                         ? "required"
+                                         : "unknown unit '" + task.lead_unit() + "'");
+  }
+  if (static_cast<size_t>(task.co_units_size()) > l.max_co_units) {
+    return Invalid("task.co_units", "more than " + std::to_string(l.max_co_units) + " units");
+  }
+  std::set<std::string> seen;
+  for (const auto& u : task.co_units()) {
+    if (org.FindUnit(u) == nullptr) return Invalid("task.co_units", "unknown unit '" + u + "'");
+    if (u == task.lead_unit()) {
+      return Invalid("task.co_units",
+                     "'" + u + "' is the lead unit; a unit cannot also assist itself");
+    }
+    if (!seen.insert(u).second) return Invalid("task.co_units", "'" + u + "' named twice");
+  }
+  if (auto s = Text(task.deliverable(), "task.deliverable", l.max_text_chars, true); !s.ok())
+    return s;
+  if (auto s = Date(task.due_date(), "task.due_date", today); !s.ok()) return s;
+  for (int i = 0; i < task.milestones_size(); ++i) {
+    const std::string f = "task.milestones[" + std::to_string(i) + "]";
+    const auto& m = task.milestones(i);
+    if (auto s = Date(m.due_date(), f + ".due_date", today); !s.ok()) return s;
+    if (*ParseDate(m.due_date()) > *ParseDate(task.due_date())) {
+      return Invalid(f + ".due_date", "after the task's due date");
+    }
+    if (auto s = Text(m.description(), f + ".description", l.max_title_chars, true); !s.ok())
+      return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateProgress(const pb::ReportProgressRequest& req, const Limits& l) {
+  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
+  const auto& r = req.report();
+  if (r.percent() < 0 || r.percent() > 100) {
+    return Invalid("report.percent", std::to_string(r.percent()) + " is not between 0 and 100");
+  }
+  if (auto s = Text(r.narrative(), "report.narrative", l.max_text_chars, true); !s.ok()) return s;
+  if (auto s = Text(r.problems(), "report.problems", l.max_text_chars, false); !s.ok()) return s;
+  if (static_cast<size_t>(r.evidence_refs_size()) > l.max_evidence) {
+    return Invalid("report.evidence_refs", "more than " + std::to_string(l.max_evidence));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCompletion(const pb::ReportCompletionRequest& req, const Limits& l) {
+  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
+  if (auto s = Text(req.summary(), "summary", l.max_text_chars, true); !s.ok()) return s;
+  if (static_cast<size_t>(req.evidence_refs_size()) > l.max_evidence) {
+    return Invalid("evidence_refs", "more than " + std::to_string(l.max_evidence));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateVerify(const pb::VerifyTaskRequest& req, const Limits& l) {
+  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
+  return Text(req.comment(), "comment", l.max_text_chars, !req.approve());
+}
+
+absl::Status ValidateContest(const pb::ContestTaskRequest& req, const Limits& l) {
+  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
+  return Text(req.reason(), "reason", l.max_text_chars, true);
+}
+
+absl::Status ValidateExtensionRequest(const pb::RequestExtensionRequest& req, const Limits& l) {
+  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
+  if (!ParseDate(req.new_due_date())) return Invalid("new_due_date", "required as YYYY-MM-DD");
+  return Text(req.reason(), "reason", l.max_text_chars, true);
+}
+
+absl::Status ValidateCloseItem(const pb::CloseItemRequest& req, const Limits& l) {
+  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
+  return Text(req.feedback_summary(), "feedback_summary", l.max_text_chars, true);
+}
+
+absl::StatusOr<Scope> ScopeFor(const org::OrgTree& org, const auth::Principal& caller) {
+  if (org.FindTenant(caller.tenant) == nullptr) {
+    return absl::PermissionDeniedError("tenant " + caller.tenant + " is not served here");
+  }
+  Scope scope;
+  if (caller.HasAnyRole({"supervisor", "leader", "coordinator", "service"})) {
+    scope.tenants = org.Subtree(caller.tenant);
+  } else if (caller.HasRole("unit_handler")) {
+    if (caller.unit.empty()) return absl::PermissionDeniedError("caller belongs to no unit");
+    scope.tenants = {caller.tenant};
+    scope.only_unit = caller.unit;
+  } else {
+    return absl::PermissionDeniedError(
+        "supervision needs the supervisor, leader, coordinator or unit_handler role");
+  }
+  return scope;
+}
+
+bool MayReadTask(const Scope& scope, const pb::Task& t) {
+  if (std::find(scope.tenants.begin(), scope.tenants.end(), t.tenant()) == scope.tenants.end()) {
+    return false;
+  }
+  if (scope.only_unit.empty()) return true;
+  return t.lead_unit() == scope.only_unit ||
+         std::find(t.co_units().begin(), t.co_units().end(), scope.only_unit) != t.co_units().end();
+}
+
+bool MayReadItem(const Scope& scope, const pb::Item& item, bool unit_has_task) {
+  if (std::find(scope.tenants.begin(), scope.tenants.end(), item.tenant()) == scope.tenants.end()) {
+    return false;
+  }
+  return scope.only_unit.empty() || unit_has_task;
+}
+
+absl::Status RequireSupervisor(const org::OrgTree& org, const auth::Principal& caller,
+                               const std::string& tenant, std::string_view action) {
+  if (!caller.HasRole("supervisor")) {
+    return absl::PermissionDeniedError(std::string(action) + " needs the supervisor role");
+  }
+  if (!tenant.empty() && !auth::MaySeeTenant(org, caller, tenant)) {
+    return absl::PermissionDeniedError("tenant " + tenant + " is outside your jurisdiction");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RequireLeadUnit(const auth::Principal& caller, const pb::Task& t,
+                             std::string_view action) {
+  if (caller.HasRole("unit_handler") && caller.unit == t.lead_unit()) return absl::OkStatus();
+  return absl::PermissionDeniedError(std::string(action) + " is for the lead unit " +
+                                     t.lead_unit());
+}
+
+bool Outstanding(const pb::Task& t) {
+  return t.state() != pb::TASK_STATE_CLOSED && t.state() != pb::TASK_STATE_COMPLETION_REPORTED;
+}
+
+absl::Status Accept(pb::Task& t, TimePoint) {
+  if (t.state() != pb::TASK_STATE_ASSIGNED) return OutOfOrder(t, "sign for it");
+  t.set_state(pb::TASK_STATE_ACCEPTED);
+  Touch(t);
+  return absl::OkStatus();
+}
+
+absl::Status Contest(pb::Task& t, const std::string& reason, TimePoint) {
+  if (t.state() != pb::TASK_STATE_ASSIGNED) return OutOfOrder(t, "contest it");
+  t.set_state(pb::TASK_STATE_CONTESTED);
+  t.set_contest_reason(reason);
+  Touch(t);
+  return absl::OkStatus();
+}
+
+absl::Status AddProgress(pb::Task& t, pb::ProgressReport report, const std::string& author,
+                         TimePoint now) {
+  if (t.state() != pb::TASK_STATE_ACCEPTED && t.state() != pb::TASK_STATE_IN_PROGRESS &&
+      t.state() != pb::TASK_STATE_RETURNED) {
+    return OutOfOrder(t, "report progress");
+  }
+  report.set_author(author);
+  *report.mutable_report_time() = ToProto(now);
+  t.set_percent(report.percent());
+  *t.add_progress() = std::move(report);
+  t.set_state(pb::TASK_STATE_IN_PROGRESS);
+  Touch(t);
+  return absl::OkStatus();
+}
+
+absl::Status ReportCompletion(pb::Task& t, const std::string& summary,
+                              const std::vector<std::string>& evidence, TimePoint) {
+  if (t.state() != pb::TASK_STATE_ACCEPTED && t.state() != pb::TASK_STATE_IN_PROGRESS &&
+      t.state() != pb::TASK_STATE_RETURNED) {
+    return OutOfOrder(t, "report completion");
+  }
+  t.set_state(pb::TASK_STATE_COMPLETION_REPORTED);
+  t.set_completion_summary(summary);
+  t.clear_completion_evidence();
+  for (const auto& e : evidence) t.add_completion_evidence(e);
+  Touch(t);
+  return absl::OkStatus();
+}
+
+absl::Status Verify(pb::Task& t, bool approve, const std::string& comment, TimePoint now) {
+  if (t.state() != pb::TASK_STATE_COMPLETION_REPORTED) return OutOfOrder(t, "verify it");
+  t.set_verification_comment(comment);
+  if (approve) {
+    t.set_state(pb::TASK_STATE_CLOSED);
+    t.set_percent(100);
+    *t.mutable_close_time() = ToProto(now);
+  } else {
+    t.set_state(pb::TASK_STATE_RETURNED);
+  }
+  Touch(t);
+  return absl::OkStatus();
+}
+
+absl::Status RequestExtension(pb::Task& t, const std::string& new_due, const std::string& reason,
+                              const CivilDate& today, TimePoint now) {
+  if (t.state() == pb::TASK_STATE_CLOSED || t.state() == pb::TASK_STATE_COMPLETION_REPORTED ||
+      t.state() == pb::TASK_STATE_CONTESTED) {
+    return OutOfOrder(t, "ask for an extension");
+  }
+  const CivilDate due = *ParseDate(t.due_date());
+  if (today > due) {
+    return absl::FailedPreconditionError("task " + t.id() + " was due " + t.due_date() +
+                                         "; extensions are asked for before the deadline");
+  }
+  if (*ParseDate(new_due) <= due) {
+    return absl::InvalidArgumentError("new_due_date: " + new_due + " is not after the due date " +
+                                      t.due_date());
+  }
+  for (const auto& e : t.extensions()) {
+    if (e.state() == pb::EXTENSION_STATE_PENDING) {
+      return absl::FailedPreconditionError("task " + t.id() + " already has a pending extension");
+    }
+  }
+  auto* e = t.add_extensions();
+  e->set_requested_due_date(new_due);
+  e->set_reason(reason);
+  e->set_state(pb::EXTENSION_STATE_PENDING);
+  *e->mutable_request_time() = ToProto(now);
+  Touch(t);
+  return absl::OkStatus();
+}
+
+absl::Status DecideExtension(pb::Task& t, bool approve, const std::string& by,
+                             const std::string& comment, TimePoint) {
+  for (auto& e : *t.mutable_extensions()) {
+    if (e.state() != pb::EXTENSION_STATE_PENDING) continue;
+    e.set_state(approve ? pb::EXTENSION_STATE_APPROVED : pb::EXTENSION_STATE_REFUSED);
+    e.set_decided_by(by);
+    e.set_decision_comment(comment);
+    if (approve) t.set_due_date(e.requested_due_date());
+    Touch(t);
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError("task " + t.id() + " has no pending extension");
+}
+
+absl::Status CloseItem(pb::Item& item, const std::vector<pb::Task>& tasks,
+                       const std::string& feedback, TimePoint now) {
+  if (item.state() != pb::ITEM_STATE_OPEN) {
+    return absl::FailedPreconditionError("item " + item.id() + " is already closed");
+  }
+  if (tasks.empty()) {
+    return absl::FailedPreconditionError("item " + item.id() +
+                                         " has no tasks; assign and close them first");
+  }
+  for (const auto& t : tasks) {
+    if (t.state() != pb::TASK_STATE_CLOSED) {
+      return absl::FailedPreconditionError("task " + t.id() + " of item " + item.id() + " is " +
+                                           Name(t.state()) + "; every task must be closed first");
+    }
+  }
+  item.set_state(pb::ITEM_STATE_CLOSED);
+  item.set_feedback_summary(feedback);
+  *item.mutable_close_time() = ToProto(now);
+  item.set_version(item.version() + 1);
+  return absl::OkStatus();
+}
+
+std::vector<Rung> LadderFor(const calendar::WorkCalendar& cal, const LadderConfig& c,
+                            const CivilDate& assigned, const CivilDate& due) {
+  std::vector<Rung> rungs;
+  rungs.push_back({"reminder", cal.AddWorkingDays(assigned, c.reminder_after_working_days)});
+  // Blue: the working day that leaves blue_before_working_days working days to the due date.
+  CivilDate blue = cal.NextWorkingDay(due);
+  for (int i = 0; i < c.blue_before_working_days; ++i) {
+    CivilDate d = calendar::AddDays(blue, -1);
+    while (!cal.IsWorkingDay(d)) d = calendar::AddDays(d, -1);
+    blue = d;
+  }
+  if (blue > assigned) rungs.push_back({"blue", blue});
+  const CivilDate yellow = cal.AddWorkingDays(due, 1);
+  rungs.push_back({"yellow", yellow});
+  rungs.push_back({"red", cal.AddWorkingDays(due, c.red_after_working_days)});
+  return rungs;
+}
+
+bool RungApplies(const std::string& rung, const pb::Task& t) {
+  if (rung == "reminder") return t.state() == pb::TASK_STATE_ASSIGNED;
+  return Outstanding(t);
+}
+
+}  // namespace zs::supervision

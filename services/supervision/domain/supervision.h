@@ -1,0 +1,106 @@
+#pragma once
+
+// The supervision domain core: validation, who may see and do what, the task lifecycle and the
+// warning ladder's dates. Plain functions over the generated message types; no gRPC, Redis or SQL.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "auth/principal.h"
+#include "calendar/calendar.h"
+#include "core/clock.h"
+#include "org/org.h"
+#include "zhongshu/supervision/v1/supervision.pb.h"
+
+namespace zs::supervision {
+
+namespace pb = zhongshu::supervision::v1;
+
+struct Limits {
+  size_t max_title_chars = 200;
+  size_t max_text_chars = 8000;
+  size_t max_co_units = 20;
+  size_t max_evidence = 20;
+  int utc_offset_minutes = 480;  // dates are read in China Standard Time
+};
+
+// ---- Validation: INVALID_ARGUMENT naming the field; no storage is read. ----
+
+absl::Status ValidateNewItem(const pb::Item& item, const Limits& l, const CivilDate& today);
+// A new task; `today` is the assignment date (a due date before it is refused).
+absl::Status ValidateNewTask(const pb::Task& task, const org::OrgTree& org, const Limits& l,
+                             const CivilDate& today);
+absl::Status ValidateProgress(const pb::ReportProgressRequest& req, const Limits& l);
+absl::Status ValidateCompletion(const pb::ReportCompletionRequest& req, const Limits& l);
+absl::Status ValidateVerify(const pb::VerifyTaskRequest& req, const Limits& l);
+absl::Status ValidateContest(const pb::ContestTaskRequest& req, const Limits& l);
+absl::Status ValidateExtensionRequest(const pb::RequestExtensionRequest& req, const Limits& l);
+absl::Status ValidateCloseItem(const pb::CloseItemRequest& req, const Limits& l);
+absl::Status ValidateId(const std::string& id, const std::string& field);
+absl::Status ValidatePageSize(int32_t page_size, int32_t* effective);
+
+// ---- Authorization ----
+
+// What a caller may read: supervisors and leaders their tenant subtree; a unit handler only
+// tasks where its unit is lead or co-unit (and the items those tasks belong to).
+struct Scope {
+  std::vector<std::string> tenants;
+  std::string only_unit;  // set for unit handlers
+};
+absl::StatusOr<Scope> ScopeFor(const org::OrgTree& org, const auth::Principal& caller);
+bool MayReadTask(const Scope& scope, const pb::Task& task);
+// `unit_has_task`: whether the caller's unit has a task in the item (only asked for handlers).
+bool MayReadItem(const Scope& scope, const pb::Item& item, bool unit_has_task);
+
+// PERMISSION_DENIED unless the caller is a supervisor whose subtree holds `tenant`.
+absl::Status RequireSupervisor(const org::OrgTree& org, const auth::Principal& caller,
+                               const std::string& tenant, std::string_view action);
+// PERMISSION_DENIED unless the caller handles the task's lead unit.
+absl::Status RequireLeadUnit(const auth::Principal& caller, const pb::Task& task,
+                             std::string_view action);
+
+// ---- Lifecycle: FAILED_PRECONDITION naming the state for a transition out of order ----
+
+absl::Status Accept(pb::Task& t, TimePoint now);
+absl::Status Contest(pb::Task& t, const std::string& reason, TimePoint now);
+absl::Status AddProgress(pb::Task& t, pb::ProgressReport report, const std::string& author,
+                         TimePoint now);
+absl::Status ReportCompletion(pb::Task& t, const std::string& summary,
+                              const std::vector<std::string>& evidence, TimePoint now);
+absl::Status Verify(pb::Task& t, bool approve, const std::string& comment, TimePoint now);
+// An extension is asked for on or before the due date, for a later date, one at a time.
+absl::Status RequestExtension(pb::Task& t, const std::string& new_due, const std::string& reason,
+                              const CivilDate& today, TimePoint now);
+absl::Status DecideExtension(pb::Task& t, bool approve, const std::string& by,
+                             const std::string& comment, TimePoint now);
+// Every task closed (and at least one): the item closes with the feedback summary.
+absl::Status CloseItem(pb::Item& item, const std::vector<pb::Task>& tasks,
+                       const std::string& feedback, TimePoint now);
+// True while the task still owes work (not completed, not closed).
+bool Outstanding(const pb::Task& t);
+
+// ---- The warning ladder (亮牌) ----
+
+struct LadderConfig {
+  int reminder_after_working_days = 1;  // not yet signed for (签收) this long after assignment
+  int blue_before_working_days = 3;     // due within this many working days (提醒)
+  int red_after_working_days = 5;       // overdue by this many working days (通报)
+  int talk_after_reds = 3;              // reds for one unit in a period flag a formal talk (约谈)
+  int talk_period_days = 90;
+};
+
+// One rung of one task, due on a date (fires at the start of that day, local time).
+struct Rung {
+  std::string name;  // "reminder", "blue", "yellow", "red"
+  CivilDate date;
+};
+// The rungs of a task assigned on `assigned` and due on `due`. Yellow is the first working day
+// after the due date; red is `red_after_working_days` working days after it.
+std::vector<Rung> LadderFor(const calendar::WorkCalendar& cal, const LadderConfig& c,
+                            const CivilDate& assigned, const CivilDate& due);
+// Whether a rung still applies to the task in its current state when it comes due.
+bool RungApplies(const std::string& rung, const pb::Task& t);
+
+}  // namespace zs::supervision

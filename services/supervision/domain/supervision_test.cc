@@ -1,0 +1,190 @@
+#include "domain/supervision.h"
+
+#include <gtest/gtest.h>
+
+#include "core/time_util.h"
+
+namespace zs::supervision {
+namespace {
+
+constexpr char kOrg[] = R"(
+tenants:
+  - {code: "430200", name: 市}
+  - {code: "430204", name: 石峰区, parent: "430200"}
+  - {code: "430203", name: 芦淞区, parent: "430200"}
+units:
+  - {id: "430204/slj", name: 水利局, tenant: "430204"}
+  - {id: "430204/sthj", name: 生态环境分局, tenant: "430204"}
+  - {id: "430203/slj", name: 水利局, tenant: "430203"}
+)";
+
+CivilDate D(const char* s) { return *ParseDate(s); }
+
+class SupervisionTest : public ::testing::Test {
+ protected:
+  org::OrgTree org_ = *org::OrgTree::Parse(kOrg);
+  calendar::WorkCalendar cal_ =
+      *calendar::WorkCalendar::LoadDir(std::string(ZS_SOURCE_DIR) + "/deploy/calendar");
+  Limits limits_;
+  TimePoint now_ = FromMillis(1795280400000);
+  CivilDate today_ = D("2026-11-22");
+
+  pb::Task Task(pb::TaskState state = pb::TASK_STATE_ASSIGNED) {
+    pb::Task t;
+    t.set_id("430204-t-1");
+    t.set_item_id("430204-s-1");
+    t.set_tenant("430204");
+    t.set_lead_unit("430204/slj");
+    t.add_co_units("430204/sthj");
+    t.set_deliverable("水质达标");
+    t.set_due_date("2026-12-31");
+    t.set_state(state);
+    return t;
+  }
+  static auth::Principal Who(std::string tenant, std::string unit, std::vector<std::string> roles) {
+    return auth::Principal{"u", "", std::move(tenant), std::move(unit), std::move(roles)};
+  }
+};
+
+TEST_F(SupervisionTest, AcceptProgressCompleteVerifyClose) {
+  pb::Task t = Task();
+  ASSERT_TRUE(Accept(t, now_).ok());
+  EXPECT_EQ(t.state(), pb::TASK_STATE_ACCEPTED);
+  pb::ProgressReport p;
+  p.set_percent(40);
+  p.set_narrative("已完成管网排查");
+  ASSERT_TRUE(AddProgress(t, p, "chen", now_).ok());
+  EXPECT_EQ(t.state(), pb::TASK_STATE_IN_PROGRESS);
+  EXPECT_EQ(t.percent(), 40);
+  EXPECT_EQ(t.progress(0).author(), "chen");
+  ASSERT_TRUE(ReportCompletion(t, "水质达标", {"检测报告.pdf"}, now_).ok());
+  EXPECT_EQ(t.state(), pb::TASK_STATE_COMPLETION_REPORTED);
+  ASSERT_TRUE(Verify(t, true, "", now_).ok());
+  EXPECT_EQ(t.state(), pb::TASK_STATE_CLOSED);
+  EXPECT_EQ(t.percent(), 100);
+}
+
+TEST_F(SupervisionTest, ReturnedTaskIsHandledAgain) {
+  pb::Task t = Task(pb::TASK_STATE_COMPLETION_REPORTED);
+  ASSERT_TRUE(Verify(t, false, "检测点位不足", now_).ok());
+  EXPECT_EQ(t.state(), pb::TASK_STATE_RETURNED);
+  pb::ProgressReport p;
+  p.set_percent(90);
+  p.set_narrative("补充检测");
+  ASSERT_TRUE(AddProgress(t, p, "chen", now_).ok());
+  ASSERT_TRUE(ReportCompletion(t, "补充完成", {}, now_).ok());
+}
+
+TEST_F(SupervisionTest, ContestOnlyBeforeAccepting) {
+  pb::Task t = Task();
+  ASSERT_TRUE(Contest(t, "不属于本单位职责", now_).ok());
+  EXPECT_EQ(t.state(), pb::TASK_STATE_CONTESTED);
+  EXPECT_EQ(Accept(t, now_).code(), absl::StatusCode::kFailedPrecondition);
+  pb::Task accepted = Task(pb::TASK_STATE_ACCEPTED);
+  EXPECT_EQ(Contest(accepted, "x", now_).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SupervisionTest, TransitionsOutOfOrderAreRefused) {
+  pb::Task assigned = Task();
+  pb::ProgressReport p;
+  p.set_percent(10);
+  p.set_narrative("x");
+  EXPECT_EQ(AddProgress(assigned, p, "c", now_).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReportCompletion(assigned, "x", {}, now_).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Verify(assigned, true, "", now_).code(), absl::StatusCode::kFailedPrecondition);
+  pb::Task closed = Task(pb::TASK_STATE_CLOSED);
+  EXPECT_EQ(Accept(closed, now_).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Verify(closed, true, "", now_).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(assigned.version(), 0) << "refused transitions change nothing";
+}
+
+TEST_F(SupervisionTest, ExtensionsBeforeTheDeadlineOnly) {
+  pb::Task t = Task(pb::TASK_STATE_ACCEPTED);
+  EXPECT_EQ(RequestExtension(t, "2027-01-31", "冬季施工受限", D("2027-01-04"), now_).code(),
+            absl::StatusCode::kFailedPrecondition)
+      << "after the deadline";
+  EXPECT_EQ(RequestExtension(t, "2026-12-30", "x", today_, now_).code(),
+            absl::StatusCode::kInvalidArgument)
+      << "not later than the due date";
+  ASSERT_TRUE(RequestExtension(t, "2027-01-31", "冬季施工受限", today_, now_).ok());
+  EXPECT_EQ(RequestExtension(t, "2027-02-28", "x", today_, now_).code(),
+            absl::StatusCode::kFailedPrecondition)
+      << "one pending at a time";
+  ASSERT_TRUE(DecideExtension(t, true, "zhao", "同意", now_).ok());
+  EXPECT_EQ(t.due_date(), "2027-01-31");
+  EXPECT_EQ(DecideExtension(t, true, "zhao", "", now_).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SupervisionTest, ItemClosesWhenEveryTaskIsClosed) {
+  pb::Item item;
+  item.set_id("430204-s-1");
+  item.set_state(pb::ITEM_STATE_OPEN);
+  EXPECT_EQ(CloseItem(item, {}, "x", now_).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      CloseItem(item, {Task(pb::TASK_STATE_CLOSED), Task(pb::TASK_STATE_IN_PROGRESS)}, "x", now_)
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(CloseItem(item, {Task(pb::TASK_STATE_CLOSED)}, "已整改到位", now_).ok());
+  EXPECT_EQ(item.state(), pb::ITEM_STATE_CLOSED);
+  EXPECT_EQ(CloseItem(item, {Task(pb::TASK_STATE_CLOSED)}, "x", now_).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SupervisionTest, TaskValidationNamesTheProblem) {
+  auto msg = [&](pb::Task t) {
+    return std::string(ValidateNewTask(t, org_, limits_, today_).message());
+  };
+  EXPECT_TRUE(ValidateNewTask(Task(), org_, limits_, today_).ok());
+  pb::Task early = Task();
+  early.set_due_date("2026-11-20");
+  EXPECT_NE(msg(early).find("task.due_date"), std::string::npos);
+  pb::Task unknown = Task();
+  unknown.set_lead_unit("430204/nope");
+  EXPECT_NE(msg(unknown).find("task.lead_unit"), std::string::npos);
+  pb::Task both = Task();
+  both.add_co_units("430204/slj");
+  EXPECT_NE(msg(both).find("lead unit"), std::string::npos);
+  pb::ReportProgressRequest over;
+  over.set_id("t");
+  over.mutable_report()->set_percent(120);
+  over.mutable_report()->set_narrative("x");
+  EXPECT_NE(ValidateProgress(over, limits_).message().find("report.percent"), std::string::npos);
+}
+
+TEST_F(SupervisionTest, HandlersSeeTheirUnitsTasksOnly) {
+  auto scope = *ScopeFor(org_, Who("430204", "430204/sthj", {"unit_handler"}));
+  EXPECT_TRUE(MayReadTask(scope, Task())) << "a co-unit sees the task";
+  auto other = *ScopeFor(org_, Who("430203", "430203/slj", {"unit_handler"}));
+  EXPECT_FALSE(MayReadTask(other, Task()));
+  auto city = *ScopeFor(org_, Who("430200", "", {"leader"}));
+  EXPECT_TRUE(MayReadTask(city, Task()));
+  EXPECT_TRUE(RequireLeadUnit(Who("430204", "430204/slj", {"unit_handler"}), Task(), "x").ok());
+  EXPECT_FALSE(RequireLeadUnit(Who("430204", "430204/sthj", {"unit_handler"}), Task(), "x").ok());
+  EXPECT_FALSE(RequireSupervisor(org_, Who("430204", "", {"leader"}), "430204", "x").ok());
+  EXPECT_FALSE(RequireSupervisor(org_, Who("430203", "", {"supervisor"}), "430204", "x").ok());
+  EXPECT_TRUE(RequireSupervisor(org_, Who("430200", "", {"supervisor"}), "430204", "x").ok());
+}
+
+TEST_F(SupervisionTest, LadderDatesFollowWorkingDaysAcrossNationalDay) {
+  // Assigned Monday 2026-09-21, due Friday 2026-10-09 (after the National Day break).
+  LadderConfig c;
+  auto rungs = LadderFor(cal_, c, D("2026-09-21"), D("2026-10-09"));
+  std::map<std::string, std::string> at;
+  for (const auto& r : rungs) at[r.name] = FormatDate(r.date);
+  EXPECT_EQ(at["reminder"], "2026-09-22");
+  // Blue leaves three working days (30 Sep, 8 and 9 Oct): it fires on the 29th.
+  EXPECT_EQ(at["blue"], "2026-09-29");
+  EXPECT_EQ(cal_.WorkingDaysBetween(D("2026-09-29"), D("2026-10-09")), 3);
+  // Overdue: the next working day is Saturday the 10th, a make-up working day.
+  EXPECT_EQ(at["yellow"], "2026-10-10");
+  // Five working days late: 10, 12, 13, 14, 15.
+  EXPECT_EQ(at["red"], "2026-10-15");
+  EXPECT_TRUE(RungApplies("red", Task(pb::TASK_STATE_IN_PROGRESS)));
+  EXPECT_FALSE(RungApplies("red", Task(pb::TASK_STATE_COMPLETION_REPORTED)));
+  EXPECT_FALSE(RungApplies("reminder", Task(pb::TASK_STATE_ACCEPTED)));
+}
+
+}  // namespace
+}  // namespace zs::supervision
