@@ -52,6 +52,7 @@ class ServiceRuntime {
   std::unique_ptr<config::Config> config_;
   org::OrgTree org_;
   const Clock* clock_ = SystemClock::Get();
+  std::unique_ptr<Clock> owned_clock_;  // a FileClock when clock.file is set (tests)
   std::unique_ptr<store::Database> db_;
   std::shared_ptr<const auth::TokenVerifier> verifier_;
   rpc::ServerOptions server_options_;

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <string>
 
 namespace zs {
 
@@ -35,6 +36,22 @@ class FakeClock final : public Clock {
 
  private:
   std::atomic<TimePoint::rep> now_;
+};
+
+}  // namespace zs
+
+namespace zs {
+
+// A clock read from a file holding milliseconds since the Unix epoch, for black-box tests that
+// move a real service process through time. Until the file exists it tells system time.
+// Reads the file on every call. Never configure it in production.
+class FileClock final : public Clock {
+ public:
+  explicit FileClock(std::string path) : path_(std::move(path)) {}
+  TimePoint Now() const override;
+
+ private:
+  std::string path_;
 };
 
 }  // namespace zs

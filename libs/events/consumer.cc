@@ -29,7 +29,14 @@ StreamConsumer::StreamConsumer(ConsumerOptions options, store::Database& db)
 StreamConsumer::~StreamConsumer() { Stop(); }
 
 void StreamConsumer::On(std::string type, EventHandler handler) {
-  handlers_.emplace(std::move(type), std::move(handler));
+  handlers_.emplace(
+      std::move(type),
+      Registration{nullptr, [h = std::move(handler)](const auto& e, const std::any&,
+                                                     store::Tx& tx) { return h(e, tx); }});
+}
+
+void StreamConsumer::On(std::string type, EventPreparer prepare, PreparedHandler handler) {
+  handlers_.emplace(std::move(type), Registration{std::move(prepare), std::move(handler)});
 }
 
 void StreamConsumer::Start() {
@@ -120,6 +127,26 @@ absl::Status StreamConsumer::Handle(const Entry& entry, bool check_tries) {
   auto h = handlers_.find(event.type());
   if (h == handlers_.end()) return Ack(entry.id);
 
+  std::any prepared;
+  if (h->second.prepare) {
+    bool seen = false;
+    absl::Status read = db_.Read([&](store::Tx& tx) -> absl::Status {
+      auto rows = tx.Query("SELECT 1 FROM consumed_events WHERE consumer = ? AND event_id = ?",
+                           {options_.group, event.id()});
+      if (!rows.ok()) return rows.status();
+      seen = !rows->empty();
+      return absl::OkStatus();
+    });
+    if (read.ok() && seen) return Ack(entry.id);
+    auto p = h->second.prepare(event);
+    if (!p.ok()) {
+      spdlog::warn("consumer {}: preparing event {} ({}) failed, will retry: {}", options_.group,
+                   event.id(), event.type(), p.status().ToString());
+      return absl::OkStatus();  // stays pending; claimed again after min_idle
+    }
+    prepared = std::move(*p);
+  }
+
   absl::Status s = db_.Write([&](store::Tx& tx) -> absl::Status {
     auto inserted = tx.Exec(
         "INSERT INTO consumed_events (consumer, event_id, consumed_at) VALUES (?, ?, ?) "
@@ -127,7 +154,7 @@ absl::Status StreamConsumer::Handle(const Entry& entry, bool check_tries) {
         {options_.group, event.id(), ToMillis(SystemClock::Get()->Now())});
     if (!inserted.ok()) return inserted.status();
     if (*inserted == 0) return absl::OkStatus();  // applied before: a redelivery
-    if (auto hs = h->second(event, tx); !hs.ok()) return hs;
+    if (auto hs = h->second.apply(event, prepared, tx); !hs.ok()) return hs;
     if (options_.crash_point == "before_commit") CrashHere("before_commit");
     return absl::OkStatus();
   });

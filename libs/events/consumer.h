@@ -1,5 +1,6 @@
 #pragma once
 
+#include <any>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -37,6 +38,12 @@ struct ConsumerOptions {
 // Applies an event's effect inside the caller-provided transaction.
 using EventHandler =
     std::function<absl::Status(const zhongshu::events::v1::Event& event, store::Tx& tx)>;
+// Gathers what an effect needs from elsewhere (e.g. another service over gRPC) before the
+// transaction starts, so no network call ever runs inside one. Its result goes to the handler.
+using EventPreparer =
+    std::function<absl::StatusOr<std::any>(const zhongshu::events::v1::Event& event)>;
+using PreparedHandler = std::function<absl::Status(const zhongshu::events::v1::Event& event,
+                                                   const std::any& prepared, store::Tx& tx)>;
 
 // Reads one stream as one member of a consumer group.
 //
@@ -54,6 +61,9 @@ class StreamConsumer {
 
   // Registers the handler of an event type. Call before Start().
   void On(std::string type, EventHandler handler);
+  // Registers a handler with a preparation step that runs outside the transaction; an event
+  // already applied is not prepared again. A failed preparation leaves the entry pending.
+  void On(std::string type, EventPreparer prepare, PreparedHandler handler);
   void Start();
   void Stop();
 
@@ -73,7 +83,11 @@ class StreamConsumer {
 
   const ConsumerOptions options_;
   store::Database& db_;
-  std::map<std::string, EventHandler> handlers_;
+  struct Registration {
+    EventPreparer prepare;  // may be empty
+    PreparedHandler apply;
+  };
+  std::map<std::string, Registration> handlers_;
   std::unique_ptr<RedisConnection> redis_;  // only touched by thread_
   bool drained_own_pending_ = false;        // only touched by thread_
   std::atomic<bool> running_{false};

@@ -22,6 +22,11 @@ absl::Status ValidateRequestId(const std::string& request_id);
 // "request_id" cleared, so a retry matches and a different request with the same id does not.
 std::string RequestFingerprint(const google::protobuf::Message& request);
 
+// The idempotency scope of a call: request ids are remembered per caller and method.
+inline std::string IdempotencyScope(const std::string& subject, const char* method) {
+  return subject + " " + method;
+}
+
 // Runs the body of a mutating call in one group-committed transaction, with the idempotency rule:
 // if (scope, request_id) was seen with the same fingerprint, the stored response is returned and
 // nothing changes; with another fingerprint the call fails with INVALID_ARGUMENT naming

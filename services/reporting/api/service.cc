@@ -18,10 +18,6 @@ using rpc::Reject;
 
 namespace {
 
-std::string Scope(const auth::Principal& caller, const char* method) {
-  return caller.subject + " " + method;
-}
-
 grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, const absl::Status& s) {
   return Reject(ctx, s);
 }
@@ -47,25 +43,24 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ChangeReport(
     grpc::CallbackServerContext* ctx, const auth::Principal& caller, const char* method,
     const google::protobuf::Message& req, const std::string& request_id, const std::string& id,
     pb::Report* resp, Audit audit, std::function<absl::Status(pb::Report&)> apply) {
-  return rpc::RunMutation(ctx, db_, Scope(caller, method), request_id, req, resp,
-                          [this, caller, id, resp, audit = std::move(audit),
-                           apply = std::move(apply)](store::Tx& tx) -> absl::Status {
-                            auto r = LoadVisible(tx, caller, id);
-                            if (!r.ok()) return r.status();
-                            if (auto s = apply(*r); !s.ok()) return s;
-                            if (auto s = repo::UpdateReport(tx, *r); !s.ok()) return s;
-                            ev::ReportChanged payload;
-                            payload.set_report_id(r->id());
-                            payload.set_unit_id(r->unit_id());
-                            payload.set_state(pb::ReportState_Name(r->state()));
-                            events::Change change{
-                                audit.action,     r->id(),  r->tenant(), audit.detail,
-                                audit.event_type, &payload, ""};
-                            if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok())
-                              return s.status();
-                            *resp = std::move(*r);
-                            return absl::OkStatus();
-                          });
+  return rpc::RunMutation(
+      ctx, db_, rpc::IdempotencyScope(caller.subject, method), request_id, req, resp,
+      [this, caller, id, resp, audit = std::move(audit),
+       apply = std::move(apply)](store::Tx& tx) -> absl::Status {
+        auto r = LoadVisible(tx, caller, id);
+        if (!r.ok()) return r.status();
+        if (auto s = apply(*r); !s.ok()) return s;
+        if (auto s = repo::UpdateReport(tx, *r); !s.ok()) return s;
+        ev::ReportChanged payload;
+        payload.set_report_id(r->id());
+        payload.set_unit_id(r->unit_id());
+        payload.set_state(pb::ReportState_Name(r->state()));
+        events::Change change{audit.action,     r->id(),  r->tenant(), audit.detail,
+                              audit.event_type, &payload, ""};
+        if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
+        *resp = std::move(*r);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServerContext* ctx,
@@ -104,8 +99,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServe
   r.set_origin_id(r.id());
   r.set_version(1);
   return rpc::RunMutation(
-      ctx, db_, Scope(*caller, "CreateReport"), req->request_id(), *req, resp,
-      [this, r = std::move(r), caller = *caller, resp](store::Tx& tx) -> absl::Status {
+      ctx, db_, rpc::IdempotencyScope(caller->subject, "CreateReport"), req->request_id(), *req,
+      resp, [this, r = std::move(r), caller = *caller, resp](store::Tx& tx) -> absl::Status {
         if (auto s = repo::InsertReport(tx, r); !s.ok()) return s;
         events::Change change{"report.create", r.id(), r.tenant(), r.title(), "", nullptr, ""};
         if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) {
@@ -261,8 +256,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
     if (const auto* u = org_.FindUser(caller->subject)) leader_name = u->name;
   }
   return rpc::RunMutation(
-      ctx, db_, Scope(*caller, "IssueInstruction"), req->request_id(), *req, resp,
-      [this, caller = *caller, req, resp, leader_name](store::Tx& tx) -> absl::Status {
+      ctx, db_, rpc::IdempotencyScope(caller->subject, "IssueInstruction"), req->request_id(), *req,
+      resp, [this, caller = *caller, req, resp, leader_name](store::Tx& tx) -> absl::Status {
         const auto& want = req->instruction();
         auto r = LoadVisible(tx, caller, want.report_id());
         if (!r.ok()) return r.status();

@@ -181,7 +181,7 @@ absl::StatusOr<ReadScope> ReadScopeFor(const org::OrgTree& org, const auth::Prin
   ReadScope scope;
   scope.own_unit = caller.unit;
   scope.subject = caller.subject;
-  if (caller.HasAnyRole({"editor", "leader"})) {
+  if (caller.HasAnyRole({"editor", "leader", "service"})) {
     scope.tenants = org.Subtree(caller.tenant);
     scope.negative = true;
   } else if (caller.HasAnyRole({"supervisor", "coordinator"})) {

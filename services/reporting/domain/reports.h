@@ -55,7 +55,8 @@ struct ReadScope {
   std::string subject;               // an author always sees their own reports
 };
 
-// PERMISSION_DENIED for a caller with no reporting role or an unknown tenant.
+// PERMISSION_DENIED for a caller with no reporting role or an unknown tenant. The "service" role
+// (another Zhongshu service, e.g. supervision fetching an instruction's report) reads like a leader.
 absl::StatusOr<ReadScope> ReadScopeFor(const org::OrgTree& org, const auth::Principal& caller);
 bool MayRead(const ReadScope& scope, const pb::Report& r);
 // Who may read an instruction: those who may read its report, and handlers of a directed unit

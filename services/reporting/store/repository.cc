@@ -1,6 +1,5 @@
 #include "store/repository.h"
 
-#include "absl/strings/escaping.h"
 #include "core/time_util.h"
 
 namespace zs::reporting {
@@ -184,25 +183,5 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstruction
 }
 
 }  // namespace repo
-
-std::string EncodePageToken(int64_t cursor) {
-  return absl::WebSafeBase64Escape("v1:" + std::to_string(cursor));
-}
-
-absl::StatusOr<int64_t> DecodePageToken(const std::string& token) {
-  if (token.empty()) return 0;
-  std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.rfind("v1:", 0) != 0) {
-    return absl::InvalidArgumentError("page_token: not a token this service issued");
-  }
-  try {
-    size_t used = 0;
-    const int64_t v = std::stoll(raw.substr(3), &used);
-    if (used != raw.size() - 3 || v <= 0) throw std::invalid_argument("bad");
-    return v;
-  } catch (...) {
-    return absl::InvalidArgumentError("page_token: not a token this service issued");
-  }
-}
 
 }  // namespace zs::reporting

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "domain/reports.h"
 #include "store/database.h"
+#include "store/page_token.h"
 
 namespace zs::reporting {
 
@@ -50,9 +51,7 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstruction
 
 }  // namespace repo
 
-// Page tokens are opaque to clients: a versioned, base64 cursor.
-std::string EncodePageToken(int64_t cursor);
-// INVALID_ARGUMENT naming page_token when it was not made by EncodePageToken.
-absl::StatusOr<int64_t> DecodePageToken(const std::string& token);
+using store::DecodePageToken;
+using store::EncodePageToken;
 
 }  // namespace zs::reporting

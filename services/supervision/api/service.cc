@@ -1,0 +1,616 @@
+#include "api/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "auth/interceptor.h"
+#include "core/ids.h"
+#include "core/time_util.h"
+#include "rpc/mutation.h"
+#include "rpc/status.h"
+#include "zhongshu/events/v1/reporting.pb.h"
+#include "zhongshu/events/v1/supervision.pb.h"
+
+namespace zs::supervision {
+
+namespace ev = zhongshu::events::v1;
+using rpc::Reject;
+
+namespace {
+
+zhongshu::common::v1::Actor SystemActor() {
+  zhongshu::common::v1::Actor a;
+  a.set_subject("system:supervision");
+  return a;
+}
+
+// The event suffix of a task state, e.g. "supervision.task.closed".
+std::string TaskEventType(pb::TaskState s) {
+  switch (s) {
+    case pb::TASK_STATE_ASSIGNED:
+      return "supervision.task.assigned";
+    case pb::TASK_STATE_ACCEPTED:
+      return "supervision.task.accepted";
+    case pb::TASK_STATE_IN_PROGRESS:
+      return "supervision.task.progress";
+    case pb::TASK_STATE_COMPLETION_REPORTED:
+      return "supervision.task.completion_reported";
+    case pb::TASK_STATE_CLOSED:
+      return "supervision.task.closed";
+    case pb::TASK_STATE_RETURNED:
+      return "supervision.task.returned";
+    default:
+      return "supervision.task.changed";
+  }
+}
+
+}  // namespace
+
+SupervisionServiceImpl::SupervisionServiceImpl(store::Database& db, const org::OrgTree& org,
+                                               const Clock* clock,
+                                               const calendar::WorkCalendar& cal, Options options)
+    : db_(db),
+      org_(org),
+      clock_(clock),
+      cal_(cal),
+      options_(options),
+      recorder_("supervision", clock) {}
+
+CivilDate SupervisionServiceImpl::Today() const {
+  return DateOf(clock_->Now(), options_.limits.utc_offset_minutes);
+}
+
+int64_t SupervisionServiceImpl::FireAtMs(const CivilDate& d) const {
+  const auto days = std::chrono::sys_days(std::chrono::year_month_day(
+      std::chrono::year(d.year), std::chrono::month(static_cast<unsigned>(d.month)),
+      std::chrono::day(static_cast<unsigned>(d.day))));
+  const auto local = days + std::chrono::hours(options_.fire_hour) -
+                     std::chrono::minutes(options_.limits.utc_offset_minutes);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(local.time_since_epoch()).count();
+}
+
+absl::Status SupervisionServiceImpl::Schedule(store::Tx& tx, const pb::Task& task) {
+  const CivilDate assigned =
+      DateOf(FromProto(task.assign_time()), options_.limits.utc_offset_minutes);
+  std::vector<repo::Timer> timers;
+  for (const auto& r : LadderFor(cal_, options_.ladder, assigned, *ParseDate(task.due_date()))) {
+    timers.push_back({task.id(), r.name, FireAtMs(r.date)});
+  }
+  return repo::ScheduleTimers(tx, task.id(), timers);
+}
+
+absl::Status SupervisionServiceImpl::OpenItem(store::Tx& tx,
+                                              const zhongshu::common::v1::Actor& actor,
+                                              pb::Item& item, const std::string& trace_id) {
+  if (auto s = repo::InsertItem(tx, item); !s.ok()) return s;
+  ev::ItemOpened payload;
+  payload.set_item_id(item.id());
+  payload.set_source_type(item.source_type());
+  payload.set_source_ref(item.source_ref());
+  payload.set_title(item.title());
+  payload.set_deadline(item.deadline());
+  events::Change change{
+      "item.open", item.id(), item.tenant(), item.title(), "supervision.item.opened",
+      &payload,    trace_id};
+  return recorder_.Record(tx, actor, change).status();
+}
+
+absl::Status SupervisionServiceImpl::RecordTask(store::Tx& tx,
+                                                const zhongshu::common::v1::Actor& actor,
+                                                const pb::Task& task, const Audit& audit,
+                                                const std::string& trace_id) {
+  ev::TaskChanged payload;
+  payload.set_task_id(task.id());
+  payload.set_item_id(task.item_id());
+  payload.set_lead_unit(task.lead_unit());
+  payload.set_state(pb::TaskState_Name(task.state()));
+  payload.set_due_date(task.due_date());
+  ev::TaskContested contested;
+  const google::protobuf::Message* p = &payload;
+  if (task.state() == pb::TASK_STATE_CONTESTED) {
+    contested.set_task_id(task.id());
+    contested.set_item_id(task.item_id());
+    contested.set_unit(task.lead_unit());
+    contested.set_reason(task.contest_reason());
+    *contested.mutable_co_units() = task.co_units();
+    p = &contested;
+  }
+  events::Change change{audit.action,
+                        task.id(),
+                        task.tenant(),
+                        audit.detail,
+                        audit.event_type.empty() ? TaskEventType(task.state()) : audit.event_type,
+                        p,
+                        trace_id};
+  return recorder_.Record(tx, actor, change).status();
+}
+
+absl::Status SupervisionServiceImpl::AddTask(store::Tx& tx,
+                                             const zhongshu::common::v1::Actor& actor,
+                                             pb::Item& item, pb::Task& task,
+                                             const std::string& trace_id) {
+  task.set_id(NewResourceId(item.tenant(), "t"));
+  task.set_tenant(item.tenant());
+  task.set_item_id(item.id());
+  task.set_state(pb::TASK_STATE_ASSIGNED);
+  *task.mutable_assign_time() = ToProto(clock_->Now());
+  task.set_version(1);
+  if (auto s = repo::InsertTask(tx, task); !s.ok()) return s;
+  if (auto s = Schedule(tx, task); !s.ok()) return s;
+  item.set_task_count(item.task_count() + 1);
+  item.set_version(item.version() + 1);
+  if (auto s = repo::UpdateItem(tx, item); !s.ok()) return s;
+  return RecordTask(tx, actor, task, {"task.assign", "", task.deliverable()}, trace_id);
+}
+
+absl::StatusOr<pb::Task> SupervisionServiceImpl::LoadVisibleTask(store::Tx& tx,
+                                                                 const auth::Principal& caller,
+                                                                 const std::string& id) {
+  auto scope = ScopeFor(org_, caller);
+  if (!scope.ok()) return scope.status();
+  auto t = repo::GetTask(tx, id);
+  if (!t.ok()) return t.status();
+  if (!MayReadTask(*scope, *t)) return absl::NotFoundError("task " + id + " not found");
+  return t;
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::ChangeTask(
+    grpc::CallbackServerContext* ctx, const auth::Principal& caller, const char* method,
+    const google::protobuf::Message& req, const std::string& request_id, const std::string& id,
+    pb::Task* resp, Audit audit, std::function<absl::Status(pb::Task&)> apply) {
+  return rpc::RunMutation(
+      ctx, db_, rpc::IdempotencyScope(caller.subject, method), request_id, req, resp,
+      [this, caller, id, resp, audit = std::move(audit),
+       apply = std::move(apply)](store::Tx& tx) -> absl::Status {
+        auto t = LoadVisibleTask(tx, caller, id);
+        if (!t.ok()) return t.status();
+        const std::string due_before = t->due_date();
+        if (auto s = apply(*t); !s.ok()) return s;
+        if (auto s = repo::UpdateTask(tx, *t); !s.ok()) return s;
+        if (t->due_date() != due_before) {
+          if (auto s = Schedule(tx, *t); !s.ok()) return s;
+        }
+        if (t->state() == pb::TASK_STATE_CLOSED && audit.action == "task.verify") {
+          auto item = repo::GetItem(tx, t->item_id());
+          if (!item.ok()) return item.status();
+          item->set_closed_task_count(item->closed_task_count() + 1);
+          item->set_version(item->version() + 1);
+          if (auto s = repo::UpdateItem(tx, *item); !s.ok()) return s;
+        }
+        if (auto s = RecordTask(tx, caller.ToActor(), *t, audit, ""); !s.ok()) return s;
+        *resp = std::move(*t);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::CreateItem(grpc::CallbackServerContext* ctx,
+                                                             const pb::CreateItemRequest* req,
+                                                             pb::Item* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateNewItem(req->item(), options_.limits, Today()); !s.ok())
+    return Reject(ctx, s);
+  if (auto s = RequireSupervisor(org_, *caller, caller->tenant, "registering an item"); !s.ok()) {
+    return Reject(ctx, s);
+  }
+  pb::Item item = req->item();
+  item.set_id(NewResourceId(caller->tenant, "s"));
+  item.set_tenant(caller->tenant);
+  item.set_state(pb::ITEM_STATE_OPEN);
+  if (item.priority() == pb::PRIORITY_UNSPECIFIED) item.set_priority(pb::PRIORITY_NORMAL);
+  item.clear_feedback_summary();
+  item.clear_close_time();
+  item.set_task_count(0);
+  item.set_closed_task_count(0);
+  *item.mutable_create_time() = ToProto(clock_->Now());
+  item.set_version(1);
+  return rpc::RunMutation(
+      ctx, db_, rpc::IdempotencyScope(caller->subject, "CreateItem"), req->request_id(), *req, resp,
+      [this, item, caller = *caller, resp](store::Tx& tx) mutable -> absl::Status {
+        if (auto s = OpenItem(tx, caller.ToActor(), item, ""); !s.ok()) return s;
+        *resp = item;
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::GetItem(grpc::CallbackServerContext* ctx,
+                                                          const pb::GetItemRequest* req,
+                                                          pb::Item* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  auto scope = ScopeFor(org_, *caller);
+  if (!scope.ok()) return Reject(ctx, scope.status());
+  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto item = repo::GetItem(tx, req->id());
+    if (!item.ok()) return item.status();
+    const bool has =
+        !scope->only_unit.empty() && repo::UnitHasTask(tx, item->id(), scope->only_unit);
+    if (!MayReadItem(*scope, *item, has))
+      return absl::NotFoundError("item " + req->id() + " not found");
+    *resp = std::move(*item);
+    return absl::OkStatus();
+  }));
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::ListItems(grpc::CallbackServerContext* ctx,
+                                                            const pb::ListItemsRequest* req,
+                                                            pb::ListItemsResponse* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  int32_t page_size = 0;
+  if (auto s = ValidatePageSize(req->page_size(), &page_size); !s.ok()) return Reject(ctx, s);
+  auto cursor = DecodePageToken(req->page_token());
+  if (!cursor.ok()) return Reject(ctx, cursor.status());
+  if (!pb::ItemState_IsValid(req->state()))
+    return Reject(ctx, absl::InvalidArgumentError("state: unknown value"));
+  auto scope = ScopeFor(org_, *caller);
+  if (!scope.ok()) return Reject(ctx, scope.status());
+  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = repo::ListItems(tx, *scope, req->state(), *cursor, page_size);
+    if (!rows.ok()) return rows.status();
+    for (int i = 0; i < static_cast<int>(rows->size()) && i < page_size; ++i) {
+      *resp->add_items() = std::move((*rows)[i].second);
+    }
+    if (static_cast<int>(rows->size()) > page_size) {
+      resp->set_next_page_token(EncodePageToken((*rows)[page_size - 1].first));
+    }
+    return absl::OkStatus();
+  }));
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::CloseItem(grpc::CallbackServerContext* ctx,
+                                                            const pb::CloseItemRequest* req,
+                                                            pb::Item* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateCloseItem(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  if (auto s = RequireSupervisor(org_, *caller, "", "closing an item"); !s.ok())
+    return Reject(ctx, s);
+  return rpc::RunMutation(
+      ctx, db_, rpc::IdempotencyScope(caller->subject, "CloseItem"), req->request_id(), *req, resp,
+      [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
+        auto item = repo::GetItem(tx, req->id());
+        if (!item.ok()) return item.status();
+        if (!auth::MaySeeTenant(org_, caller, item->tenant())) {
+          return absl::NotFoundError("item " + req->id() + " not found");
+        }
+        auto tasks = repo::TasksOfItem(tx, item->id());
+        if (!tasks.ok()) return tasks.status();
+        if (auto s = supervision::CloseItem(*item, *tasks, req->feedback_summary(), clock_->Now());
+            !s.ok()) {
+          return s;
+        }
+        if (auto s = repo::UpdateItem(tx, *item); !s.ok()) return s;
+        ev::ItemClosed payload;
+        payload.set_item_id(item->id());
+        payload.set_source_type(item->source_type());
+        payload.set_source_ref(item->source_ref());
+        payload.set_feedback_summary(item->feedback_summary());
+        *payload.mutable_closed_at() = item->close_time();
+        events::Change change{"item.close",
+                              item->id(),
+                              item->tenant(),
+                              item->feedback_summary(),
+                              "supervision.item.closed",
+                              &payload,
+                              ""};
+        if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
+        *resp = std::move(*item);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::AssignTask(grpc::CallbackServerContext* ctx,
+                                                             const pb::AssignTaskRequest* req,
+                                                             pb::Task* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateNewTask(req->task(), org_, options_.limits, Today()); !s.ok()) {
+    return Reject(ctx, s);
+  }
+  if (auto s = RequireSupervisor(org_, *caller, "", "assigning a task"); !s.ok())
+    return Reject(ctx, s);
+  return rpc::RunMutation(
+      ctx, db_, rpc::IdempotencyScope(caller->subject, "AssignTask"), req->request_id(), *req, resp,
+      [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
+        auto item = repo::GetItem(tx, req->task().item_id());
+        if (!item.ok()) return item.status();
+        if (!auth::MaySeeTenant(org_, caller, item->tenant())) {
+          return absl::NotFoundError("item " + item->id() + " not found");
+        }
+        if (item->state() != pb::ITEM_STATE_OPEN) {
+          return absl::FailedPreconditionError("item " + item->id() + " is closed");
+        }
+        for (const auto& u : {req->task().lead_unit()}) {
+          if (org_.FindUnit(u)->tenant != item->tenant()) {
+            return absl::InvalidArgumentError("task.lead_unit: " + u + " is not a unit of tenant " +
+                                              item->tenant());
+          }
+        }
+        pb::Task task;
+        task.set_lead_unit(req->task().lead_unit());
+        *task.mutable_co_units() = req->task().co_units();
+        task.set_deliverable(req->task().deliverable());
+        task.set_due_date(req->task().due_date());
+        *task.mutable_milestones() = req->task().milestones();
+        if (auto s = AddTask(tx, caller.ToActor(), *item, task, ""); !s.ok()) return s;
+        *resp = std::move(task);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::GetTask(grpc::CallbackServerContext* ctx,
+                                                          const pb::GetTaskRequest* req,
+                                                          pb::Task* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto t = LoadVisibleTask(tx, *caller, req->id());
+    if (!t.ok()) return t.status();
+    *resp = std::move(*t);
+    return absl::OkStatus();
+  }));
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::ListTasks(grpc::CallbackServerContext* ctx,
+                                                            const pb::ListTasksRequest* req,
+                                                            pb::ListTasksResponse* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  int32_t page_size = 0;
+  if (auto s = ValidatePageSize(req->page_size(), &page_size); !s.ok()) return Reject(ctx, s);
+  auto cursor = DecodePageToken(req->page_token());
+  if (!cursor.ok()) return Reject(ctx, cursor.status());
+  if (!pb::TaskState_IsValid(req->state()))
+    return Reject(ctx, absl::InvalidArgumentError("state: unknown value"));
+  auto scope = ScopeFor(org_, *caller);
+  if (!scope.ok()) return Reject(ctx, scope.status());
+  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = repo::ListTasks(tx, *scope, req->item_id(), req->state(), *cursor, page_size);
+    if (!rows.ok()) return rows.status();
+    for (int i = 0; i < static_cast<int>(rows->size()) && i < page_size; ++i) {
+      *resp->add_tasks() = std::move((*rows)[i].second);
+    }
+    if (static_cast<int>(rows->size()) > page_size) {
+      resp->set_next_page_token(EncodePageToken((*rows)[page_size - 1].first));
+    }
+    return absl::OkStatus();
+  }));
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::AcceptTask(grpc::CallbackServerContext* ctx,
+                                                             const pb::AcceptTaskRequest* req,
+                                                             pb::Task* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  return ChangeTask(ctx, *caller, "AcceptTask", *req, req->request_id(), req->id(), resp,
+                    {"task.accept", "", ""}, [this, caller = *caller](pb::Task& t) -> absl::Status {
+                      if (auto s = RequireLeadUnit(caller, t, "signing for a task"); !s.ok())
+                        return s;
+                      return Accept(t, clock_->Now());
+                    });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::ContestTask(grpc::CallbackServerContext* ctx,
+                                                              const pb::ContestTaskRequest* req,
+                                                              pb::Task* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateContest(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  return ChangeTask(ctx, *caller, "ContestTask", *req, req->request_id(), req->id(), resp,
+                    {"task.contest", "supervision.task.contested", req->reason()},
+                    [this, caller = *caller, req](pb::Task& t) -> absl::Status {
+                      if (auto s = RequireLeadUnit(caller, t, "contesting a task"); !s.ok())
+                        return s;
+                      return Contest(t, req->reason(), clock_->Now());
+                    });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::ReportProgress(
+    grpc::CallbackServerContext* ctx, const pb::ReportProgressRequest* req, pb::Task* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateProgress(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  return ChangeTask(ctx, *caller, "ReportProgress", *req, req->request_id(), req->id(), resp,
+                    {"task.progress", "supervision.task.progress", req->report().narrative()},
+                    [this, caller = *caller, req](pb::Task& t) -> absl::Status {
+                      if (auto s = RequireLeadUnit(caller, t, "reporting progress"); !s.ok())
+                        return s;
+                      pb::ProgressReport r;
+                      r.set_percent(req->report().percent());
+                      r.set_narrative(req->report().narrative());
+                      r.set_problems(req->report().problems());
+                      *r.mutable_evidence_refs() = req->report().evidence_refs();
+                      return AddProgress(t, std::move(r), caller.subject, clock_->Now());
+                    });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::ReportCompletion(
+    grpc::CallbackServerContext* ctx, const pb::ReportCompletionRequest* req, pb::Task* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateCompletion(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  return ChangeTask(ctx, *caller, "ReportCompletion", *req, req->request_id(), req->id(), resp,
+                    {"task.complete", "", req->summary()},
+                    [this, caller = *caller, req](pb::Task& t) -> absl::Status {
+                      if (auto s = RequireLeadUnit(caller, t, "reporting completion"); !s.ok())
+                        return s;
+                      return supervision::ReportCompletion(
+                          t, req->summary(),
+                          {req->evidence_refs().begin(), req->evidence_refs().end()},
+                          clock_->Now());
+                    });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::VerifyTask(grpc::CallbackServerContext* ctx,
+                                                             const pb::VerifyTaskRequest* req,
+                                                             pb::Task* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateVerify(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  if (auto s = RequireSupervisor(org_, *caller, "", "verifying a task"); !s.ok())
+    return Reject(ctx, s);
+  return ChangeTask(ctx, *caller, "VerifyTask", *req, req->request_id(), req->id(), resp,
+                    {"task.verify", "", req->comment()}, [this, req](pb::Task& t) {
+                      return Verify(t, req->approve(), req->comment(), clock_->Now());
+                    });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::RequestExtension(
+    grpc::CallbackServerContext* ctx, const pb::RequestExtensionRequest* req, pb::Task* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateExtensionRequest(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  return ChangeTask(
+      ctx, *caller, "RequestExtension", *req, req->request_id(), req->id(), resp,
+      {"task.extension_request", "supervision.task.extension_requested", req->reason()},
+      [this, caller = *caller, req](pb::Task& t) -> absl::Status {
+        if (auto s = RequireLeadUnit(caller, t, "asking for an extension"); !s.ok()) return s;
+        return supervision::RequestExtension(t, req->new_due_date(), req->reason(), Today(),
+                                             clock_->Now());
+      });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::DecideExtension(
+    grpc::CallbackServerContext* ctx, const pb::DecideExtensionRequest* req, pb::Task* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  if (auto s = RequireSupervisor(org_, *caller, "", "deciding an extension"); !s.ok()) {
+    return Reject(ctx, s);
+  }
+  return ChangeTask(ctx, *caller, "DecideExtension", *req, req->request_id(), req->id(), resp,
+                    {"task.extension_decide", "supervision.task.extension_decided", req->comment()},
+                    [this, caller = *caller, req](pb::Task& t) {
+                      return supervision::DecideExtension(t, req->approve(), caller.subject,
+                                                          req->comment(), clock_->Now());
+                    });
+}
+
+absl::StatusOr<std::any> SupervisionServiceImpl::PrepareInstruction(const ev::Event& event,
+                                                                    const ReportFetcher& fetch) {
+  ev::InstructionIssued in;
+  if (!event.payload().UnpackTo(&in)) {
+    return absl::InvalidArgumentError("reporting.instruction.issued without its payload");
+  }
+  auto ctx = fetch(event.tenant(), in.report_id());
+  if (!ctx.ok()) return ctx.status();
+  return std::any(*ctx);
+}
+
+absl::Status SupervisionServiceImpl::OnInstructionIssued(const ev::Event& event,
+                                                         const std::any& prepared, store::Tx& tx) {
+  ev::InstructionIssued in;
+  if (!event.payload().UnpackTo(&in)) {
+    return absl::InvalidArgumentError("reporting.instruction.issued without its payload");
+  }
+  if (in.directed_units().empty() || org_.FindTenant(event.tenant()) == nullptr) {
+    return absl::InvalidArgumentError("instruction " + in.instruction_id() +
+                                      " names no unit or an unknown tenant");
+  }
+  // One item per instruction, even if the event were delivered under another id.
+  auto existing =
+      repo::FindItemBySource(tx, ev::SOURCE_TYPE_LEADER_INSTRUCTION, in.instruction_id());
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) return absl::OkStatus();
+
+  const auto* ctx = std::any_cast<ReportContext>(&prepared);
+  pb::Item item;
+  item.set_id(NewResourceId(event.tenant(), "s"));
+  item.set_tenant(event.tenant());
+  item.set_title("关于《" + in.report_title() + "》的批示");
+  item.set_source_type(ev::SOURCE_TYPE_LEADER_INSTRUCTION);
+  item.set_source_ref(in.instruction_id());
+  item.set_requirement(in.text());
+  if (ctx != nullptr && !ctx->negative) item.set_background(ctx->body);
+  item.set_instructing_leader(in.leader());
+  item.set_instructing_leader_name(in.leader_name());
+  item.set_priority(pb::PRIORITY_HIGH);
+  item.set_deadline(in.due_date());
+  item.set_state(pb::ITEM_STATE_OPEN);
+  *item.mutable_create_time() = ToProto(clock_->Now());
+  item.set_version(1);
+  const auto actor = SystemActor();
+  if (auto s = OpenItem(tx, actor, item, event.trace_id()); !s.ok()) return s;
+
+  pb::Task task;
+  task.set_lead_unit(in.directed_units(0));
+  for (int i = 1; i < in.directed_units_size(); ++i) task.add_co_units(in.directed_units(i));
+  task.set_deliverable("落实领导批示要求，报送办理结果");
+  task.set_due_date(in.due_date());
+  return AddTask(tx, actor, item, task, event.trace_id());
+}
+
+absl::Status SupervisionServiceImpl::FireOne(store::Tx& tx, const repo::Timer& timer, bool* fired) {
+  *fired = false;
+  auto task = repo::GetTask(tx, timer.task_id);
+  if (!task.ok()) return task.status();
+  const bool applies = RungApplies(timer.rung, *task);
+  const int64_t now_ms = ToMillis(clock_->Now());
+  auto claimed = repo::ClaimTimer(tx, timer, now_ms, applies ? "fired" : "skipped");
+  if (!claimed.ok()) return claimed.status();
+  if (!*claimed || !applies) return absl::OkStatus();  // another process fired it, or moot
+
+  const CivilDate today = Today();
+  const CivilDate due = *ParseDate(task->due_date());
+  ev::WarningIssued w;
+  w.set_task_id(task->id());
+  w.set_item_id(task->item_id());
+  w.set_unit(task->lead_unit());
+  w.set_rung(timer.rung);
+  w.set_due_date(task->due_date());
+  w.set_working_days(today <= due ? cal_.WorkingDaysBetween(today, due)
+                                  : cal_.WorkingDaysBetween(due, today));
+  const auto actor = SystemActor();
+  events::Change change{"warning." + timer.rung,
+                        task->id(),
+                        task->tenant(),
+                        task->lead_unit(),
+                        "supervision.warning.issued",
+                        &w,
+                        ""};
+  if (auto s = recorder_.Record(tx, actor, change); !s.ok()) return s.status();
+  *fired = true;
+
+  if (timer.rung == "red") {
+    const int64_t since = now_ms - int64_t{options_.ladder.talk_period_days} * 86400000;
+    auto reds = repo::RedCardsSince(tx, task->lead_unit(), since);
+    if (!reds.ok()) return reds.status();
+    if (*reds == options_.ladder.talk_after_reds) {
+      ev::WarningIssued talk = w;
+      talk.set_rung("talk");
+      events::Change flag{"warning.talk",
+                          task->lead_unit(),
+                          task->tenant(),
+                          std::to_string(*reds) + " red cards",
+                          "supervision.unit.talk_flagged",
+                          &talk,
+                          ""};
+      if (auto s = recorder_.Record(tx, actor, flag); !s.ok()) return s.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> SupervisionServiceImpl::FireDueTimers() {
+  std::vector<repo::Timer> due;
+  auto s = db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = repo::DueTimers(tx, ToMillis(clock_->Now()), 200);
+    if (!rows.ok()) return rows.status();
+    due = std::move(*rows);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  int fired_count = 0;
+  for (const auto& t : due) {
+    bool fired = false;
+    s = db_.Write([&](store::Tx& tx) { return FireOne(tx, t, &fired); });
+    if (!s.ok()) return s;
+    fired_count += fired ? 1 : 0;
+  }
+  return fired_count;
+}
+
+}  // namespace zs::supervision

@@ -1,0 +1,141 @@
+// The supervision service (督查督办): items, tasks, working-day deadlines and the warning ladder.
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <iostream>
+#include <thread>
+
+#include "api/service.h"
+#include "app/runtime.h"
+#include "auth/jwt.h"
+#include "rpc/server.h"
+#include "store/repository.h"
+#include "zhongshu/reporting/v1/reporting.grpc.pb.h"
+
+namespace {
+
+namespace rpb = zhongshu::reporting::v1;
+
+// Reads reports from the reporting service as the "service" role of the event's tenant. The token
+// is either configured (production: issued to this service) or minted with the dev HS256 secret.
+class ReportingClient {
+ public:
+  ReportingClient(const std::string& address, std::string token, std::string hs256_secret)
+      : stub_(rpb::ReportingService::NewStub(
+            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+        token_(std::move(token)),
+        secret_(std::move(hs256_secret)) {}
+
+  absl::StatusOr<zs::supervision::ReportContext> Fetch(const std::string& tenant,
+                                                       const std::string& report_id) {
+    std::string token = token_;
+    if (token.empty()) {
+      auto minted = zs::auth::IssueHs256(
+          secret_, zs::auth::Principal{"svc:supervision", "督查室", tenant, "", {"service"}},
+          zs::SystemClock::Get()->Now(), std::chrono::minutes(5));
+      if (!minted.ok()) return minted.status();
+      token = *minted;
+    }
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    rpb::GetReportRequest req;
+    req.set_id(report_id);
+    rpb::Report r;
+    grpc::Status s = stub_->GetReport(&ctx, req, &r);
+    if (s.error_code() == grpc::StatusCode::NOT_FOUND) return zs::supervision::ReportContext{};
+    if (!s.ok()) {
+      return absl::UnavailableError("reporting GetReport " + report_id + ": " + s.error_message());
+    }
+    return zs::supervision::ReportContext{r.body(), r.sensitivity() == rpb::SENSITIVITY_NEGATIVE};
+  }
+
+ private:
+  std::unique_ptr<rpb::ReportingService::Stub> stub_;
+  std::string token_;
+  std::string secret_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  zs::rpc::BlockTerminationSignals();
+  auto rt =
+      zs::app::ServiceRuntime::Create("supervision", argc, argv, zs::supervision::Migrations());
+  if (!rt.ok()) {
+    std::cerr << "supervision: " << rt.status().message() << "\n";
+    return 2;
+  }
+  auto& c = (*rt)->config();
+  zs::supervision::Options options;
+  options.limits.utc_offset_minutes = c.Int("limits.utc_offset_minutes", 480, -720, 840);
+  options.ladder.reminder_after_working_days =
+      c.Int("ladder.reminder_after_working_days", 1, 1, 30);
+  options.ladder.blue_before_working_days = c.Int("ladder.blue_before_working_days", 3, 1, 60);
+  options.ladder.red_after_working_days = c.Int("ladder.red_after_working_days", 5, 1, 60);
+  options.ladder.talk_after_reds = c.Int("ladder.talk_after_reds", 3, 1, 100);
+  options.ladder.talk_period_days = c.Int("ladder.talk_period_days", 90, 1, 366);
+  options.fire_hour = c.Int("ladder.fire_hour", 9, 0, 23);
+  const auto timer_interval = c.Duration("ladder.check_interval", std::chrono::seconds(10));
+  const std::string calendar_dir = c.String("calendar.dir", "deploy/calendar");
+  const std::string reporting_stream = c.String("events.reporting_stream", "zs:events:reporting");
+  const std::string reporting_addr = c.String("upstream.reporting.address", "127.0.0.1:7101");
+  const std::string reporting_token = c.String("upstream.reporting.token", "");
+  const std::string secret = c.String("auth.hs256_secret", "");
+
+  auto cal = zs::calendar::WorkCalendar::LoadDir(calendar_dir);
+  if (!cal.ok()) {
+    std::cerr << "supervision: calendar.dir: " << cal.status().message() << "\n";
+    return 2;
+  }
+  for (int year : cal->years()) {
+    if (cal->Provisional(year)) {
+      spdlog::warn(
+          "calendar {} is provisional (statutory holidays only); update {}/{}.yaml from "
+          "the State Council notice",
+          year, calendar_dir, year);
+    }
+  }
+
+  zs::supervision::SupervisionServiceImpl service((*rt)->db(), (*rt)->org(), (*rt)->clock(), *cal,
+                                                  options);
+  ReportingClient reporting(reporting_addr, reporting_token, secret);
+  (*rt)
+      ->AddConsumer(reporting_stream)
+      .On(
+          "reporting.instruction.issued",
+          [&](const auto& event) {
+            return service.PrepareInstruction(
+                event, [&](const std::string& tenant, const std::string& report_id) {
+                  return reporting.Fetch(tenant, report_id);
+                });
+          },
+          [&](const auto& event, const std::any& prepared, zs::store::Tx& tx) {
+            return service.OnInstructionIssued(event, prepared, tx);
+          });
+
+  // The warning ladder: due timers are claimed from the database, so replicas never double-fire.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  std::thread timers([&] {
+    std::unique_lock lock(mu);
+    while (!stop) {
+      lock.unlock();
+      auto fired = service.FireDueTimers();
+      if (!fired.ok()) spdlog::warn("timers: {}", fired.status().ToString());
+      lock.lock();
+      cv.wait_for(lock, timer_interval, [&] { return stop; });
+    }
+  });
+  const int code = (*rt)->Run(&service, "zhongshu.supervision.v1.SupervisionService");
+  {
+    std::lock_guard lock(mu);
+    stop = true;
+  }
+  cv.notify_all();
+  timers.join();
+  return code;
+}

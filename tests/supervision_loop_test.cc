@@ -1,0 +1,355 @@
+// The loop between reporting and supervision with both real binaries, real Redis and real gRPC:
+// an instruction opens an item; closing it answers the instruction; kill -9 loses and duplicates
+// nothing; the warning ladder fires each rung once as time moves, with two supervision replicas.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "core/ids.h"
+#include "core/time_util.h"
+#include "harness/harness.h"
+#include "zhongshu/reporting/v1/reporting.grpc.pb.h"
+#include "zhongshu/supervision/v1/supervision.grpc.pb.h"
+
+namespace zs::testing {
+namespace {
+
+namespace rpb = zhongshu::reporting::v1;
+namespace spb = zhongshu::supervision::v1;
+using grpc::StatusCode;
+
+// 2026-11-23 is a Monday; 01:00 UTC is 09:00 in China.
+constexpr int64_t kMonday0900 = 1795395600000;
+constexpr int64_t kDay = 86400000;
+
+#define EXPECT_CODE(status, code) EXPECT_EQ((status).error_code(), code) << (status).error_message()
+
+class SupervisionLoopTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    clock_file_ = dir_->path() + "/now";
+    SetNow(kMonday0900);
+    redis_ = new RedisServer();
+    const std::map<std::string, std::string> clock{{"ZS_CLOCK_FILE", clock_file_}};
+    reporting_ = new ServiceProcess("reporting", ZS_REPORTING_BIN, redis_->address(),
+                                    dir_->path() + "/reporting", clock);
+    reporting_->Start();
+    supervision_ = new ServiceProcess("supervision", ZS_SUPERVISION_BIN, redis_->address(),
+                                      dir_->path() + "/supervision", SupervisionEnv(), "a");
+    supervision_->Start();
+  }
+  static void TearDownTestSuite() {
+    delete supervision_;
+    delete reporting_;
+    delete redis_;
+    delete dir_;
+  }
+  static std::map<std::string, std::string> SupervisionEnv() {
+    return {{"ZS_CLOCK_FILE", clock_file_},
+            {"ZS_UPSTREAM_REPORTING_ADDRESS", reporting_->address()},
+            {"ZS_CALENDAR_DIR", SourceDir() + "/deploy/calendar"},
+            {"ZS_LADDER_CHECK_INTERVAL", "100ms"}};
+  }
+  static void SetNow(int64_t ms) {
+    std::ofstream(clock_file_ + ".tmp") << ms << "\n";
+    std::rename((clock_file_ + ".tmp").c_str(), clock_file_.c_str());
+  }
+  void SetUp() override {
+    if (!supervision_->running()) supervision_->Start();
+    rstub_ = rpb::ReportingService::NewStub(reporting_->Channel());
+    sstub_ = spb::SupervisionService::NewStub(supervision_->Channel());
+  }
+
+  // A submitted report with a leader's instruction for 水利局 (lead) and 生态环境分局.
+  rpb::Instruction Instruct(const std::string& title, const std::string& due = "2026-12-31") {
+    rpb::CreateReportRequest c;
+    c.set_request_id(NewUuid());
+    c.mutable_report()->set_title(title);
+    c.mutable_report()->set_body("清水塘片区约 1200 户居民反映自来水有异味。");
+    c.mutable_report()->set_kind(rpb::REPORT_KIND_PROBLEM);
+    c.mutable_report()->set_sensitivity(rpb::SENSITIVITY_INTERNAL);
+    rpb::Report r;
+    EXPECT_TRUE(rstub_->CreateReport(ContextFor(TokenFor("wang.xinxi")).get(), c, &r).ok());
+    rpb::SubmitReportRequest s;
+    s.set_request_id(NewUuid());
+    s.set_id(r.id());
+    EXPECT_TRUE(rstub_->SubmitReport(ContextFor(TokenFor("wang.xinxi")).get(), s, &r).ok());
+    rpb::IssueInstructionRequest i;
+    i.set_request_id(NewUuid());
+    i.mutable_instruction()->set_report_id(r.id());
+    i.mutable_instruction()->set_text("请区水利局牵头、区生态环境分局配合，立即核查水质。");
+    i.mutable_instruction()->add_directed_units("430204/slj");
+    i.mutable_instruction()->add_directed_units("430204/sthj");
+    i.mutable_instruction()->set_due_date(due);
+    rpb::Instruction in;
+    auto st = rstub_->IssueInstruction(ContextFor(TokenFor("zhang.shuji")).get(), i, &in);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return in;
+  }
+  // The supervision items opened from an instruction (as the supervisor sees them).
+  std::vector<spb::Item> ItemsFor(const std::string& instruction_id) {
+    std::vector<spb::Item> out;
+    spb::ListItemsRequest req;
+    req.set_page_size(500);
+    spb::ListItemsResponse resp;
+    if (!sstub_->ListItems(ContextFor(TokenFor("zhao.ducha")).get(), req, &resp).ok()) return out;
+    for (const auto& it : resp.items()) {
+      if (it.source_ref() == instruction_id) out.push_back(it);
+    }
+    return out;
+  }
+  spb::Item WaitForItem(const std::string& instruction_id) {
+    std::vector<spb::Item> items;
+    EXPECT_TRUE(Eventually(
+        [&] {
+          items = ItemsFor(instruction_id);
+          return !items.empty();
+        },
+        std::chrono::seconds(20)))
+        << supervision_->Log();
+    return items.empty() ? spb::Item() : items[0];
+  }
+  spb::Task OnlyTask(const std::string& item_id) {
+    spb::ListTasksRequest req;
+    req.set_item_id(item_id);
+    spb::ListTasksResponse resp;
+    EXPECT_TRUE(sstub_->ListTasks(ContextFor(TokenFor("zhao.ducha")).get(), req, &resp).ok());
+    EXPECT_EQ(resp.tasks_size(), 1);
+    return resp.tasks_size() ? resp.tasks(0) : spb::Task();
+  }
+  template <typename Req>
+  Req WithIds(Req r, const std::string& id) {
+    r.set_request_id(NewUuid());
+    r.set_id(id);
+    return r;
+  }
+  // Takes a task from ASSIGNED to CLOSED as 陈水利 (水利局) and 赵督查 (督查室).
+  void HandleAndClose(const std::string& task_id) {
+    spb::Task t;
+    auto handler = [] { return ContextFor(TokenFor("chen.shuili")); };
+    ASSERT_TRUE(
+        sstub_->AcceptTask(handler().get(), WithIds(spb::AcceptTaskRequest(), task_id), &t).ok());
+    spb::ReportProgressRequest p = WithIds(spb::ReportProgressRequest(), task_id);
+    p.mutable_report()->set_percent(60);
+    p.mutable_report()->set_narrative("完成管网冲洗和二次供水水箱清洗");
+    ASSERT_TRUE(sstub_->ReportProgress(handler().get(), p, &t).ok());
+    spb::ReportCompletionRequest done = WithIds(spb::ReportCompletionRequest(), task_id);
+    done.set_summary("水质检测全部达标");
+    done.add_evidence_refs("水质检测报告-2026-12.pdf");
+    ASSERT_TRUE(sstub_->ReportCompletion(handler().get(), done, &t).ok());
+    spb::VerifyTaskRequest v = WithIds(spb::VerifyTaskRequest(), task_id);
+    v.set_approve(true);
+    auto s = sstub_->VerifyTask(ContextFor(TokenFor("zhao.ducha")).get(), v, &t);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(t.state(), spb::TASK_STATE_CLOSED);
+  }
+  grpc::Status CloseItem(const std::string& item_id, spb::Item* out) {
+    spb::CloseItemRequest c = WithIds(spb::CloseItemRequest(), item_id);
+    c.set_feedback_summary("经核查，水质已达标，群众反映问题已解决。");
+    return sstub_->CloseItem(ContextFor(TokenFor("zhao.ducha")).get(), c, out);
+  }
+  rpb::Instruction GetInstruction(const std::string& id) {
+    rpb::GetInstructionRequest req;
+    req.set_id(id);
+    rpb::Instruction in;
+    rstub_->GetInstruction(ContextFor(TokenFor("zhang.shuji")).get(), req, &in);
+    return in;
+  }
+  int64_t SupervisionCount(const std::string& sql) {
+    return QueryInt(supervision_->db_path(), sql);
+  }
+
+  static TempDir* dir_;
+  static std::string clock_file_;
+  static RedisServer* redis_;
+  static ServiceProcess* reporting_;
+  static ServiceProcess* supervision_;
+  std::unique_ptr<rpb::ReportingService::Stub> rstub_;
+  std::unique_ptr<spb::SupervisionService::Stub> sstub_;
+};
+
+TempDir* SupervisionLoopTest::dir_ = nullptr;
+std::string SupervisionLoopTest::clock_file_;
+RedisServer* SupervisionLoopTest::redis_ = nullptr;
+ServiceProcess* SupervisionLoopTest::reporting_ = nullptr;
+ServiceProcess* SupervisionLoopTest::supervision_ = nullptr;
+
+TEST_F(SupervisionLoopTest, InstructionOpensAnItemAndClosingItAnswersTheInstruction) {
+  const auto in = Instruct("清水塘片区居民反映饮用水有异味");
+  const spb::Item item = WaitForItem(in.id());
+  EXPECT_EQ(item.source_type(), zhongshu::events::v1::SOURCE_TYPE_LEADER_INSTRUCTION);
+  EXPECT_EQ(item.requirement(), in.text());
+  EXPECT_EQ(item.instructing_leader(), "zhang.shuji");
+  EXPECT_EQ(item.deadline(), "2026-12-31");
+  EXPECT_NE(item.background().find("1200"), std::string::npos) << "fetched from reporting";
+  const spb::Task task = OnlyTask(item.id());
+  EXPECT_EQ(task.lead_unit(), "430204/slj");
+  ASSERT_EQ(task.co_units_size(), 1);
+  EXPECT_EQ(task.co_units(0), "430204/sthj");
+
+  spb::Item closed;
+  EXPECT_CODE(CloseItem(item.id(), &closed), StatusCode::FAILED_PRECONDITION) << "task still open";
+  HandleAndClose(task.id());
+  ASSERT_TRUE(CloseItem(item.id(), &closed).ok());
+  EXPECT_EQ(closed.state(), spb::ITEM_STATE_CLOSED);
+  EXPECT_TRUE(
+      Eventually([&] { return GetInstruction(in.id()).state() == rpb::INSTRUCTION_STATE_ANSWERED; },
+                 std::chrono::seconds(20)));
+  const auto answered = GetInstruction(in.id());
+  EXPECT_EQ(answered.answer_summary(), "经核查，水质已达标，群众反映问题已解决。");
+  EXPECT_EQ(answered.supervision_item_id(), item.id());
+}
+
+TEST_F(SupervisionLoopTest, KillNineOfSupervisionLosesAndDuplicatesNothing) {
+  // Instructions keep arriving while supervision dies.
+  std::vector<rpb::Instruction> issued;
+  for (int i = 0; i < 10; ++i) {
+    issued.push_back(Instruct("批示 " + std::to_string(i)));
+    if (i == 4) supervision_->Kill();
+  }
+  supervision_->Start();
+  sstub_ = spb::SupervisionService::NewStub(supervision_->Channel());
+  for (const auto& in : issued) {
+    WaitForItem(in.id());
+    EXPECT_EQ(ItemsFor(in.id()).size(), 1u) << in.id();
+  }
+  // Close one and kill supervision right after the close is acknowledged.
+  const auto& in = issued[0];
+  const spb::Item item = ItemsFor(in.id())[0];
+  HandleAndClose(OnlyTask(item.id()).id());
+  spb::Item closed;
+  ASSERT_TRUE(CloseItem(item.id(), &closed).ok());
+  supervision_->Kill();
+  supervision_->Start();
+  sstub_ = spb::SupervisionService::NewStub(supervision_->Channel());
+  EXPECT_TRUE(
+      Eventually([&] { return GetInstruction(in.id()).state() == rpb::INSTRUCTION_STATE_ANSWERED; },
+                 std::chrono::seconds(20)));
+  EXPECT_EQ(QueryInt(reporting_->db_path(),
+                     "SELECT COUNT(*) FROM audit_log WHERE action = "
+                     "'instruction.answer' AND resource = '" +
+                         in.id() + "'"),
+            1);
+  EXPECT_EQ(SupervisionCount("SELECT COUNT(*) FROM outbox WHERE type = 'supervision.item.closed'"
+                             " AND event_id IN (SELECT event_id FROM audit_log WHERE resource = '" +
+                             item.id() + "')"),
+            1);
+}
+
+TEST_F(SupervisionLoopTest, AuthorizationAndBadInputWriteNothing) {
+  const auto in = Instruct("权限与输入");
+  const spb::Item item = WaitForItem(in.id());
+  const spb::Task task = OnlyTask(item.id());
+  spb::Task t;
+  const auto footprint = [&] {
+    return std::vector<int64_t>{SupervisionCount("SELECT COUNT(*) FROM tasks"),
+                                SupervisionCount("SELECT COUNT(*) FROM audit_log"),
+                                SupervisionCount("SELECT COUNT(*) FROM outbox")};
+  };
+  const auto before = footprint();
+  // The co-unit sees the task but may not sign for it; another unit does not see it at all.
+  spb::GetTaskRequest get;
+  get.set_id(task.id());
+  EXPECT_TRUE(sstub_->GetTask(ContextFor(TokenFor("zhou.huanbao")).get(), get, &t).ok());
+  EXPECT_CODE(sstub_->AcceptTask(ContextFor(TokenFor("zhou.huanbao")).get(),
+                                 WithIds(spb::AcceptTaskRequest(), task.id()), &t),
+              StatusCode::PERMISSION_DENIED);
+  auto other = TokenFor(auth::Principal{"x", "", "430204", "430204/zjj", {"unit_handler"}});
+  EXPECT_CODE(sstub_->GetTask(ContextFor(other).get(), get, &t), StatusCode::NOT_FOUND);
+  // Only supervisors assign and verify.
+  spb::AssignTaskRequest assign;
+  assign.set_request_id(NewUuid());
+  auto* nt = assign.mutable_task();
+  nt->set_item_id(item.id());
+  nt->set_lead_unit("430204/sthj");
+  nt->set_deliverable("排查工业排污");
+  nt->set_due_date("2026-12-20");
+  EXPECT_CODE(sstub_->AssignTask(ContextFor(TokenFor("zhang.shuji")).get(), assign, &t),
+              StatusCode::PERMISSION_DENIED);
+  // Bad input, each named.
+  auto expect_invalid = [&](const grpc::Status& s, const std::string& field) {
+    EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_NE(s.error_message().find(field), std::string::npos) << s.error_message();
+  };
+  nt->set_due_date("2026-11-20");  // before the assignment (today is 2026-11-23)
+  expect_invalid(sstub_->AssignTask(ContextFor(TokenFor("zhao.ducha")).get(), assign, &t),
+                 "task.due_date");
+  nt->set_due_date("2026-12-20");
+  nt->add_co_units("430204/sthj");  // the lead unit again
+  expect_invalid(sstub_->AssignTask(ContextFor(TokenFor("zhao.ducha")).get(), assign, &t),
+                 "task.co_units");
+  nt->clear_co_units();
+  nt->set_lead_unit("430204/nosuch");
+  expect_invalid(sstub_->AssignTask(ContextFor(TokenFor("zhao.ducha")).get(), assign, &t),
+                 "task.lead_unit");
+  spb::ReportProgressRequest p = WithIds(spb::ReportProgressRequest(), task.id());
+  p.mutable_report()->set_percent(120);
+  p.mutable_report()->set_narrative("x");
+  expect_invalid(sstub_->ReportProgress(ContextFor(TokenFor("chen.shuili")).get(), p, &t),
+                 "report.percent");
+  // Out of order: progress before signing for it; verification before completion.
+  p.mutable_report()->set_percent(10);
+  EXPECT_CODE(sstub_->ReportProgress(ContextFor(TokenFor("chen.shuili")).get(), p, &t),
+              StatusCode::FAILED_PRECONDITION);
+  spb::VerifyTaskRequest v = WithIds(spb::VerifyTaskRequest(), task.id());
+  v.set_approve(true);
+  EXPECT_CODE(sstub_->VerifyTask(ContextFor(TokenFor("zhao.ducha")).get(), v, &t),
+              StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(footprint(), before);
+}
+
+TEST_F(SupervisionLoopTest, WarningLadderFiresEachRungOnceWithTwoReplicas) {
+  ServiceProcess replica("supervision", ZS_SUPERVISION_BIN, redis_->address(),
+                         dir_->path() + "/supervision", SupervisionEnv(), "b");
+  replica.Start();
+  // Due Friday 2026-12-04: blue Tue 12-01, yellow Mon 12-07, red Fri 12-11 (all 09:00).
+  const auto in = Instruct("亮牌", "2026-12-04");
+  const spb::Item item = WaitForItem(in.id());
+  const spb::Task task = OnlyTask(item.id());
+  spb::Task t;
+  ASSERT_TRUE(sstub_
+                  ->AcceptTask(ContextFor(TokenFor("chen.shuili")).get(),
+                               WithIds(spb::AcceptTaskRequest(), task.id()), &t)
+                  .ok());
+  auto rung_count = [&](const std::string& rung) {
+    return SupervisionCount("SELECT COUNT(*) FROM audit_log WHERE action = 'warning." + rung +
+                            "' AND resource = '" + task.id() + "'");
+  };
+  auto fired_or_skipped = [&](const std::string& rung) {
+    return SupervisionCount(
+               "SELECT COUNT(*) FROM task_timers WHERE fired_at IS NOT NULL AND rung = '" + rung +
+               "' AND task_id = '" + task.id() + "'") == 1;
+  };
+  // The reminder comes due on Tuesday but the task was signed for: it is skipped, not fired.
+  SetNow(kMonday0900 + 1 * kDay);
+  ASSERT_TRUE(Eventually([&] { return fired_or_skipped("reminder"); }));
+  EXPECT_EQ(rung_count("reminder"), 0);
+  EXPECT_EQ(rung_count("blue"), 0);
+
+  SetNow(kMonday0900 + 8 * kDay);  // Tue 12-01 09:00
+  ASSERT_TRUE(Eventually([&] { return rung_count("blue") == 1; })) << supervision_->Log();
+  EXPECT_EQ(rung_count("yellow"), 0);
+  SetNow(kMonday0900 + 14 * kDay);  // Mon 12-07 09:00
+  ASSERT_TRUE(Eventually([&] { return rung_count("yellow") == 1; }));
+  EXPECT_EQ(rung_count("red"), 0);
+  SetNow(kMonday0900 + 18 * kDay);  // Fri 12-11 09:00
+  ASSERT_TRUE(Eventually([&] { return rung_count("red") == 1; }));
+  // Both replicas keep checking; nothing fires twice.
+  SetNow(kMonday0900 + 30 * kDay);
+  ASSERT_TRUE(Eventually([&] {
+    return SupervisionCount(
+               "SELECT COUNT(*) FROM task_timers WHERE fired_at IS NULL AND task_id = '" +
+               task.id() + "'") == 0;
+  }));
+  for (const char* rung : {"blue", "yellow", "red"}) EXPECT_EQ(rung_count(rung), 1) << rung;
+  EXPECT_EQ(SupervisionCount("SELECT COUNT(*) FROM outbox WHERE type = 'supervision.warning.issued'"
+                             " AND event_id IN (SELECT event_id FROM audit_log WHERE resource = '" +
+                             task.id() + "')"),
+            3);
+  SetNow(kMonday0900);
+}
+
+}  // namespace
+}  // namespace zs::testing
