@@ -1,38 +1,104 @@
 #!/usr/bin/env bash
-# Walks the demo story through zsctl against a running reporting service:
-# a 清水塘 drinking-water report from draft through return, resubmission and adoption to a
-# leader's instruction for 区水利局 and 区生态环境分局.
+# The demo story of the seeds, through zsctl against running services:
+# information report -> leader instruction -> supervision item with tasks for two units ->
+# progress -> one task overdue and warned -> completion, verification, closure -> the
+# instruction shows as answered in reporting.
+#   demo.sh ZSCTL [CLOCK_FILE]   (the services read "now" from CLOCK_FILE while it exists)
 set -euo pipefail
 zsctl="${1:-build/tools/zsctl/zsctl}"
+clock="${2:-}"
 say() { printf '\n== %s\n' "$*"; }
 id_of() { sed -n 's/^id: *//p' | head -1; }
+z() { "$zsctl" "$@"; }
+now_ms() { echo $(( $(date +%s) * 1000 )); }
+# Moves the demo clock to the given date at 10:00 China time.
+set_clock() { [ -n "$clock" ] && echo $(( $(date -d "$1 02:00 UTC" +%s) * 1000 )) > "$clock"; }
+[ -n "$clock" ] && now_ms > "$clock"
+today=$(date +%F)
+# A date about N days ahead, moved off the weekend.
+working_day_in() {
+  local d
+  d=$(date -d "$today +$1 days" +%F)
+  while [ "$(date -d "$d" +%u)" -gt 5 ]; do d=$(date -d "$d +1 day" +%F); done
+  echo "$d"
+}
 
-say "王信息 (清水塘街道 clerk) writes a draft"
-id=$("$zsctl" --as wang.xinxi report create \
+say "王信息 (清水塘街道 clerk) writes a draft and submits it (报送)"
+id=$(z --as wang.xinxi report create \
   --title "清水塘片区居民反映饮用水有异味" \
   --body "近日清水塘街道多个小区居民反映自来水有异味，街道已安排人员走访。" \
-  --kind problem --sensitivity internal --tag 饮用水 --tag 民生 | tee /dev/stderr | id_of)
+  --kind problem --sensitivity internal --tag 饮用水 --tag 民生 | id_of)
+z --as wang.xinxi report submit "$id" | grep -E '^(id|title|state):'
 
-say "... and submits it (报送)"
-"$zsctl" --as wang.xinxi report submit "$id" | grep -E '^(id|state):'
-
-say "李编辑 (信息科 editor) returns it: more detail needed (退回修改)"
-"$zsctl" --as li.bianji report return "$id" --comment "请补充涉及户数和初步原因" | grep -E '^(state|return comment):'
-
-say "王信息 updates and resubmits"
-"$zsctl" --as wang.xinxi report update "$id" \
+say "李编辑 (信息科) returns it: more detail needed (退回修改); 王信息 updates and resubmits"
+z --as li.bianji report return "$id" --comment "请补充涉及户数和初步原因" | grep -E '^(state|return comment):'
+z --as wang.xinxi report update "$id" \
   --body "清水塘片区 3 个小区约 1200 户居民反映自来水有异味，初步判断为管网老化、二次供水水箱清洗不及时。" >/dev/null
-"$zsctl" --as wang.xinxi report submit "$id" | grep -E '^(state|version):'
+z --as wang.xinxi report submit "$id" | grep -E '^(state|version):'
 
 say "李编辑 adopts it at county level (采用)"
-"$zsctl" --as li.bianji report adopt "$id" --level county | grep -E '^(state|adopted at level):'
+z --as li.bianji report adopt "$id" --level county | grep -E '^(state|adopted at level):'
 
 say "张书记 instructs (批示): 水利局 leads, 生态环境分局 assists"
-"$zsctl" --as zhang.shuji instruction issue --report "$id" \
+due=$(date -d "$today +30 days" +%F)
+inst=$(z --as zhang.shuji instruction issue --report "$id" \
   --text "请区水利局牵头、区生态环境分局配合，立即核查水质，一个月内报整改结果。" \
-  --unit 430204/slj --unit 430204/sthj --due "$(date -d '+30 days' +%F)"
+  --unit 430204/slj --unit 430204/sthj --due "$due" | tee /dev/stderr | id_of)
 
-say "a second, negative report only editors and leaders see (负面信息)"
-neg=$("$zsctl" --as wang.xinxi report create --title "某小区二次供水管理混乱引发居民不满" \
+say "督查室 sees the item supervision opened from the instruction (批则必查)"
+item=""
+for _ in $(seq 50); do
+  item=$(z --as zhao.ducha --json item list | sed -n 's/.*"id": "\(430204-s-[0-9a-f]*\)".*/\1/p' | head -1)
+  [ -n "$item" ] && break
+  sleep 0.2
+done
+[ -n "$item" ] || { echo "the item did not appear; see data/supervision/supervision.log" >&2; exit 1; }
+z --as zhao.ducha item show "$item"
+task1=$(z --as zhao.ducha --json task list --item "$item" | sed -n 's/.*"id": "\(430204-t-[0-9a-f]*\)".*/\1/p' | head -1)
+
+say "赵督查 adds a second task: 生态环境分局 leads the check of nearby industrial discharge (分解交办)"
+task2=$(z --as zhao.ducha task assign --item "$item" --lead 430204/sthj --co 430204/qtt \
+  --deliverable "排查周边工业企业排污，形成排查报告" --due "$(working_day_in 7)" | id_of)
+echo "task $task2 due $(working_day_in 7)"
+
+say "Both units sign for their tasks (签收) and report progress"
+z --as chen.shuili task accept "$task1" >/dev/null
+z --as chen.shuili task progress "$task1" --percent 60 \
+  --narrative "已完成管网冲洗和二次供水水箱清洗" --problems "部分老旧管网需改造" | grep -E '^(state|progress):'
+z --as zhou.huanbao task accept "$task2" >/dev/null
+z --as zhou.huanbao task progress "$task2" --percent 30 --narrative "已排查 5 家企业" | grep -E '^(state|progress):'
+
+if [ -n "$clock" ]; then
+  say "Time passes (the demo clock moves 3 weeks): 生态环境分局's task is overdue and warned (亮牌)"
+  set_clock "$(date -d "$today +21 days" +%F)"
+  for _ in $(seq 50); do
+    z --as zhou.huanbao task show "$task2" | grep -q "warning red" && break
+    sleep 0.2
+  done
+  z --as zhou.huanbao task show "$task2" | grep -E '^(id|state|due)|warning'
+fi
+
+say "Completion reports (办结), verification (核查销号) and closure with feedback (反馈)"
+z --as chen.shuili task complete "$task1" --summary "管网冲洗完成，水质检测全部达标" \
+  --evidence "水质检测报告.pdf" >/dev/null
+z --as zhou.huanbao task complete "$task2" --summary "排查 12 家企业，未发现违法排污" >/dev/null
+z --as zhao.ducha task verify "$task1" --approve | grep -E '^(id|state):'
+z --as zhao.ducha task verify "$task2" --approve --comment "逾期办结，已记黄牌、红牌" | grep -E '^(id|state):'
+z --as zhao.ducha item close "$item" \
+  --feedback "经核查，清水塘片区水质已达标，管网冲洗完成，周边企业无违法排污。" | grep -E '^(id|state|tasks|feedback):'
+
+say "张书记 sees the instruction answered in reporting (件件有回音)"
+for _ in $(seq 50); do
+  z --as zhang.shuji instruction show "$inst" | grep -q ANSWERED && break
+  sleep 0.2
+done
+z --as zhang.shuji instruction show "$inst"
+
+say "A second, negative report only editors and leaders see (负面信息)"
+neg=$(z --as wang.xinxi report create --title "某小区二次供水管理混乱引发居民不满" \
   --kind public-opinion --sensitivity negative | id_of)
-"$zsctl" --as wang.xinxi report submit "$neg" | grep -E '^(id|state):'
+z --as wang.xinxi report submit "$neg" | grep -E '^(id|state):'
+
+[ -n "$clock" ] && rm -f "$clock"
+echo
+echo "The demo story is done; the services tell real time again."

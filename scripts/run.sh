@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The run command: installs what is missing, builds, starts a private redis-server and the
-# reporting service on SQLite under data/, loads a demo (on first run), prints what to try,
-# and keeps running until Ctrl-C, when it stops everything it started.
+# reporting and supervision services on SQLite under data/, walks the demo story (on first run),
+# prints what to try, and keeps running until Ctrl-C, when it stops everything it started.
 #   --no-wait   stop again right after the demo (for a quick check)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ bash scripts/install-deps.sh
 bash scripts/build.sh
 
 data="$root/data"
-mkdir -p "$data/redis" "$data/reporting"
+mkdir -p "$data/redis" "$data/reporting" "$data/supervision"
 zsctl="$root/build/tools/zsctl/zsctl"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -22,7 +22,9 @@ for p in $(seq 6390 6420); do
   if port_free "$p"; then redis_port=$p; break; fi
 done
 [ -n "$redis_port" ] || { echo "error: no free port for redis in 6390-6420" >&2; exit 1; }
-port_free 7101 || { echo "error: port 7101 (reporting) is in use; stop the other instance first" >&2; exit 1; }
+for p in 7101 7102; do
+  port_free "$p" || { echo "error: port $p is in use; stop the other instance first" >&2; exit 1; }
+done
 
 pids=()
 cleanup() {
@@ -41,33 +43,43 @@ pids+=($!)
 for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
 export ZS_REDIS_ADDRESS="127.0.0.1:$redis_port"
-export ZS_DATA_DIR="$data/reporting"
-"$root/build/services/reporting/reporting" --config=deploy/local/reporting.yaml \
-  2>>"$data/reporting/reporting.log" &
-pids+=($!)
-for _ in $(seq 100); do port_free 7101 || break; sleep 0.1; done
-port_free 7101 && { echo "error: reporting did not start; see $data/reporting/reporting.log" >&2; exit 1; }
+# The demo moves a demo clock forward to show the warning ladder; the file is removed when the
+# demo ends, and without it the services tell real time.
+export ZS_CLOCK_FILE="$data/demo-clock"
+for svc in reporting supervision; do
+  ZS_DATA_DIR="$data/$svc" "$root/build/services/$svc/$svc" --config="deploy/local/$svc.yaml" \
+    2>>"$data/$svc/$svc.log" &
+  pids+=($!)
+done
+for p in 7101 7102; do
+  for _ in $(seq 100); do port_free "$p" || break; sleep 0.1; done
+  port_free "$p" && { echo "error: a service did not start; see $data/*/*.log" >&2; exit 1; }
+done
 
 export ZS_ORG="$root/deploy/local/org.yaml"
 if [ ! -f "$data/.demo-loaded" ]; then
-  bash scripts/demo.sh "$zsctl"
+  bash scripts/demo.sh "$zsctl" "$ZS_CLOCK_FILE"
   touch "$data/.demo-loaded"
 fi
 
 cat <<MSG
 
 Zhongshu is running:
-  reporting   127.0.0.1:7101   (log: data/reporting/reporting.log, database: data/reporting/reporting.db)
-  redis       127.0.0.1:$redis_port   (stream zs:events:reporting)
+  reporting    127.0.0.1:7101   (log: data/reporting/reporting.log, database: data/reporting/reporting.db)
+  supervision  127.0.0.1:7102   (log: data/supervision/supervision.log, database: data/supervision/supervision.db)
+  redis        127.0.0.1:$redis_port   (streams zs:events:reporting, zs:events:supervision)
 
 Try, from $root:
   build/tools/zsctl/zsctl --as li.bianji report list                 # the editor's view
   build/tools/zsctl/zsctl --as chen.shuili report list               # a unit handler: no negative information
   build/tools/zsctl/zsctl --as wang.xinxi report create --title "..." --kind dynamic
-  build/tools/zsctl/zsctl --as zhang.shuji instruction list
+  build/tools/zsctl/zsctl --as zhang.shuji instruction list               # answered instructions
+  build/tools/zsctl/zsctl --as zhao.ducha item list                      # the supervision office's items
+  build/tools/zsctl/zsctl --as chen.shuili task list                     # 水利局's tasks
   build/tools/zsctl/zsctl --as li.bianji --json report show <id>
-  redis-cli -p $redis_port XRANGE zs:events:reporting - +            # the published events
-Users are in deploy/local/org.yaml (wang.xinxi clerk, li.bianji editor, zhang.shuji leader, ...).
+  redis-cli -p $redis_port XRANGE zs:events:supervision - +          # the published events
+Users are in deploy/local/org.yaml (wang.xinxi clerk, li.bianji editor, zhang.shuji leader,
+zhao.ducha supervisor, chen.shuili and zhou.huanbao unit handlers, ...).
 MSG
 
 if [ "$wait_for_ctrl_c" = 1 ]; then

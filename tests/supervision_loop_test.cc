@@ -344,10 +344,40 @@ TEST_F(SupervisionLoopTest, WarningLadderFiresEachRungOnceWithTwoReplicas) {
                task.id() + "'") == 0;
   }));
   for (const char* rung : {"blue", "yellow", "red"}) EXPECT_EQ(rung_count(rung), 1) << rung;
+  spb::GetTaskRequest get;
+  get.set_id(task.id());
+  ASSERT_TRUE(sstub_->GetTask(ContextFor(TokenFor("chen.shuili")).get(), get, &t).ok());
+  ASSERT_EQ(t.warnings_size(), 3) << "the unit sees its cards";
+  EXPECT_EQ(t.warnings(0).rung(), "blue");
+  EXPECT_EQ(t.warnings(0).working_days(), 3);
+  EXPECT_EQ(t.warnings(2).rung(), "red");
+  EXPECT_EQ(t.warnings(2).working_days(), 5);
   EXPECT_EQ(SupervisionCount("SELECT COUNT(*) FROM outbox WHERE type = 'supervision.warning.issued'"
                              " AND event_id IN (SELECT event_id FROM audit_log WHERE resource = '" +
                              task.id() + "')"),
             3);
+  SetNow(kMonday0900);
+}
+
+TEST_F(SupervisionLoopTest, AJumpPastEveryRungIssuesOnlyTheLatest) {
+  const auto in = Instruct("停机之后", "2026-12-04");
+  const spb::Item item = WaitForItem(in.id());
+  const spb::Task task = OnlyTask(item.id());
+  // As if the service were down from Monday until long after the red date.
+  SetNow(kMonday0900 + 30 * kDay);
+  ASSERT_TRUE(Eventually([&] {
+    return SupervisionCount(
+               "SELECT COUNT(*) FROM task_timers WHERE fired_at IS NULL AND task_id = '" +
+               task.id() + "'") == 0;
+  }));
+  spb::GetTaskRequest get;
+  get.set_id(task.id());
+  spb::Task t;
+  ASSERT_TRUE(sstub_->GetTask(ContextFor(TokenFor("zhao.ducha")).get(), get, &t).ok());
+  std::vector<std::string> rungs;
+  for (const auto& w : t.warnings()) rungs.push_back(w.rung());
+  // Never signed for: the reminder stands; of the deadline rungs only red is issued.
+  EXPECT_EQ(rungs, (std::vector<std::string>{"reminder", "red"}));
   SetNow(kMonday0900);
 }
 

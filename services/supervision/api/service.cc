@@ -547,9 +547,14 @@ absl::Status SupervisionServiceImpl::FireOne(store::Tx& tx, const repo::Timer& t
   *fired = false;
   auto task = repo::GetTask(tx, timer.task_id);
   if (!task.ok()) return task.status();
-  const bool applies = RungApplies(timer.rung, *task);
+  const CivilDate assigned =
+      DateOf(FromProto(task->assign_time()), options_.limits.utc_offset_minutes);
+  const auto ladder = LadderFor(cal_, options_.ladder, assigned, *ParseDate(task->due_date()));
+  const bool superseded = Superseded(timer.rung, ladder, Today());
+  const bool applies = RungApplies(timer.rung, *task) && !superseded;
   const int64_t now_ms = ToMillis(clock_->Now());
-  auto claimed = repo::ClaimTimer(tx, timer, now_ms, applies ? "fired" : "skipped");
+  auto claimed = repo::ClaimTimer(tx, timer, now_ms,
+                                  applies ? "fired" : (superseded ? "superseded" : "skipped"));
   if (!claimed.ok()) return claimed.status();
   if (!*claimed || !applies) return absl::OkStatus();  // another process fired it, or moot
 
@@ -563,6 +568,11 @@ absl::Status SupervisionServiceImpl::FireOne(store::Tx& tx, const repo::Timer& t
   w.set_due_date(task->due_date());
   w.set_working_days(today <= due ? cal_.WorkingDaysBetween(today, due)
                                   : cal_.WorkingDaysBetween(due, today));
+  auto* card = task->add_warnings();
+  card->set_rung(timer.rung);
+  card->set_working_days(w.working_days());
+  *card->mutable_issue_time() = ToProto(clock_->Now());
+  if (auto s = repo::UpdateTask(tx, *task); !s.ok()) return s;
   const auto actor = SystemActor();
   events::Change change{"warning." + timer.rung,
                         task->id(),

@@ -331,6 +331,7 @@ absl::Status CloseItem(pb::Item& item, const std::vector<pb::Task>& tasks,
 std::vector<Rung> LadderFor(const calendar::WorkCalendar& cal, const LadderConfig& c,
                             const CivilDate& assigned, const CivilDate& due) {
   std::vector<Rung> rungs;
+  // In escalation order; the reminder (签收提醒) stands apart from the deadline rungs.
   rungs.push_back({"reminder", cal.AddWorkingDays(assigned, c.reminder_after_working_days)});
   // Blue: the working day that leaves blue_before_working_days working days to the due date.
   CivilDate blue = cal.NextWorkingDay(due);
@@ -344,6 +345,16 @@ std::vector<Rung> LadderFor(const calendar::WorkCalendar& cal, const LadderConfi
   rungs.push_back({"yellow", yellow});
   rungs.push_back({"red", cal.AddWorkingDays(due, c.red_after_working_days)});
   return rungs;
+}
+
+bool Superseded(const std::string& rung, const std::vector<Rung>& ladder, const CivilDate& today) {
+  if (rung == "reminder") return false;
+  bool after = false;
+  for (const auto& r : ladder) {
+    if (after && r.name != "reminder" && r.date <= today) return true;
+    if (r.name == rung) after = true;
+  }
+  return false;
 }
 
 bool RungApplies(const std::string& rung, const pb::Task& t) {

@@ -102,5 +102,8 @@ std::vector<Rung> LadderFor(const calendar::WorkCalendar& cal, const LadderConfi
                             const CivilDate& assigned, const CivilDate& due);
 // Whether a rung still applies to the task in its current state when it comes due.
 bool RungApplies(const std::string& rung, const pb::Task& t);
+// Whether a later rung of the same ladder is already due on `today`: then this one is stale
+// (the service was down, or time jumped) and only the latest due rung is issued.
+bool Superseded(const std::string& rung, const std::vector<Rung>& ladder, const CivilDate& today);
 
 }  // namespace zs::supervision

@@ -181,6 +181,11 @@ TEST_F(SupervisionTest, LadderDatesFollowWorkingDaysAcrossNationalDay) {
   EXPECT_EQ(at["yellow"], "2026-10-10");
   // Five working days late: 10, 12, 13, 14, 15.
   EXPECT_EQ(at["red"], "2026-10-15");
+  EXPECT_FALSE(Superseded("blue", rungs, D("2026-10-09")));
+  EXPECT_TRUE(Superseded("blue", rungs, D("2026-10-10"))) << "yellow is due";
+  EXPECT_TRUE(Superseded("yellow", rungs, D("2026-10-15"))) << "red is due";
+  EXPECT_FALSE(Superseded("red", rungs, D("2027-01-01")));
+  EXPECT_FALSE(Superseded("reminder", rungs, D("2026-10-15"))) << "the reminder stands apart";
   EXPECT_TRUE(RungApplies("red", Task(pb::TASK_STATE_IN_PROGRESS)));
   EXPECT_FALSE(RungApplies("red", Task(pb::TASK_STATE_COMPLETION_REPORTED)));
   EXPECT_FALSE(RungApplies("reminder", Task(pb::TASK_STATE_ACCEPTED)));

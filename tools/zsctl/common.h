@@ -1,0 +1,84 @@
+#pragma once
+
+// Shared plumbing of zsctl: global flags, credentials, calling a service, printing.
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
+#include <grpcpp/grpcpp.h>
+
+#include <CLI/CLI.hpp>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace zsctl {
+
+struct Globals {
+  std::string reporting_addr;
+  std::string supervision_addr;
+  std::string token;
+  std::string as_user;
+  std::string org_file;
+  std::string secret;
+  bool json = false;
+  int timeout_s = 10;
+  std::string request_id;
+};
+
+// Fills defaults from the environment (ZS_REPORTING_ADDR, ZS_SUPERVISION_ADDR, ZS_TOKEN, ZS_AS,
+// ZS_ORG, ZS_DEV_SECRET) and registers the global flags.
+void AddGlobalFlags(CLI::App& app, Globals& g);
+
+// Exit codes: 0 ok, 1 the service refused or failed, 2 bad usage.
+[[noreturn]] void Die(const std::string& msg, int code = 2);
+
+// A development token for a user of the org file (HS256 with the dev secret).
+std::string DevToken(const Globals& g, const std::string& user, std::chrono::seconds ttl);
+// The bearer token to send: --token, or one minted for --as.
+std::string BearerToken(const Globals& g);
+// --request-id, or a new one.
+std::string RequestId(const Globals& g);
+
+std::shared_ptr<grpc::Channel> ChannelTo(const std::string& addr);
+
+const char* StatusName(grpc::StatusCode code);
+
+// Calls one unary method; on failure prints "zsctl: CODE: message" and exits 1.
+template <typename Stub, typename Req, typename Resp>
+Resp Call(const Globals& g, Stub& stub,
+          grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req) {
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + BearerToken(g));
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(g.timeout_s));
+  Resp resp;
+  grpc::Status s = (stub.*method)(&ctx, req, &resp);
+  if (!s.ok()) Die(std::string(StatusName(s.error_code())) + ": " + s.error_message(), 1);
+  return resp;
+}
+std::string Json(const google::protobuf::Message& m);
+// "REPORT_STATE_SUBMITTED" -> "SUBMITTED"
+std::string Short(const std::string& enum_name, const std::string& prefix);
+std::string Time(const google::protobuf::Timestamp& ts);
+std::string Join(const google::protobuf::RepeatedPtrField<std::string>& v);
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows);
+void PrintFields(const std::vector<std::pair<std::string, std::string>>& fields);
+// Parses a lower-case enum value ("in-progress") into `E` via its generated Parse function.
+template <typename E>
+E ParseEnum(const std::string& text, const std::string& prefix,
+            bool (*parse)(const std::string&, E*), const std::string& what) {
+  std::string upper;
+  for (char c : text) {
+    upper += (c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  E v{};
+  if (!parse(prefix + upper, &v)) Die("unknown " + what + " '" + text + "'");
+  return v;
+}
+
+// Each registers its subcommands on `app`; their callbacks run after parsing.
+void AddReportingCommands(CLI::App& app, Globals& g);
+void AddSupervisionCommands(CLI::App& app, Globals& g);
+
+}  // namespace zsctl

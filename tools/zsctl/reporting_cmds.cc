@@ -1,0 +1,285 @@
+// zsctl report ... / instruction ...: the reporting service.
+#include <iostream>
+
+#include "common.h"
+#include "zhongshu/reporting/v1/reporting.grpc.pb.h"
+
+namespace zsctl {
+namespace {
+
+namespace pb = zhongshu::reporting::v1;
+using zhongshu::common::v1::Level;
+using Stub = pb::ReportingService::Stub;
+
+void Show(const Globals& g, const pb::Report& r) {
+  if (g.json) {
+    std::cout << Json(r) << "\n";
+    return;
+  }
+  PrintFields({{"id", r.id()},
+               {"title", r.title()},
+               {"state", Short(pb::ReportState_Name(r.state()), "REPORT_STATE_")},
+               {"kind", Short(pb::ReportKind_Name(r.kind()), "REPORT_KIND_")},
+               {"sensitivity", Short(pb::Sensitivity_Name(r.sensitivity()), "SENSITIVITY_")},
+               {"unit", r.unit_id()},
+               {"author", r.author()},
+               {"tags", Join(r.tags())},
+               {"return comment", r.return_comment()},
+               {"adopted at level",
+                r.adoption_level() ? Short(Level_Name(r.adoption_level()), "LEVEL_") : ""},
+               {"adopted by", r.adopted_by()},
+               {"created", Time(r.create_time())},
+               {"submitted", Time(r.submit_time())},
+               {"origin", r.origin_node() + " " + r.origin_id()},
+               {"version", std::to_string(r.version())}});
+  if (!r.body().empty()) std::cout << "\n" << r.body() << "\n";
+}
+
+void Show(const Globals& g, const pb::Instruction& in) {
+  if (g.json) {
+    std::cout << Json(in) << "\n";
+    return;
+  }
+  PrintFields({{"id", in.id()},
+               {"report", in.report_id()},
+               {"state", Short(pb::InstructionState_Name(in.state()), "INSTRUCTION_STATE_")},
+               {"leader", in.leader_name().empty() ? in.leader()
+                                                   : in.leader_name() + " (" + in.leader() + ")"},
+               {"text", in.text()},
+               {"directed units", Join(in.directed_units())},
+               {"due", in.due_date()},
+               {"issued", Time(in.issue_time())},
+               {"answered", Time(in.answer_time())},
+               {"answer", in.answer_summary()},
+               {"supervision item", in.supervision_item_id()}});
+}
+
+pb::ReportKind Kind(const std::string& s) {
+  static const std::map<std::string, std::string> kAlias = {{"dynamic", "DYNAMIC"},
+                                                            {"experience", "EXPERIENCE"},
+                                                            {"problem", "PROBLEM"},
+                                                            {"opinion", "PUBLIC_OPINION"},
+                                                            {"public-opinion", "PUBLIC_OPINION"},
+                                                            {"emergency", "EMERGENCY"}};
+  auto it = kAlias.find(s);
+  return ParseEnum<pb::ReportKind>(it == kAlias.end() ? s : it->second, "REPORT_KIND_",
+                                   pb::ReportKind_Parse,
+                                   "kind (dynamic|experience|problem|opinion|emergency)");
+}
+
+pb::Sensitivity Sensitivity(const std::string& s) {
+  return ParseEnum<pb::Sensitivity>(s, "SENSITIVITY_", pb::Sensitivity_Parse,
+                                    "sensitivity (public|internal|negative)");
+}
+
+// Option values live here until the chosen command's callback runs.
+struct Args {
+  std::string id, title, body, kind = "dynamic", sens = "internal", unit, comment, level, state,
+                               page_token, report, text, due;
+  std::vector<std::string> tags, units, mask;
+  int page_size = 0;
+  bool all = false;
+};
+
+}  // namespace
+
+void AddReportingCommands(CLI::App& app, Globals& g) {
+  auto a = std::make_shared<Args>();
+  auto stub = [&g] { return pb::ReportingService::NewStub(ChannelTo(g.reporting_addr)); };
+
+  auto* report = app.add_subcommand("report", "information reports (信息)");
+  report->require_subcommand(1);
+
+  auto* create = report->add_subcommand("create", "write a new draft");
+  create->add_option("--title", a->title)->required();
+  create->add_option("--body", a->body);
+  create->add_option("--kind", a->kind, "dynamic|experience|problem|opinion|emergency");
+  create->add_option("--sensitivity", a->sens, "public|internal|negative");
+  create->add_option("--tag", a->tags, "a tag (repeatable)");
+  create->add_option("--unit", a->unit, "submitting unit (default: yours)");
+  create->callback([&g, a, stub] {
+    pb::CreateReportRequest req;
+    req.set_request_id(RequestId(g));
+    auto* r = req.mutable_report();
+    r->set_title(a->title);
+    r->set_body(a->body);
+    r->set_kind(Kind(a->kind));
+    r->set_sensitivity(Sensitivity(a->sens));
+    for (const auto& t : a->tags) r->add_tags(t);
+    r->set_unit_id(a->unit);
+    Show(g, Call(g, *stub(), &Stub::CreateReport, req));
+  });
+
+  auto* list = report->add_subcommand("list", "list reports you may see, newest first");
+  list->add_option("--state", a->state, "draft|submitted|returned|adopted|not-adopted");
+  list->add_option("--unit", a->unit, "only this unit");
+  list->add_option("--page-size", a->page_size, "reports per page (default 50)");
+  list->add_option("--page-token", a->page_token, "continue from a previous page");
+  list->add_flag("--all", a->all, "fetch every page");
+  list->callback([&g, a, stub] {
+    pb::ListReportsRequest req;
+    req.set_page_size(a->page_size);
+    req.set_page_token(a->page_token);
+    if (!a->state.empty()) {
+      req.set_state(
+          ParseEnum<pb::ReportState>(a->state, "REPORT_STATE_", pb::ReportState_Parse, "state"));
+    }
+    req.set_unit_id(a->unit);
+    auto s = stub();
+    pb::ListReportsResponse all;
+    for (;;) {
+      auto resp = Call(g, *s, &Stub::ListReports, req);
+      all.mutable_reports()->MergeFrom(resp.reports());
+      all.set_next_page_token(resp.next_page_token());
+      if (!a->all || resp.next_page_token().empty()) break;
+      req.set_page_token(resp.next_page_token());
+    }
+    if (g.json) {
+      std::cout << Json(all) << "\n";
+      return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : all.reports()) {
+      rows.push_back({r.id(), Short(pb::ReportState_Name(r.state()), "REPORT_STATE_"),
+                      Short(pb::ReportKind_Name(r.kind()), "REPORT_KIND_"),
+                      Short(pb::Sensitivity_Name(r.sensitivity()), "SENSITIVITY_"), r.unit_id(),
+                      r.title()});
+    }
+    PrintTable({"ID", "STATE", "KIND", "SENSITIVITY", "UNIT", "TITLE"}, rows);
+    if (!all.next_page_token().empty()) {
+      std::cout << "(more: --page-token " << all.next_page_token() << ")\n";
+    }
+  });
+
+  auto* show = report->add_subcommand("show", "show one report");
+  show->add_option("id", a->id)->required();
+  show->callback([&g, a, stub] {
+    pb::GetReportRequest req;
+    req.set_id(a->id);
+    Show(g, Call(g, *stub(), &Stub::GetReport, req));
+  });
+
+  auto* update = report->add_subcommand("update", "change a draft or returned report");
+  update->add_option("id", a->id)->required();
+  update->add_option("--title", a->title)->each([a](const std::string&) {
+    a->mask.push_back("title");
+  });
+  update->add_option("--body", a->body)->each([a](const std::string&) {
+    a->mask.push_back("body");
+  });
+  update->add_option("--kind", a->kind)->each([a](const std::string&) {
+    a->mask.push_back("kind");
+  });
+  update->add_option("--sensitivity", a->sens)->each([a](const std::string&) {
+    a->mask.push_back("sensitivity");
+  });
+  update->add_option("--tag", a->tags)->each([a](const std::string&) {
+    if (std::find(a->mask.begin(), a->mask.end(), "tags") == a->mask.end())
+      a->mask.push_back("tags");
+  });
+  update->callback([&g, a, stub] {
+    if (a->mask.empty())
+      Die("nothing to change: pass --title, --body, --kind, --sensitivity or --tag");
+    pb::UpdateReportRequest req;
+    req.set_request_id(RequestId(g));
+    auto* r = req.mutable_report();
+    r->set_id(a->id);
+    r->set_title(a->title);
+    r->set_body(a->body);
+    for (const auto& m : a->mask) {
+      if (m == "kind") r->set_kind(Kind(a->kind));
+      if (m == "sensitivity") r->set_sensitivity(Sensitivity(a->sens));
+      req.mutable_update_mask()->add_paths(m);
+    }
+    for (const auto& t : a->tags) r->add_tags(t);
+    Show(g, Call(g, *stub(), &Stub::UpdateReport, req));
+  });
+
+  auto* submit = report->add_subcommand("submit", "submit a draft or returned report (报送)");
+  submit->add_option("id", a->id)->required();
+  submit->callback([&g, a, stub] {
+    pb::SubmitReportRequest req;
+    req.set_request_id(RequestId(g));
+    req.set_id(a->id);
+    Show(g, Call(g, *stub(), &Stub::SubmitReport, req));
+  });
+
+  auto* ret = report->add_subcommand("return", "return a submitted report for changes (退回修改)");
+  ret->add_option("id", a->id)->required();
+  ret->add_option("--comment", a->comment, "what to change")->required();
+  ret->callback([&g, a, stub] {
+    pb::ReturnReportRequest req;
+    req.set_request_id(RequestId(g));
+    req.set_id(a->id);
+    req.set_comment(a->comment);
+    Show(g, Call(g, *stub(), &Stub::ReturnReport, req));
+  });
+
+  auto* adopt = report->add_subcommand("adopt", "adopt a submitted report (采用)");
+  adopt->add_option("id", a->id)->required();
+  adopt->add_option("--level", a->level, "county|city|province|central")->required();
+  adopt->callback([&g, a, stub] {
+    pb::AdoptReportRequest req;
+    req.set_request_id(RequestId(g));
+    req.set_id(a->id);
+    req.set_level(ParseEnum<Level>(a->level, "LEVEL_", zhongshu::common::v1::Level_Parse, "level"));
+    Show(g, Call(g, *stub(), &Stub::AdoptReport, req));
+  });
+
+  auto* instruction = app.add_subcommand("instruction", "leader instructions (批示)");
+  instruction->require_subcommand(1);
+  auto* issue = instruction->add_subcommand("issue", "write an instruction on a report");
+  issue->add_option("--report", a->report, "report id")->required();
+  issue->add_option("--text", a->text, "the instruction")->required();
+  issue->add_option("--unit", a->units, "a unit to handle it; the first leads (repeatable)")
+      ->required();
+  issue->add_option("--due", a->due, "due date YYYY-MM-DD")->required();
+  issue->callback([&g, a, stub] {
+    pb::IssueInstructionRequest req;
+    req.set_request_id(RequestId(g));
+    auto* in = req.mutable_instruction();
+    in->set_report_id(a->report);
+    in->set_text(a->text);
+    for (const auto& u : a->units) in->add_directed_units(u);
+    in->set_due_date(a->due);
+    Show(g, Call(g, *stub(), &Stub::IssueInstruction, req));
+  });
+  auto* ilist = instruction->add_subcommand("list", "list instructions");
+  ilist->add_option("--report", a->report, "only on this report");
+  ilist->add_option("--state", a->state, "open|answered");
+  ilist->add_option("--page-size", a->page_size);
+  ilist->add_option("--page-token", a->page_token);
+  ilist->callback([&g, a, stub] {
+    pb::ListInstructionsRequest req;
+    req.set_page_size(a->page_size);
+    req.set_page_token(a->page_token);
+    req.set_report_id(a->report);
+    if (!a->state.empty()) {
+      req.set_state(ParseEnum<pb::InstructionState>(a->state, "INSTRUCTION_STATE_",
+                                                    pb::InstructionState_Parse, "state"));
+    }
+    auto resp = Call(g, *stub(), &Stub::ListInstructions, req);
+    if (g.json) {
+      std::cout << Json(resp) << "\n";
+      return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& in : resp.instructions()) {
+      rows.push_back({in.id(), Short(pb::InstructionState_Name(in.state()), "INSTRUCTION_STATE_"),
+                      in.leader(), in.due_date(), Join(in.directed_units()), in.report_id()});
+    }
+    PrintTable({"ID", "STATE", "LEADER", "DUE", "UNITS", "REPORT"}, rows);
+    if (!resp.next_page_token().empty()) {
+      std::cout << "(more: --page-token " << resp.next_page_token() << ")\n";
+    }
+  });
+  auto* ishow = instruction->add_subcommand("show", "show one instruction");
+  ishow->add_option("id", a->id)->required();
+  ishow->callback([&g, a, stub] {
+    pb::GetInstructionRequest req;
+    req.set_id(a->id);
+    Show(g, Call(g, *stub(), &Stub::GetInstruction, req));
+  });
+}
+
+}  // namespace zsctl
