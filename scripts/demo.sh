@@ -83,7 +83,7 @@ z --as chen.shuili task complete "$task1" --summary "管网冲洗完成，水质
   --evidence "水质检测报告.pdf" >/dev/null
 z --as zhou.huanbao task complete "$task2" --summary "排查 12 家企业，未发现违法排污" >/dev/null
 z --as zhao.ducha task verify "$task1" --approve | grep -E '^(id|state):'
-z --as zhao.ducha task verify "$task2" --approve --comment "逾期办结，已记黄牌、红牌" | grep -E '^(id|state):'
+z --as zhao.ducha task verify "$task2" --approve --comment "逾期办结，已亮红牌" | grep -E '^(id|state):'
 z --as zhao.ducha item close "$item" \
   --feedback "经核查，清水塘片区水质已达标，管网冲洗完成，周边企业无违法排污。" | grep -E '^(id|state|tasks|feedback):'
 
