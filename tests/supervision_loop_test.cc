@@ -9,12 +9,17 @@
 #include "core/ids.h"
 #include "core/time_util.h"
 #include "harness/harness.h"
+#include "zhongshu/events/v1/coordination.pb.h"
+#include "zhongshu/events/v1/event.pb.h"
+#include "zhongshu/events/v1/proposals.pb.h"
+#include "zhongshu/events/v1/supervision.pb.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
 #include "zhongshu/supervision/v1/supervision.grpc.pb.h"
 
 namespace zs::testing {
 namespace {
 
+namespace ev = zhongshu::events::v1;
 namespace rpb = zhongshu::reporting::v1;
 namespace spb = zhongshu::supervision::v1;
 using grpc::StatusCode;
@@ -159,6 +164,19 @@ class SupervisionLoopTest : public ::testing::Test {
   }
   int64_t SupervisionCount(const std::string& sql) {
     return QueryInt(supervision_->db_path(), sql);
+  }
+  // Publishes an event as another service would, on its stream.
+  void Publish(const std::string& stream, const std::string& type,
+               const google::protobuf::Message& payload) {
+    ev::Event e;
+    e.set_id(NewUuid());
+    e.set_type(type);
+    e.set_tenant("430204");
+    e.set_source(stream.substr(stream.rfind(':') + 1));
+    e.mutable_payload()->PackFrom(payload);
+    auto c = redis_->Connect();
+    auto r = c->Command({"XADD", stream, "*", "type", type, "event", e.SerializeAsString()});
+    ASSERT_TRUE(r.ok() && !r->IsError());
   }
 
   static TempDir* dir_;
@@ -357,6 +375,107 @@ TEST_F(SupervisionLoopTest, WarningLadderFiresEachRungOnceWithTwoReplicas) {
                              task.id() + "')"),
             3);
   SetNow(kMonday0900);
+}
+
+TEST_F(SupervisionLoopTest, MeetingDecisionsDocumentInstructionsAndOverdueProposalsOpenItems) {
+  ev::MeetingDecisionRecorded d;
+  d.set_meeting_id("430204-m-1");
+  d.set_decision_id("430204-d-" + RandomHex(4));
+  d.set_meeting_title("区委常委会第 12 次会议");
+  d.set_text("年底前完成清水塘老旧管网改造一期");
+  d.set_lead_unit("430204/zjj");
+  d.add_co_units("430204/slj");
+  d.set_due_date("2026-12-31");
+  Publish("zs:events:coordination", "coordination.meeting.decision_recorded", d);
+  ev::DocumentInstructionRecorded doc;
+  doc.set_document_id("430204-doc-1");
+  doc.set_instruction_id("430204-di-" + RandomHex(4));
+  doc.set_document_title("关于加强二次供水管理的请示");
+  doc.set_document_number("石政办〔2026〕18号");
+  doc.set_leader("liu.quzhang");
+  doc.set_text("请住建局研究提出意见");
+  doc.add_directed_units("430204/zjj");
+  doc.set_due_date("2026-12-15");
+  Publish("zs:events:coordination", "coordination.document.instruction_recorded", doc);
+  ev::ProposalOverdue p;
+  p.set_proposal_id("430204-p-" + RandomHex(4));
+  p.set_kind("cppcc_proposal");
+  p.set_number("46");
+  p.set_title("关于加快清水塘片区管网改造的提案");
+  p.set_unit("430204/zjj");
+  p.set_due_date("2026-11-10");
+  p.set_working_days_overdue(9);
+  p.set_new_due_date("2026-12-04");
+  Publish("zs:events:proposals", "proposals.handling.overdue", p);
+
+  const spb::Item decision = WaitForItem(d.decision_id());
+  EXPECT_EQ(decision.source_type(), ev::SOURCE_TYPE_STANDING_COMMITTEE_DECISION);
+  EXPECT_EQ(OnlyTask(decision.id()).lead_unit(), "430204/zjj");
+  const spb::Item instructed = WaitForItem(doc.instruction_id());
+  EXPECT_EQ(instructed.source_type(), ev::SOURCE_TYPE_DOCUMENT_INSTRUCTION);
+  const spb::Item overdue = WaitForItem(p.proposal_id() + "/430204/zjj");
+  EXPECT_EQ(overdue.source_type(), ev::SOURCE_TYPE_OVERDUE_PROPOSAL);
+  EXPECT_EQ(overdue.priority(), spb::PRIORITY_URGENT);
+  EXPECT_EQ(overdue.deadline(), "2026-12-04");
+
+  // A decision naming a unit that does not exist can never apply: it ends in the dead letters.
+  d.set_decision_id("430204-d-bad");
+  d.set_lead_unit("430204/nosuch");
+  Publish("zs:events:coordination", "coordination.meeting.decision_recorded", d);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto c = redis_->Connect();
+        auto r = c->Command({"XLEN", "zs:events:coordination:dead"});
+        return r.ok() && r->integer == 1;
+      },
+      std::chrono::seconds(30)));
+  EXPECT_TRUE(ItemsFor("430204-d-bad").empty());
+}
+
+TEST_F(SupervisionLoopTest, AContestedTaskIsReassignedWhenCoordinationDecides) {
+  const auto in = Instruct("推诿扯皮");
+  const spb::Item item = WaitForItem(in.id());
+  const spb::Task task = OnlyTask(item.id());
+  spb::ContestTaskRequest c = WithIds(spb::ContestTaskRequest(), task.id());
+  c.set_reason("二次供水设施由住建部门监管，不属于水利局职责");
+  spb::Task t;
+  ASSERT_TRUE(sstub_->ContestTask(ContextFor(TokenFor("chen.shuili")).get(), c, &t).ok());
+  EXPECT_EQ(t.state(), spb::TASK_STATE_CONTESTED);
+  // The contest is published for coordination.
+  ASSERT_TRUE(Eventually([&] {
+    auto conn = redis_->Connect();
+    for (const auto& e : ReadStream(*conn, "zs:events:supervision")) {
+      if (e.type != "supervision.task.contested") continue;
+      ev::Event env;
+      env.ParseFromString(e.raw_event);
+      ev::TaskContested tc;
+      if (env.payload().UnpackTo(&tc) && tc.task_id() == task.id())
+        return tc.reason() == c.reason();
+    }
+    return false;
+  }));
+  ev::MatterResolved m;
+  m.set_matter_id("430204-c-1");
+  m.set_raised_by("supervision");
+  m.set_raised_ref(task.id());
+  m.set_lead_unit("430204/sthj");
+  m.add_co_units("430204/slj");
+  m.set_decision("由区生态环境分局牵头，区水利局配合");
+  Publish("zs:events:coordination", "coordination.matter.resolved", m);
+  spb::GetTaskRequest get;
+  get.set_id(task.id());
+  ASSERT_TRUE(Eventually([&] {
+    return sstub_->GetTask(ContextFor(TokenFor("zhao.ducha")).get(), get, &t).ok() &&
+           t.state() == spb::TASK_STATE_ASSIGNED;
+  }));
+  EXPECT_EQ(t.lead_unit(), "430204/sthj");
+  ASSERT_EQ(t.co_units_size(), 1);
+  EXPECT_EQ(t.co_units(0), "430204/slj");
+  // The new lead signs for it; the old one now only assists.
+  EXPECT_TRUE(sstub_
+                  ->AcceptTask(ContextFor(TokenFor("zhou.huanbao")).get(),
+                               WithIds(spb::AcceptTaskRequest(), task.id()), &t)
+                  .ok());
 }
 
 TEST_F(SupervisionLoopTest, AJumpPastEveryRungIssuesOnlyTheLatest) {

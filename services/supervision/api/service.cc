@@ -7,6 +7,8 @@
 #include "core/time_util.h"
 #include "rpc/mutation.h"
 #include "rpc/status.h"
+#include "zhongshu/events/v1/coordination.pb.h"
+#include "zhongshu/events/v1/proposals.pb.h"
 #include "zhongshu/events/v1/reporting.pb.h"
 #include "zhongshu/events/v1/supervision.pb.h"
 
@@ -500,47 +502,156 @@ absl::StatusOr<std::any> SupervisionServiceImpl::PrepareInstruction(const ev::Ev
   return std::any(*ctx);
 }
 
-absl::Status SupervisionServiceImpl::OnInstructionIssued(const ev::Event& event,
-                                                         const std::any& prepared, store::Tx& tx) {
-  ev::InstructionIssued in;
-  if (!event.payload().UnpackTo(&in)) {
-    return absl::InvalidArgumentError("reporting.instruction.issued without its payload");
+absl::Status SupervisionServiceImpl::OpenFromEvent(const ev::Event& event, Sourced src,
+                                                   store::Tx& tx) {
+  if (org_.FindTenant(event.tenant()) == nullptr) {
+    return absl::InvalidArgumentError(event.type() + ": unknown tenant " + event.tenant());
   }
-  if (in.directed_units().empty() || org_.FindTenant(event.tenant()) == nullptr) {
-    return absl::InvalidArgumentError("instruction " + in.instruction_id() +
-                                      " names no unit or an unknown tenant");
+  std::vector<std::string> units{src.lead_unit};
+  units.insert(units.end(), src.co_units.begin(), src.co_units.end());
+  for (const auto& u : units) {
+    const auto* unit = org_.FindUnit(u);
+    if (unit == nullptr || unit->tenant != event.tenant()) {
+      return absl::InvalidArgumentError(event.type() + ": unit '" + u + "' is not a unit of " +
+                                        event.tenant());
+    }
   }
-  // One item per instruction, even if the event were delivered under another id.
-  auto existing =
-      repo::FindItemBySource(tx, ev::SOURCE_TYPE_LEADER_INSTRUCTION, in.instruction_id());
+  if (!ParseDate(src.item.deadline())) {
+    return absl::InvalidArgumentError(event.type() + ": bad due date '" + src.item.deadline() +
+                                      "'");
+  }
+  auto existing = repo::FindItemBySource(tx, src.item.source_type(), src.item.source_ref());
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) return absl::OkStatus();
 
-  const auto* ctx = std::any_cast<ReportContext>(&prepared);
-  pb::Item item;
+  pb::Item& item = src.item;
   item.set_id(NewResourceId(event.tenant(), "s"));
   item.set_tenant(event.tenant());
-  item.set_title("关于《" + in.report_title() + "》的批示");
-  item.set_source_type(ev::SOURCE_TYPE_LEADER_INSTRUCTION);
-  item.set_source_ref(in.instruction_id());
-  item.set_requirement(in.text());
-  if (ctx != nullptr && !ctx->negative) item.set_background(ctx->body);
-  item.set_instructing_leader(in.leader());
-  item.set_instructing_leader_name(in.leader_name());
-  item.set_priority(pb::PRIORITY_HIGH);
-  item.set_deadline(in.due_date());
+  if (item.priority() == pb::PRIORITY_UNSPECIFIED) item.set_priority(pb::PRIORITY_HIGH);
   item.set_state(pb::ITEM_STATE_OPEN);
   *item.mutable_create_time() = ToProto(clock_->Now());
   item.set_version(1);
   const auto actor = SystemActor();
   if (auto s = OpenItem(tx, actor, item, event.trace_id()); !s.ok()) return s;
-
   pb::Task task;
-  task.set_lead_unit(in.directed_units(0));
-  for (int i = 1; i < in.directed_units_size(); ++i) task.add_co_units(in.directed_units(i));
-  task.set_deliverable("落实领导批示要求，报送办理结果");
-  task.set_due_date(in.due_date());
+  task.set_lead_unit(src.lead_unit);
+  for (const auto& u : src.co_units) {
+    if (u != src.lead_unit) task.add_co_units(u);
+  }
+  task.set_deliverable(src.deliverable);
+  task.set_due_date(item.deadline());
   return AddTask(tx, actor, item, task, event.trace_id());
+}
+
+absl::Status SupervisionServiceImpl::OnInstructionIssued(const ev::Event& event,
+                                                         const std::any& prepared, store::Tx& tx) {
+  ev::InstructionIssued in;
+  if (!event.payload().UnpackTo(&in) || in.directed_units().empty()) {
+    return absl::InvalidArgumentError("reporting.instruction.issued without its payload or units");
+  }
+  const auto* ctx = std::any_cast<ReportContext>(&prepared);
+  Sourced src;
+  src.item.set_title("关于《" + in.report_title() + "》的批示");
+  src.item.set_source_type(ev::SOURCE_TYPE_LEADER_INSTRUCTION);
+  src.item.set_source_ref(in.instruction_id());
+  src.item.set_requirement(in.text());
+  if (ctx != nullptr && !ctx->negative) src.item.set_background(ctx->body);
+  src.item.set_instructing_leader(in.leader());
+  src.item.set_instructing_leader_name(in.leader_name());
+  src.item.set_deadline(in.due_date());
+  src.lead_unit = in.directed_units(0);
+  src.co_units.assign(in.directed_units().begin() + 1, in.directed_units().end());
+  src.deliverable = "落实领导批示要求，报送办理结果";
+  return OpenFromEvent(event, std::move(src), tx);
+}
+
+absl::Status SupervisionServiceImpl::OnMeetingDecision(const ev::Event& event, store::Tx& tx) {
+  ev::MeetingDecisionRecorded d;
+  if (!event.payload().UnpackTo(&d) || d.decision_id().empty()) {
+    return absl::InvalidArgumentError("coordination.meeting.decision_recorded without its payload");
+  }
+  Sourced src;
+  src.item.set_title(d.meeting_title() + " 议定事项");
+  src.item.set_source_type(ev::SOURCE_TYPE_STANDING_COMMITTEE_DECISION);
+  src.item.set_source_ref(d.decision_id());
+  src.item.set_requirement(d.text());
+  src.item.set_instructing_leader(d.chaired_by());
+  src.item.set_instructing_leader_name(d.chaired_by_name());
+  src.item.set_deadline(d.due_date());
+  src.lead_unit = d.lead_unit();
+  src.co_units.assign(d.co_units().begin(), d.co_units().end());
+  src.deliverable = "落实会议议定事项，报送落实情况";
+  return OpenFromEvent(event, std::move(src), tx);
+}
+
+absl::Status SupervisionServiceImpl::OnDocumentInstruction(const ev::Event& event, store::Tx& tx) {
+  ev::DocumentInstructionRecorded d;
+  if (!event.payload().UnpackTo(&d) || d.instruction_id().empty() || d.directed_units().empty()) {
+    return absl::InvalidArgumentError(
+        "coordination.document.instruction_recorded without its payload");
+  }
+  Sourced src;
+  src.item.set_title("关于《" + d.document_title() + "》(" + d.document_number() + ")的批示");
+  src.item.set_source_type(ev::SOURCE_TYPE_DOCUMENT_INSTRUCTION);
+  src.item.set_source_ref(d.instruction_id());
+  src.item.set_requirement(d.text());
+  src.item.set_instructing_leader(d.leader());
+  src.item.set_instructing_leader_name(d.leader_name());
+  src.item.set_deadline(d.due_date());
+  src.lead_unit = d.directed_units(0);
+  src.co_units.assign(d.directed_units().begin() + 1, d.directed_units().end());
+  src.deliverable = "落实批办件要求，报送办理结果";
+  return OpenFromEvent(event, std::move(src), tx);
+}
+
+absl::Status SupervisionServiceImpl::OnProposalOverdue(const ev::Event& event, store::Tx& tx) {
+  ev::ProposalOverdue p;
+  if (!event.payload().UnpackTo(&p) || p.proposal_id().empty()) {
+    return absl::InvalidArgumentError("proposals.handling.overdue without its payload");
+  }
+  Sourced src;
+  src.item.set_title("督办：第 " + p.number() + " 号" +
+                     (p.kind() == "npc_suggestion" ? "建议" : "提案") + "《" + p.title() + "》");
+  src.item.set_source_type(ev::SOURCE_TYPE_OVERDUE_PROPOSAL);
+  src.item.set_source_ref(p.proposal_id() + "/" + p.unit());  // one item per late unit
+  src.item.set_requirement("已逾期 " + std::to_string(p.working_days_overdue()) +
+                           " 个工作日未答复（原办理期限 " + p.due_date() +
+                           "），请抓紧办理并答复代表委员。");
+  src.item.set_priority(pb::PRIORITY_URGENT);
+  src.item.set_deadline(p.new_due_date().empty() ? p.due_date() : p.new_due_date());
+  src.lead_unit = p.unit();
+  src.deliverable = "完成办理并正式答复";
+  return OpenFromEvent(event, std::move(src), tx);
+}
+
+absl::Status SupervisionServiceImpl::OnMatterResolved(const ev::Event& event, store::Tx& tx) {
+  ev::MatterResolved m;
+  if (!event.payload().UnpackTo(&m)) {
+    return absl::InvalidArgumentError("coordination.matter.resolved without its payload");
+  }
+  if (m.raised_by() != "supervision") return absl::OkStatus();  // another service's matter
+  auto task = repo::GetTask(tx, m.raised_ref());
+  if (absl::IsNotFound(task.status())) {
+    spdlog::warn("matter {} resolved for unknown task {}; ignored", m.matter_id(), m.raised_ref());
+    return absl::OkStatus();
+  }
+  if (!task.ok()) return task.status();
+  if (task->state() != pb::TASK_STATE_CONTESTED) return absl::OkStatus();  // already handled
+  for (const auto& u : std::vector<std::string>{m.lead_unit()}) {
+    if (org_.FindUnit(u) == nullptr) {
+      return absl::InvalidArgumentError("coordination.matter.resolved: unknown unit '" + u + "'");
+    }
+  }
+  if (auto s =
+          Reassign(*task, m.lead_unit(), {m.co_units().begin(), m.co_units().end()}, clock_->Now());
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = repo::UpdateTask(tx, *task); !s.ok()) return s;
+  if (auto s = repo::SetTaskUnits(tx, *task); !s.ok()) return s;
+  if (auto s = Schedule(tx, *task); !s.ok()) return s;
+  return RecordTask(tx, SystemActor(), *task, {"task.reassign", "", m.decision()},
+                    event.trace_id());
 }
 
 absl::Status SupervisionServiceImpl::FireOne(store::Tx& tx, const repo::Timer& timer, bool* fired) {

@@ -76,11 +76,29 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
   absl::Status OnInstructionIssued(const zhongshu::events::v1::Event& event,
                                    const std::any& prepared, store::Tx& tx);
 
+  // "coordination.meeting.decision_recorded": a standing-committee-decision item (常委议定事项).
+  absl::Status OnMeetingDecision(const zhongshu::events::v1::Event& event, store::Tx& tx);
+  // "coordination.document.instruction_recorded": a document-instruction item (批办件).
+  absl::Status OnDocumentInstruction(const zhongshu::events::v1::Event& event, store::Tx& tx);
+  // "proposals.handling.overdue": an overdue-proposal item (建议提案督办) for the late unit.
+  absl::Status OnProposalOverdue(const zhongshu::events::v1::Event& event, store::Tx& tx);
+  // "coordination.matter.resolved": a contested task gets the decided lead and co-units.
+  absl::Status OnMatterResolved(const zhongshu::events::v1::Event& event, store::Tx& tx);
+
   // Fires the warning-ladder timers that are due, each exactly once even with several processes
   // on one database. Returns how many rungs fired (issued a warning).
   absl::StatusOr<int> FireDueTimers();
 
  private:
+  // An item to open from another service's event, with its first task.
+  struct Sourced {
+    pb::Item item;  // title, source_type, source_ref, requirement, background, leader, deadline
+    std::string lead_unit;
+    std::vector<std::string> co_units;
+    std::string deliverable;
+  };
+  // Opens the item and its task once per source, whatever the event's delivery count.
+  absl::Status OpenFromEvent(const zhongshu::events::v1::Event& event, Sourced s, store::Tx& tx);
   struct Audit {
     std::string action;
     std::string event_type;

@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
   const auto timer_interval = c.Duration("ladder.check_interval", std::chrono::seconds(10));
   const std::string calendar_dir = c.String("calendar.dir", "deploy/calendar");
   const std::string reporting_stream = c.String("events.reporting_stream", "zs:events:reporting");
+  const std::string coordination_stream =
+      c.String("events.coordination_stream", "zs:events:coordination");
+  const std::string proposals_stream = c.String("events.proposals_stream", "zs:events:proposals");
   const std::string reporting_addr = c.String("upstream.reporting.address", "127.0.0.1:7101");
   const std::string reporting_token = c.String("upstream.reporting.token", "");
   const std::string secret = c.String("auth.hs256_secret", "");
@@ -115,6 +118,21 @@ int main(int argc, char** argv) {
           [&](const auto& event, const std::any& prepared, zs::store::Tx& tx) {
             return service.OnInstructionIssued(event, prepared, tx);
           });
+
+  using Handler = absl::Status (zs::supervision::SupervisionServiceImpl::*)(
+      const zhongshu::events::v1::Event&, zs::store::Tx&);
+  auto bind = [&service](Handler h) {
+    return [&service, h](const auto& event, zs::store::Tx& tx) { return (service.*h)(event, tx); };
+  };
+  using S = zs::supervision::SupervisionServiceImpl;
+  // One consumer per stream: a consumer acknowledges the types it has no handler for.
+  auto& coordination = (*rt)->AddConsumer(coordination_stream);
+  coordination.On("coordination.meeting.decision_recorded", bind(&S::OnMeetingDecision));
+  coordination.On("coordination.document.instruction_recorded", bind(&S::OnDocumentInstruction));
+  coordination.On("coordination.matter.resolved", bind(&S::OnMatterResolved));
+  (*rt)
+      ->AddConsumer(proposals_stream)
+      .On("proposals.handling.overdue", bind(&S::OnProposalOverdue));
 
   // The warning ladder: due timers are claimed from the database, so replicas never double-fire.
   std::mutex mu;

@@ -328,6 +328,21 @@ absl::Status CloseItem(pb::Item& item, const std::vector<pb::Task>& tasks,
   return absl::OkStatus();
 }
 
+absl::Status Reassign(pb::Task& t, const std::string& lead, const std::vector<std::string>& co,
+                      TimePoint now) {
+  if (t.state() != pb::TASK_STATE_CONTESTED) return OutOfOrder(t, "reassign it");
+  t.set_lead_unit(lead);
+  t.clear_co_units();
+  for (const auto& u : co) {
+    if (u != lead) t.add_co_units(u);
+  }
+  t.set_state(pb::TASK_STATE_ASSIGNED);
+  t.clear_contest_reason();
+  *t.mutable_assign_time() = ToProto(now);
+  Touch(t);
+  return absl::OkStatus();
+}
+
 std::vector<Rung> LadderFor(const calendar::WorkCalendar& cal, const LadderConfig& c,
                             const CivilDate& assigned, const CivilDate& due) {
   std::vector<Rung> rungs;

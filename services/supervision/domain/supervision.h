@@ -78,6 +78,10 @@ absl::Status DecideExtension(pb::Task& t, bool approve, const std::string& by,
 // Every task closed (and at least one): the item closes with the feedback summary.
 absl::Status CloseItem(pb::Item& item, const std::vector<pb::Task>& tasks,
                        const std::string& feedback, TimePoint now);
+// A contested task gets the lead and co-units a coordination decision named (CONTESTED ->
+// ASSIGNED, assigned anew from `now`).
+absl::Status Reassign(pb::Task& t, const std::string& lead, const std::vector<std::string>& co,
+                      TimePoint now);
 // True while the task still owes work (not completed, not closed).
 bool Outstanding(const pb::Task& t);
 

@@ -156,6 +156,12 @@ absl::Status InsertTask(store::Tx& tx, const pb::Task& t) {
       {t.id(), t.item_id(), t.tenant(), t.lead_unit(), int64_t{t.state()},
        store::Blob{t.SerializeAsString()}});
   if (!r.ok()) return r.status();
+  return SetTaskUnits(tx, t);
+}
+
+absl::Status SetTaskUnits(store::Tx& tx, const pb::Task& t) {
+  auto del = tx.Exec("DELETE FROM task_units WHERE task_id = ?", {t.id()});
+  if (!del.ok()) return del.status();
   std::vector<std::string> units{t.lead_unit()};
   units.insert(units.end(), t.co_units().begin(), t.co_units().end());
   for (const auto& u : units) {
@@ -167,8 +173,8 @@ absl::Status InsertTask(store::Tx& tx, const pb::Task& t) {
 }
 
 absl::Status UpdateTask(store::Tx& tx, const pb::Task& t) {
-  auto n = tx.Exec("UPDATE tasks SET state = ?, data = ? WHERE id = ?",
-                   {int64_t{t.state()}, store::Blob{t.SerializeAsString()}, t.id()});
+  auto n = tx.Exec("UPDATE tasks SET state = ?, lead_unit = ?, data = ? WHERE id = ?",
+                   {int64_t{t.state()}, t.lead_unit(), store::Blob{t.SerializeAsString()}, t.id()});
   if (!n.ok()) return n.status();
   if (*n != 1) return absl::NotFoundError("task " + t.id() + " not found");
   return absl::OkStatus();

@@ -34,6 +34,8 @@ bool UnitHasTask(store::Tx& tx, const std::string& item_id, const std::string& u
 absl::StatusOr<pb::Task> GetTask(store::Tx& tx, const std::string& id);
 absl::Status InsertTask(store::Tx& tx, const pb::Task& task);
 absl::Status UpdateTask(store::Tx& tx, const pb::Task& task);
+// Rewrites the task's unit rows (lead and co-units) after a reassignment.
+absl::Status SetTaskUnits(store::Tx& tx, const pb::Task& task);
 absl::StatusOr<std::vector<pb::Task>> TasksOfItem(store::Tx& tx, const std::string& item_id);
 absl::StatusOr<std::vector<std::pair<int64_t, pb::Task>>> ListTasks(store::Tx& tx,
                                                                     const Scope& scope,
