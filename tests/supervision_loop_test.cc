@@ -68,7 +68,8 @@ class SupervisionLoopTest : public ::testing::Test {
   }
 
   // A submitted report with a leader's instruction for 水利局 (lead) and 生态环境分局.
-  rpb::Instruction Instruct(const std::string& title, const std::string& due = "2026-12-31") {
+  rpb::Instruction Instruct(const std::string& title, const std::string& due = "2026-12-31",
+                            std::vector<std::string> units = {"430204/slj", "430204/sthj"}) {
     rpb::CreateReportRequest c;
     c.set_request_id(NewUuid());
     c.mutable_report()->set_title(title);
@@ -85,8 +86,7 @@ class SupervisionLoopTest : public ::testing::Test {
     i.set_request_id(NewUuid());
     i.mutable_instruction()->set_report_id(r.id());
     i.mutable_instruction()->set_text("请区水利局牵头、区生态环境分局配合，立即核查水质。");
-    i.mutable_instruction()->add_directed_units("430204/slj");
-    i.mutable_instruction()->add_directed_units("430204/sthj");
+    for (const auto& u : units) i.mutable_instruction()->add_directed_units(u);
     i.mutable_instruction()->set_due_date(due);
     rpb::Instruction in;
     auto st = rstub_->IssueInstruction(ContextFor(TokenFor("zhang.shuji")).get(), i, &in);
@@ -476,6 +476,127 @@ TEST_F(SupervisionLoopTest, AContestedTaskIsReassignedWhenCoordinationDecides) {
                   ->AcceptTask(ContextFor(TokenFor("zhou.huanbao")).get(),
                                WithIds(spb::AcceptTaskRequest(), task.id()), &t)
                   .ok());
+}
+
+TEST_F(SupervisionLoopTest, AMonthlyCadenceChasesAMissedProgressReport) {
+  // 为民办实事: monthly progress by the 5th. Due 2027-02-26; deadlines 7 Dec (the 5th is a
+  // Saturday), 5 Jan, 5 Feb; the chase fires the working day after each.
+  spb::CreateItemRequest c;
+  c.set_request_id(NewUuid());
+  auto* it = c.mutable_item();
+  it->set_title("清水塘片区老旧管网改造");
+  it->set_requirement("年内完成一期改造");
+  it->set_source_type(ev::SOURCE_TYPE_LIVELIHOOD_PROJECT);
+  it->set_source_ref("2026-民生-07");
+  it->set_deadline("2027-02-26");
+  it->mutable_cadence()->set_kind(spb::Cadence::KIND_MONTHLY);
+  it->mutable_cadence()->set_day(5);
+  spb::Item item;
+  ASSERT_TRUE(sstub_->CreateItem(ContextFor(TokenFor("zhao.ducha")).get(), c, &item).ok());
+  spb::AssignTaskRequest a;
+  a.set_request_id(NewUuid());
+  a.mutable_task()->set_item_id(item.id());
+  a.mutable_task()->set_lead_unit("430204/zjj");
+  a.mutable_task()->set_deliverable("完成 3.2 公里管网改造");
+  a.mutable_task()->set_due_date("2027-02-26");
+  spb::Task task;
+  ASSERT_TRUE(sstub_->AssignTask(ContextFor(TokenFor("zhao.ducha")).get(), a, &task).ok());
+  const auto handler =
+      TokenFor(auth::Principal{"zjj", "", "430204", "430204/zjj", {"unit_handler"}});
+  spb::Task t;
+  ASSERT_TRUE(
+      sstub_
+          ->AcceptTask(ContextFor(handler).get(), WithIds(spb::AcceptTaskRequest(), task.id()), &t)
+          .ok());
+  spb::ReportProgressRequest p = WithIds(spb::ReportProgressRequest(), task.id());
+  p.mutable_report()->set_percent(10);
+  p.mutable_report()->set_narrative("完成设计招标");
+  ASSERT_TRUE(
+      sstub_->ReportProgress(ContextFor(handler).get(), p, &t).ok());  // in the first period
+  auto chases = [&] {
+    return SupervisionCount(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'warning.missed_progress'"
+        " AND resource = '" +
+        task.id() + "'");
+  };
+  auto settled = [&](const std::string& rung) {
+    return SupervisionCount(
+               "SELECT COUNT(*) FROM task_timers WHERE fired_at IS NOT NULL AND task_id = '" +
+               task.id() + "' AND rung = '" + rung + "'") == 1;
+  };
+  SetNow(kMonday0900 + 15 * kDay);  // Tue 8 Dec 09:00
+  ASSERT_TRUE(Eventually([&] { return settled("progress:2026-12"); }));
+  EXPECT_EQ(chases(), 0) << "reported in time";
+  SetNow(kMonday0900 + 44 * kDay);  // Wed 6 Jan 09:00: nothing since 7 Dec
+  ASSERT_TRUE(Eventually([&] { return settled("progress:2027-01"); }));
+  EXPECT_EQ(chases(), 1);
+  spb::GetTaskRequest get;
+  get.set_id(task.id());
+  ASSERT_TRUE(sstub_->GetTask(ContextFor(handler).get(), get, &t).ok());
+  bool carded = false;
+  for (const auto& w : t.warnings()) carded = carded || w.rung() == "missed_progress";
+  EXPECT_TRUE(carded);
+  SetNow(kMonday0900);
+}
+
+TEST_F(SupervisionLoopTest, ANoticeIsPublishedOnceInMarkdownAndHtml) {
+  spb::PublishNoticeRequest req;
+  req.set_request_id(NewUuid());
+  req.set_period("2026-11");
+  spb::Notice first, again;
+  ASSERT_TRUE(sstub_->PublishNotice(ContextFor(TokenFor("zhao.ducha")).get(), req, &first).ok());
+  ASSERT_TRUE(sstub_->PublishNotice(ContextFor(TokenFor("zhao.ducha")).get(), req, &again).ok());
+  EXPECT_EQ(first.id(), again.id()) << "a retried publication is the same notice";
+  EXPECT_EQ(first.title(), "石峰区委办公室督查通报（2026年11月）");
+  EXPECT_NE(first.markdown().find("## 各单位办理情况"), std::string::npos);
+  EXPECT_EQ(first.html().rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(first.period_end(), "2026-11-30");
+  EXPECT_TRUE(Eventually([&] {
+    int published = 0;
+    auto c = redis_->Connect();
+    for (const auto& e : ReadStream(*c, "zs:events:supervision")) {
+      if (e.type != "supervision.notice.published") continue;
+      ev::Event env;
+      env.ParseFromString(e.raw_event);
+      ev::NoticePublished np;
+      if (env.payload().UnpackTo(&np) && np.notice_id() == first.id()) ++published;
+    }
+    return published == 1;
+  }));
+  spb::GetNoticeRequest get;
+  get.set_id(first.id());
+  spb::Notice seen;
+  EXPECT_TRUE(sstub_->GetNotice(ContextFor(TokenFor("zhang.shuji")).get(), get, &seen).ok());
+  // Bad period, wrong role.
+  req.set_request_id(NewUuid());
+  req.set_period("2026-13");
+  auto s = sstub_->PublishNotice(ContextFor(TokenFor("zhao.ducha")).get(), req, &seen);
+  EXPECT_CODE(s, StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("period"), std::string::npos);
+  req.set_period("2026-Q4");
+  EXPECT_CODE(sstub_->PublishNotice(ContextFor(TokenFor("chen.shuili")).get(), req, &seen),
+              StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(SupervisionLoopTest, ThreeRedCardsForOneUnitFlagAFormalTalk) {
+  std::vector<std::string> tasks;
+  for (int i = 0; i < 3; ++i) {
+    const auto in = Instruct("约谈 " + std::to_string(i), "2026-12-04", {"430204/fgj"});
+    tasks.push_back(OnlyTask(WaitForItem(in.id()).id()).id());
+  }
+  SetNow(kMonday0900 + 30 * kDay);
+  ASSERT_TRUE(Eventually([&] {
+    return SupervisionCount(
+               "SELECT COUNT(*) FROM task_timers WHERE outcome = 'fired' AND rung = 'red'"
+               " AND unit_id = '430204/fgj'") == 3;
+  }));
+  EXPECT_TRUE(Eventually([&] {
+    return SupervisionCount(
+               "SELECT COUNT(*) FROM outbox WHERE type = 'supervision.unit.talk_flagged'"
+               " AND event_id IN (SELECT event_id FROM audit_log WHERE resource = "
+               "'430204/fgj')") == 1;
+  }));
+  SetNow(kMonday0900);
 }
 
 TEST_F(SupervisionLoopTest, AJumpPastEveryRungIssuesOnlyTheLatest) {

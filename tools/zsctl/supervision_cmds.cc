@@ -95,10 +95,10 @@ void PrintTasks(const Globals& g, const pb::ListTasksResponse& resp) {
 struct Args {
   std::string id, item, state, title, requirement,
       source = "other", ref, deadline, priority = "normal", feedback, lead, deliverable, due,
-      reason, narrative, problems, summary, comment, page_token;
+      reason, narrative, problems, summary, comment, page_token, cadence, period;
   std::vector<std::string> co, evidence, milestones;
   int percent = -1, page_size = 0;
-  bool approve = false, reject = false;
+  bool approve = false, reject = false, html = false;
 };
 
 }  // namespace
@@ -160,6 +160,8 @@ void AddSupervisionCommands(CLI::App& app, Globals& g) {
   icreate->add_option("--ref", a->ref, "reference of the source (document number, ...)");
   icreate->add_option("--deadline", a->deadline, "YYYY-MM-DD")->required();
   icreate->add_option("--priority", a->priority, "normal|high|urgent");
+  icreate->add_option("--cadence", a->cadence,
+                      "progress reports: monthly:DAY or quarterly:DAY (e.g. monthly:5, 每月5日前)");
   icreate->callback([&g, a, stub, rid] {
     pb::CreateItemRequest req;
     rid(req);
@@ -183,6 +185,56 @@ void AddSupervisionCommands(CLI::App& app, Globals& g) {
     req.set_id(a->id);
     req.set_feedback_summary(a->feedback);
     Show(g, Call(g, *stub(), &Stub::CloseItem, req));
+  });
+
+  auto* notice = app.add_subcommand("notice", "notices (通报) of a month or quarter");
+  notice->require_subcommand(1);
+  auto* publish = notice->add_subcommand("publish", "publish the notice of a period");
+  publish->add_option("--period", a->period, "YYYY-MM or YYYY-Qn")->required();
+  publish->add_flag("--html", a->html, "print the HTML rendering");
+  publish->callback([&g, a, stub, rid] {
+    pb::PublishNoticeRequest req;
+    rid(req);
+    req.set_period(a->period);
+    auto n = Call(g, *stub(), &Stub::PublishNotice, req);
+    if (g.json) {
+      std::cout << Json(n) << "\n";
+    } else {
+      std::cout << (a->html ? n.html() : n.markdown());
+      std::cerr << "notice " << n.id() << " published\n";
+    }
+  });
+  auto* nlist = notice->add_subcommand("list", "list published notices");
+  nlist->add_option("--page-size", a->page_size);
+  nlist->add_option("--page-token", a->page_token);
+  nlist->callback([&g, a, stub] {
+    pb::ListNoticesRequest req;
+    req.set_page_size(a->page_size);
+    req.set_page_token(a->page_token);
+    auto resp = Call(g, *stub(), &Stub::ListNotices, req);
+    if (g.json) {
+      std::cout << Json(resp) << "\n";
+      return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& n : resp.notices()) {
+      rows.push_back(
+          {n.id(), n.period(), std::to_string(n.number()), Time(n.publish_time()), n.title()});
+    }
+    PrintTable({"ID", "PERIOD", "NO.", "PUBLISHED", "TITLE"}, rows);
+  });
+  auto* nshow = notice->add_subcommand("show", "print a notice (Markdown by default)");
+  nshow->add_option("id", a->id)->required();
+  nshow->add_flag("--html", a->html, "print the HTML rendering");
+  nshow->callback([&g, a, stub] {
+    pb::GetNoticeRequest req;
+    req.set_id(a->id);
+    auto n = Call(g, *stub(), &Stub::GetNotice, req);
+    if (g.json) {
+      std::cout << Json(n) << "\n";
+    } else {
+      std::cout << (a->html ? n.html() : n.markdown());
+    }
   });
 
   auto* task = app.add_subcommand("task", "supervision tasks (交办任务)");

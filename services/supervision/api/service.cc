@@ -70,12 +70,24 @@ int64_t SupervisionServiceImpl::FireAtMs(const CivilDate& d) const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(local.time_since_epoch()).count();
 }
 
-absl::Status SupervisionServiceImpl::Schedule(store::Tx& tx, const pb::Task& task) {
+absl::Status SupervisionServiceImpl::Schedule(store::Tx& tx, const pb::Task& task,
+                                              const pb::Item* item) {
+  pb::Item loaded;
+  if (item == nullptr) {
+    auto it = repo::GetItem(tx, task.item_id());
+    if (!it.ok()) return it.status();
+    loaded = std::move(*it);
+    item = &loaded;
+  }
   const CivilDate assigned =
       DateOf(FromProto(task.assign_time()), options_.limits.utc_offset_minutes);
+  const CivilDate due = *ParseDate(task.due_date());
   std::vector<repo::Timer> timers;
-  for (const auto& r : LadderFor(cal_, options_.ladder, assigned, *ParseDate(task.due_date()))) {
+  for (const auto& r : LadderFor(cal_, options_.ladder, assigned, due)) {
     timers.push_back({task.id(), r.name, FireAtMs(r.date)});
+  }
+  for (const auto& w : ProgressWindows(cal_, item->cadence(), assigned, due)) {
+    timers.push_back({task.id(), w.rung, FireAtMs(w.fire)});
   }
   return repo::ScheduleTimers(tx, task.id(), timers);
 }
@@ -137,7 +149,7 @@ absl::Status SupervisionServiceImpl::AddTask(store::Tx& tx,
   *task.mutable_assign_time() = ToProto(clock_->Now());
   task.set_version(1);
   if (auto s = repo::InsertTask(tx, task); !s.ok()) return s;
-  if (auto s = Schedule(tx, task); !s.ok()) return s;
+  if (auto s = Schedule(tx, task, &item); !s.ok()) return s;
   item.set_task_count(item.task_count() + 1);
   item.set_version(item.version() + 1);
   if (auto s = repo::UpdateItem(tx, item); !s.ok()) return s;
@@ -491,6 +503,99 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::DecideExtension(
                     });
 }
 
+grpc::ServerUnaryReactor* SupervisionServiceImpl::PublishNotice(grpc::CallbackServerContext* ctx,
+                                                                const pb::PublishNoticeRequest* req,
+                                                                pb::Notice* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  auto period = ParsePeriod(req->period());
+  if (!period.ok()) return Reject(ctx, period.status());
+  if (period->start > Today()) {
+    return Reject(ctx, absl::InvalidArgumentError("period: " + req->period() + " has not begun"));
+  }
+  if (auto s = RequireSupervisor(org_, *caller, caller->tenant, "publishing a notice"); !s.ok()) {
+    return Reject(ctx, s);
+  }
+  return rpc::RunMutation(
+      ctx, db_, rpc::IdempotencyScope(caller->subject, "PublishNotice"), req->request_id(), *req,
+      resp, [this, caller = *caller, period = *period, resp](store::Tx& tx) -> absl::Status {
+        auto tasks = repo::TasksOfTenant(tx, caller.tenant);
+        if (!tasks.ok()) return tasks.status();
+        auto titles = repo::ItemTitles(tx, caller.tenant);
+        if (!titles.ok()) return titles.status();
+        auto published = repo::NoticesInYear(tx, caller.tenant, period.start.year);
+        if (!published.ok()) return published.status();
+        pb::Notice n;
+        n.set_id(NewResourceId(caller.tenant, "n"));
+        n.set_tenant(caller.tenant);
+        n.set_number(static_cast<int32_t>(*published) + 1);
+        const auto* tenant = org_.FindTenant(caller.tenant);
+        n.set_title((tenant ? tenant->name : caller.tenant) + "督查通报（" + period.label + "）");
+        ComputeNotice(period, Today(), *tasks, *titles, org_, cal_,
+                      options_.limits.utc_offset_minutes, &n);
+        n.set_published_by(caller.subject);
+        *n.mutable_publish_time() = ToProto(clock_->Now());
+        n.set_markdown(RenderMarkdown(n));
+        n.set_html(RenderHtml(n));
+        if (auto s = repo::InsertNotice(tx, n); !s.ok()) return s;
+        ev::NoticePublished payload;
+        payload.set_notice_id(n.id());
+        payload.set_period(n.period());
+        payload.set_title(n.title());
+        payload.set_number(n.number());
+        events::Change change{
+            "notice.publish", n.id(), n.tenant(), n.title(), "supervision.notice.published",
+            &payload,         ""};
+        if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
+        *resp = std::move(n);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::GetNotice(grpc::CallbackServerContext* ctx,
+                                                            const pb::GetNoticeRequest* req,
+                                                            pb::Notice* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  auto scope = ScopeFor(org_, *caller);
+  if (!scope.ok()) return Reject(ctx, scope.status());
+  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto n = repo::GetNotice(tx, req->id());
+    if (!n.ok()) return n.status();
+    if (std::find(scope->tenants.begin(), scope->tenants.end(), n->tenant()) ==
+        scope->tenants.end()) {
+      return absl::NotFoundError("notice " + req->id() + " not found");
+    }
+    *resp = std::move(*n);
+    return absl::OkStatus();
+  }));
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::ListNotices(grpc::CallbackServerContext* ctx,
+                                                              const pb::ListNoticesRequest* req,
+                                                              pb::ListNoticesResponse* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  int32_t page_size = 0;
+  if (auto s = ValidatePageSize(req->page_size(), &page_size); !s.ok()) return Reject(ctx, s);
+  auto cursor = DecodePageToken(req->page_token());
+  if (!cursor.ok()) return Reject(ctx, cursor.status());
+  auto scope = ScopeFor(org_, *caller);
+  if (!scope.ok()) return Reject(ctx, scope.status());
+  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = repo::ListNotices(tx, *scope, *cursor, page_size);
+    if (!rows.ok()) return rows.status();
+    for (int i = 0; i < static_cast<int>(rows->size()) && i < page_size; ++i) {
+      *resp->add_notices() = std::move((*rows)[i].second);
+    }
+    if (static_cast<int>(rows->size()) > page_size) {
+      resp->set_next_page_token(EncodePageToken((*rows)[page_size - 1].first));
+    }
+    return absl::OkStatus();
+  }));
+}
+
 absl::StatusOr<std::any> SupervisionServiceImpl::PrepareInstruction(const ev::Event& event,
                                                                     const ReportFetcher& fetch) {
   ev::InstructionIssued in;
@@ -661,8 +766,25 @@ absl::Status SupervisionServiceImpl::FireOne(store::Tx& tx, const repo::Timer& t
   const CivilDate assigned =
       DateOf(FromProto(task->assign_time()), options_.limits.utc_offset_minutes);
   const auto ladder = LadderFor(cal_, options_.ladder, assigned, *ParseDate(task->due_date()));
-  const bool superseded = Superseded(timer.rung, ladder, Today());
-  const bool applies = RungApplies(timer.rung, *task) && !superseded;
+  bool superseded = false;
+  bool applies = false;
+  std::string rung = timer.rung;
+  if (rung.rfind("progress:", 0) == 0) {
+    // A cadence period: chased only if no progress report came within it.
+    auto item = repo::GetItem(tx, task->item_id());
+    if (!item.ok()) return item.status();
+    for (const auto& w :
+         ProgressWindows(cal_, item->cadence(), assigned, *ParseDate(task->due_date()))) {
+      if (w.rung == rung) {
+        applies =
+            Outstanding(*task) && !ReportedWithin(*task, w, options_.limits.utc_offset_minutes);
+      }
+    }
+    rung = "missed_progress";
+  } else {
+    superseded = Superseded(rung, ladder, Today());
+    applies = RungApplies(rung, *task) && !superseded;
+  }
   const int64_t now_ms = ToMillis(clock_->Now());
   auto claimed = repo::ClaimTimer(tx, timer, now_ms,
                                   applies ? "fired" : (superseded ? "superseded" : "skipped"));
@@ -675,17 +797,17 @@ absl::Status SupervisionServiceImpl::FireOne(store::Tx& tx, const repo::Timer& t
   w.set_task_id(task->id());
   w.set_item_id(task->item_id());
   w.set_unit(task->lead_unit());
-  w.set_rung(timer.rung);
+  w.set_rung(rung);
   w.set_due_date(task->due_date());
   w.set_working_days(today <= due ? cal_.WorkingDaysBetween(today, due)
                                   : cal_.WorkingDaysBetween(due, today));
   auto* card = task->add_warnings();
-  card->set_rung(timer.rung);
+  card->set_rung(rung);
   card->set_working_days(w.working_days());
   *card->mutable_issue_time() = ToProto(clock_->Now());
   if (auto s = repo::UpdateTask(tx, *task); !s.ok()) return s;
   const auto actor = SystemActor();
-  events::Change change{"warning." + timer.rung,
+  events::Change change{"warning." + rung,
                         task->id(),
                         task->tenant(),
                         task->lead_unit(),
@@ -695,7 +817,7 @@ absl::Status SupervisionServiceImpl::FireOne(store::Tx& tx, const repo::Timer& t
   if (auto s = recorder_.Record(tx, actor, change); !s.ok()) return s.status();
   *fired = true;
 
-  if (timer.rung == "red") {
+  if (rung == "red") {
     const int64_t since = now_ms - int64_t{options_.ladder.talk_period_days} * 86400000;
     auto reds = repo::RedCardsSince(tx, task->lead_unit(), since);
     if (!reds.ok()) return reds.status();

@@ -6,6 +6,7 @@
 #include "auth/principal.h"
 #include "calendar/calendar.h"
 #include "core/clock.h"
+#include "domain/notice.h"
 #include "domain/supervision.h"
 #include "events/outbox.h"
 #include "org/org.h"
@@ -68,6 +69,12 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
                                              pb::Task*) override;
   grpc::ServerUnaryReactor* DecideExtension(grpc::CallbackServerContext*,
                                             const pb::DecideExtensionRequest*, pb::Task*) override;
+  grpc::ServerUnaryReactor* PublishNotice(grpc::CallbackServerContext*,
+                                          const pb::PublishNoticeRequest*, pb::Notice*) override;
+  grpc::ServerUnaryReactor* GetNotice(grpc::CallbackServerContext*, const pb::GetNoticeRequest*,
+                                      pb::Notice*) override;
+  grpc::ServerUnaryReactor* ListNotices(grpc::CallbackServerContext*, const pb::ListNoticesRequest*,
+                                        pb::ListNoticesResponse*) override;
 
   // "reporting.instruction.issued": fetch the report (outside any transaction) ...
   absl::StatusOr<std::any> PrepareInstruction(const zhongshu::events::v1::Event& event,
@@ -110,7 +117,8 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
                        pb::Task& task, const std::string& trace_id);
   absl::Status RecordTask(store::Tx& tx, const zhongshu::common::v1::Actor& actor,
                           const pb::Task& task, const Audit& audit, const std::string& trace_id);
-  absl::Status Schedule(store::Tx& tx, const pb::Task& task);
+  // (Re)schedules the task's ladder and cadence timers; `item` is loaded when not given.
+  absl::Status Schedule(store::Tx& tx, const pb::Task& task, const pb::Item* item = nullptr);
   absl::StatusOr<pb::Task> LoadVisibleTask(store::Tx& tx, const auth::Principal& caller,
                                            const std::string& id);
   absl::Status FireOne(store::Tx& tx, const repo::Timer& t, bool* fired);

@@ -1,6 +1,7 @@
 #include "domain/supervision.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "core/time_util.h"
@@ -66,6 +67,7 @@ absl::Status ValidateNewItem(const pb::Item& item, const Limits& l, const CivilD
   if (item.source_ref().size() > 128)
     return Invalid("item.source_ref", "longer than 128 characters");
   if (!pb::Priority_IsValid(item.priority())) return Invalid("item.priority", "unknown value");
+  if (auto s = ValidateCadence(item.cadence(), "item.cadence"); !s.ok()) return s;
   return Date(item.deadline(), "item.deadline", today);
 }
 
@@ -368,6 +370,47 @@ bool Superseded(const std::string& rung, const std::vector<Rung>& ladder, const 
   for (const auto& r : ladder) {
     if (after && r.name != "reminder" && r.date <= today) return true;
     if (r.name == rung) after = true;
+  }
+  return false;
+}
+
+absl::Status ValidateCadence(const pb::Cadence& c, const std::string& field) {
+  if (!pb::Cadence::Kind_IsValid(c.kind())) return Invalid(field + ".kind", "unknown value");
+  if (c.kind() == pb::Cadence::KIND_UNSPECIFIED) return absl::OkStatus();
+  if (c.day() < 1 || c.day() > 28) return Invalid(field + ".day", "must be between 1 and 28");
+  return absl::OkStatus();
+}
+
+std::vector<ProgressWindow> ProgressWindows(const calendar::WorkCalendar& cal, const pb::Cadence& c,
+                                            const CivilDate& assigned, const CivilDate& due) {
+  std::vector<ProgressWindow> out;
+  if (c.kind() == pb::Cadence::KIND_UNSPECIFIED) return out;
+  const int step = c.kind() == pb::Cadence::KIND_QUARTERLY ? 3 : 1;
+  // The first month of the period after the assignment's period.
+  int year = assigned.year;
+  int month =
+      c.kind() == pb::Cadence::KIND_QUARTERLY ? ((assigned.month - 1) / 3) * 3 + 1 : assigned.month;
+  CivilDate after = calendar::AddDays(assigned, -1);  // a report on the day of assignment counts
+  for (int guard = 0; guard < 240; ++guard) {
+    month += step;
+    if (month > 12) {
+      month -= 12;
+      ++year;
+    }
+    const CivilDate deadline = cal.NextWorkingDay(CivilDate{year, month, c.day()});
+    if (deadline > due) break;
+    char rung[32];
+    std::snprintf(rung, sizeof rung, "progress:%04d-%02d", year, month);
+    out.push_back({rung, after, deadline, cal.AddWorkingDays(deadline, 1)});
+    after = deadline;
+  }
+  return out;
+}
+
+bool ReportedWithin(const pb::Task& t, const ProgressWindow& w, int utc_offset_minutes) {
+  for (const auto& p : t.progress()) {
+    const CivilDate on = DateOf(FromProto(p.report_time()), utc_offset_minutes);
+    if (on > w.after && on <= w.deadline) return true;
   }
   return false;
 }

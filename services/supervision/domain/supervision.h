@@ -110,4 +110,23 @@ bool RungApplies(const std::string& rung, const pb::Task& t);
 // (the service was down, or time jumped) and only the latest due rung is issued.
 bool Superseded(const std::string& rung, const std::vector<Rung>& ladder, const CivilDate& today);
 
+// ---- Cadences: periodic progress reports (每月一督查) ----
+
+absl::Status ValidateCadence(const pb::Cadence& c, const std::string& field);
+
+// One reporting period of a task: a progress report is due in (after, deadline]; if none came,
+// the chase ("missed_progress", 催办) fires on `fire`, the working day after the deadline.
+struct ProgressWindow {
+  std::string rung;  // "progress:YYYY-MM", unique per task
+  CivilDate after;
+  CivilDate deadline;
+  CivilDate fire;
+};
+// The windows of a task assigned on `assigned` and due on `due` under the item's cadence: the
+// first deadline falls in the period after the assignment's; none after the due date (the
+// completion report covers the end). Empty without a cadence.
+std::vector<ProgressWindow> ProgressWindows(const calendar::WorkCalendar& cal, const pb::Cadence& c,
+                                            const CivilDate& assigned, const CivilDate& due);
+bool ReportedWithin(const pb::Task& t, const ProgressWindow& w, int utc_offset_minutes);
+
 }  // namespace zs::supervision

@@ -193,3 +193,47 @@ TEST_F(SupervisionTest, LadderDatesFollowWorkingDaysAcrossNationalDay) {
 
 }  // namespace
 }  // namespace zs::supervision
+
+namespace zs::supervision {
+namespace {
+
+TEST_F(SupervisionTest, MonthlyCadenceWindowsByTheFifth) {
+  pb::Cadence c;
+  c.set_kind(pb::Cadence::KIND_MONTHLY);
+  c.set_day(5);
+  // Assigned 2026-09-10, due 2026-12-31: reports due by 5 Oct (a holiday: moved to Thursday the
+  // 8th), 5 Nov and 5 Dec (a Saturday: moved to Monday the 7th).
+  auto w = ProgressWindows(cal_, c, D("2026-09-10"), D("2026-12-31"));
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[0].rung, "progress:2026-10");
+  EXPECT_EQ(FormatDate(w[0].deadline), "2026-10-08");
+  EXPECT_EQ(FormatDate(w[0].fire), "2026-10-09");
+  EXPECT_EQ(FormatDate(w[1].after), "2026-10-08");
+  EXPECT_EQ(FormatDate(w[1].deadline), "2026-11-05");
+  EXPECT_EQ(FormatDate(w[2].deadline), "2026-12-07");
+
+  pb::Task t = Task(pb::TASK_STATE_IN_PROGRESS);
+  auto* p = t.add_progress();
+  *p->mutable_report_time() = ToProto(FromMillis(1791417600000));  // 2026-10-08 in China
+  EXPECT_TRUE(ReportedWithin(t, w[0], 480));
+  EXPECT_FALSE(ReportedWithin(t, w[1], 480));
+}
+
+TEST_F(SupervisionTest, QuarterlyCadenceAndValidation) {
+  pb::Cadence c;
+  c.set_kind(pb::Cadence::KIND_QUARTERLY);
+  c.set_day(10);
+  auto w = ProgressWindows(cal_, c, D("2026-02-03"), D("2026-12-31"));
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[0].rung, "progress:2026-04");
+  EXPECT_EQ(w[2].rung, "progress:2026-10");
+  // Saturday 10 October is a make-up working day (调休上班), so the deadline stays on it.
+  EXPECT_EQ(FormatDate(w[2].deadline), "2026-10-10");
+  c.set_day(31);
+  EXPECT_NE(ValidateCadence(c, "item.cadence").message().find("item.cadence.day"),
+            std::string::npos);
+  EXPECT_TRUE(ProgressWindows(cal_, pb::Cadence(), D("2026-02-03"), D("2026-12-31")).empty());
+}
+
+}  // namespace
+}  // namespace zs::supervision

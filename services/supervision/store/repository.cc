@@ -39,6 +39,15 @@ std::vector<store::Migration> Migrations() {
        " unit_id TEXT NOT NULL DEFAULT '',"
        " PRIMARY KEY (task_id, rung));"
        "CREATE INDEX task_timers_due ON task_timers (fire_at) WHERE fired_at IS NULL"},
+      {2, "notices",
+       "CREATE TABLE notices ("
+       " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+       " id TEXT NOT NULL UNIQUE,"
+       " tenant TEXT NOT NULL,"
+       " year INTEGER NOT NULL,"
+       " period TEXT NOT NULL,"
+       " data BLOB NOT NULL);"
+       "CREATE INDEX notices_tenant ON notices (tenant, seq)"},
   };
 }
 
@@ -251,6 +260,61 @@ absl::StatusOr<bool> ClaimTimer(store::Tx& tx, const Timer& t, int64_t now_ms,
       {now_ms, outcome, t.task_id, t.task_id, t.rung});
   if (!n.ok()) return n.status();
   return *n == 1;
+}
+
+absl::StatusOr<std::vector<pb::Task>> TasksOfTenant(store::Tx& tx, const std::string& tenant) {
+  auto rows = ParseRows<pb::Task>(
+      tx.Query("SELECT seq, data FROM tasks WHERE tenant = ? ORDER BY seq", {tenant}), "task");
+  if (!rows.ok()) return rows.status();
+  std::vector<pb::Task> out;
+  for (auto& [seq, t] : *rows) out.push_back(std::move(t));
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ItemTitles(store::Tx& tx,
+                                                              const std::string& tenant) {
+  auto rows = ParseRows<pb::Item>(
+      tx.Query("SELECT seq, data FROM items WHERE tenant = ?", {tenant}), "item");
+  if (!rows.ok()) return rows.status();
+  std::map<std::string, std::string> out;
+  for (auto& [seq, it] : *rows) out[it.id()] = it.title();
+  return out;
+}
+
+absl::Status InsertNotice(store::Tx& tx, const pb::Notice& n) {
+  return tx
+      .Exec("INSERT INTO notices (id, tenant, year, period, data) VALUES (?, ?, ?, ?, ?)",
+            {n.id(), n.tenant(), int64_t{std::stoi(n.period().substr(0, 4))}, n.period(),
+             store::Blob{n.SerializeAsString()}})
+      .status();
+}
+
+absl::StatusOr<pb::Notice> GetNotice(store::Tx& tx, const std::string& id) {
+  auto rows = tx.Query("SELECT data FROM notices WHERE id = ?", {id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return absl::NotFoundError("notice " + id + " not found");
+  return Parse<pb::Notice>((*rows)[0].Text(0), "notice " + id);
+}
+
+absl::StatusOr<std::vector<std::pair<int64_t, pb::Notice>>> ListNotices(store::Tx& tx,
+                                                                        const Scope& scope,
+                                                                        int64_t after, int limit) {
+  std::vector<store::Param> params;
+  std::string sql = "SELECT seq, data FROM notices WHERE " + InTenants(scope, params, "tenant");
+  if (after > 0) {
+    sql += " AND seq < ?";
+    params.emplace_back(after);
+  }
+  sql += " ORDER BY seq DESC LIMIT ?";
+  params.emplace_back(int64_t{limit + 1});
+  return ParseRows<pb::Notice>(tx.Query(sql, params), "notice");
+}
+
+absl::StatusOr<int64_t> NoticesInYear(store::Tx& tx, const std::string& tenant, int year) {
+  auto rows = tx.Query("SELECT COUNT(*) FROM notices WHERE tenant = ? AND year = ?",
+                       {tenant, int64_t{year}});
+  if (!rows.ok()) return rows.status();
+  return (*rows)[0].Int(0);
 }
 
 absl::StatusOr<int64_t> RedCardsSince(store::Tx& tx, const std::string& unit, int64_t since_ms) {

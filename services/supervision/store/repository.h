@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +57,20 @@ absl::StatusOr<std::vector<Timer>> DueTimers(store::Tx& tx, int64_t now_ms, int 
 // Marks the timer fired; false when another process fired it first.
 absl::StatusOr<bool> ClaimTimer(store::Tx& tx, const Timer& t, int64_t now_ms,
                                 const std::string& outcome);
+// Every task and item title of a tenant (for notices).
+absl::StatusOr<std::vector<pb::Task>> TasksOfTenant(store::Tx& tx, const std::string& tenant);
+absl::StatusOr<std::map<std::string, std::string>> ItemTitles(store::Tx& tx,
+                                                              const std::string& tenant);
+
+absl::Status InsertNotice(store::Tx& tx, const pb::Notice& n);
+absl::StatusOr<pb::Notice> GetNotice(store::Tx& tx, const std::string& id);
+// Notices of the scope's tenants, newest first, limit+1 rows.
+absl::StatusOr<std::vector<std::pair<int64_t, pb::Notice>>> ListNotices(store::Tx& tx,
+                                                                        const Scope& scope,
+                                                                        int64_t after, int limit);
+// How many notices the tenant published in `year` (numbering is per tenant and year).
+absl::StatusOr<int64_t> NoticesInYear(store::Tx& tx, const std::string& tenant, int year);
+
 // Red cards issued to a unit since `since_ms`.
 absl::StatusOr<int64_t> RedCardsSince(store::Tx& tx, const std::string& unit, int64_t since_ms);
 

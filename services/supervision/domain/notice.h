@@ -1,0 +1,45 @@
+#pragma once
+
+// Notices (通报): per-unit statistics of a period, and their Markdown and HTML renderings.
+// Pure functions; no gRPC, Redis or SQL.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "calendar/calendar.h"
+#include "core/time_util.h"
+#include "org/org.h"
+#include "zhongshu/supervision/v1/supervision.pb.h"
+
+namespace zs::supervision {
+
+namespace pb = zhongshu::supervision::v1;
+
+struct Period {
+  std::string name;  // "2026-11" or "2026-Q4"
+  CivilDate start;
+  CivilDate end;      // inclusive
+  std::string label;  // "2026年11月", "2026年第四季度"
+};
+// Parses "YYYY-MM" or "YYYY-Qn"; INVALID_ARGUMENT naming `period` otherwise.
+absl::StatusOr<Period> ParsePeriod(const std::string& text);
+
+// Fills the statistics of `notice` for `period` from the tenant's tasks, as of `today` (the end of
+// the period, or today if the period has not ended):
+// - due: tasks whose due date falls in the period, per lead unit;
+// - closed / closed_on_time: of those, closed by the cut-off / on or before their due date;
+// - overdue: tasks still outstanding past their due date at the cut-off (any due date);
+// - cards: warnings issued within the period.
+// `item_titles` maps item ids to titles for the overdue list.
+void ComputeNotice(const Period& period, const CivilDate& today, const std::vector<pb::Task>& tasks,
+                   const std::map<std::string, std::string>& item_titles, const org::OrgTree& org,
+                   const calendar::WorkCalendar& cal, int utc_offset_minutes, pb::Notice* notice);
+
+std::string RenderMarkdown(const pb::Notice& notice);
+// A self-contained HTML page; all text is escaped.
+std::string RenderHtml(const pb::Notice& notice);
+std::string EscapeHtml(const std::string& s);
+
+}  // namespace zs::supervision
