@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The demo story of the seeds, through zsctl against running services:
 # information report -> leader instruction -> supervision item with tasks for two units ->
-# progress -> one task overdue and warned -> completion, verification, closure -> the
-# instruction shows as answered in reporting.
+# progress -> one task overdue and warned -> completion, verification, closure -> a notice ->
+# the instruction shows as answered in reporting.
 #   demo.sh ZSCTL [CLOCK_FILE]   (the services read "now" from CLOCK_FILE while it exists)
 set -euo pipefail
 zsctl="${1:-build/tools/zsctl/zsctl}"
@@ -86,6 +86,9 @@ z --as zhao.ducha task verify "$task1" --approve | grep -E '^(id|state):'
 z --as zhao.ducha task verify "$task2" --approve --comment "逾期办结，已亮红牌" | grep -E '^(id|state):'
 z --as zhao.ducha item close "$item" \
   --feedback "经核查，清水塘片区水质已达标，管网冲洗完成，周边企业无违法排污。" | grep -E '^(id|state|tasks|feedback):'
+
+say "督查室 publishes this month's notice (通报): per-unit rates, overdue tasks and cards"
+z --as zhao.ducha notice publish --period "$(date -d "$today +21 days" +%Y-%m)"
 
 say "张书记 sees the instruction answered in reporting (件件有回音)"
 for _ in $(seq 50); do
