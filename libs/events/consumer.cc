@@ -2,7 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "core/clock.h"
 #include "core/time_util.h"
@@ -108,63 +113,147 @@ absl::Status StreamConsumer::DeadLetter(const Entry& entry, const std::string& r
   return Ack(entry.id);
 }
 
-absl::Status StreamConsumer::Handle(const Entry& entry, bool check_tries) {
-  if (check_tries) {
-    auto p =
-        redis_->Command({"XPENDING", options_.stream, options_.group, entry.id, entry.id, "1"});
-    if (!p.ok()) return p.status();
-    if (p->type == Reply::Type::kArray && !p->elements.empty() &&
-        p->elements[0].elements.size() >= 4 &&
-        p->elements[0].elements[3].integer > options_.max_tries) {
-      return DeadLetter(entry, "handler failed " + std::to_string(options_.max_tries) + " times");
+absl::Status StreamConsumer::HandleBatch(const std::vector<Entry>& entries, bool check_tries) {
+  struct Work {
+    const Entry* entry;
+    zhongshu::events::v1::Event event;
+    const Registration* reg;
+    std::any prepared;
+    bool ready = false;  // prepared (or needs no preparation)
+    bool applied_before = false;
+    absl::Status result;
+  };
+  std::vector<Work> work;
+  std::vector<std::string> acks;
+  for (const auto& entry : entries) {
+    if (check_tries) {
+      auto p =
+          redis_->Command({"XPENDING", options_.stream, options_.group, entry.id, entry.id, "1"});
+      if (!p.ok()) return p.status();
+      if (p->type == Reply::Type::kArray && !p->elements.empty() &&
+          p->elements[0].elements.size() >= 4 &&
+          p->elements[0].elements[3].integer > options_.max_tries) {
+        if (auto s = DeadLetter(entry,
+                                "handler failed " + std::to_string(options_.max_tries) + " times");
+            !s.ok()) {
+          return s;
+        }
+        continue;
+      }
     }
+    zhongshu::events::v1::Event event;
+    auto it = entry.fields.find("event");
+    if (it == entry.fields.end() || !event.ParseFromString(it->second) || event.id().empty()) {
+      if (auto s = DeadLetter(entry, "not a zhongshu.events.v1.Event"); !s.ok()) return s;
+      continue;
+    }
+    auto h = handlers_.find(event.type());
+    if (h == handlers_.end()) {
+      acks.push_back(entry.id);  // not for this service
+      continue;
+    }
+    work.push_back(Work{&entry, std::move(event), &h->second});
   }
-  zhongshu::events::v1::Event event;
-  auto it = entry.fields.find("event");
-  if (it == entry.fields.end() || !event.ParseFromString(it->second) || event.id().empty()) {
-    return DeadLetter(entry, "not a zhongshu.events.v1.Event");
-  }
-  auto h = handlers_.find(event.type());
-  if (h == handlers_.end()) return Ack(entry.id);
 
-  std::any prepared;
-  if (h->second.prepare) {
-    bool seen = false;
+  // Events applied before are not prepared again: one query for the whole batch.
+  std::set<std::string> seen;
+  if (std::any_of(work.begin(), work.end(),
+                  [](const Work& w) { return w.reg->prepare != nullptr; })) {
+    std::string sql = "SELECT event_id FROM consumed_events WHERE consumer = ? AND event_id IN (";
+    std::vector<store::Param> params{options_.group};
+    for (size_t i = 0; i < work.size(); ++i) {
+      sql += i ? ", ?" : "?";
+      params.emplace_back(work[i].event.id());
+    }
+    sql += ")";
     absl::Status read = db_.Read([&](store::Tx& tx) -> absl::Status {
-      auto rows = tx.Query("SELECT 1 FROM consumed_events WHERE consumer = ? AND event_id = ?",
-                           {options_.group, event.id()});
+      auto rows = tx.Query(sql, params);
       if (!rows.ok()) return rows.status();
-      seen = !rows->empty();
+      for (const auto& r : *rows) seen.insert(r.Text(0));
       return absl::OkStatus();
     });
-    if (read.ok() && seen) return Ack(entry.id);
-    auto p = h->second.prepare(event);
+    if (!read.ok()) return read;
+  }
+  // Preparations (network calls) run outside any transaction, side by side on a few threads.
+  auto prepare = [&](Work& w) {
+    if (!w.reg->prepare) {
+      w.ready = true;
+      return;
+    }
+    if (seen.count(w.event.id())) {
+      w.ready = w.applied_before = true;
+      return;
+    }
+    auto p = w.reg->prepare(w.event);
     if (!p.ok()) {
       spdlog::warn("consumer {}: preparing event {} ({}) failed, will retry: {}", options_.group,
-                   event.id(), event.type(), p.status().ToString());
-      return absl::OkStatus();  // stays pending; claimed again after min_idle
+                   w.event.id(), w.event.type(), p.status().ToString());
+      return;  // stays pending; claimed again after min_idle
     }
-    prepared = std::move(*p);
+    w.prepared = std::move(*p);
+    w.ready = true;
+  };
+  const size_t threads = std::min<size_t>(work.size(), 4);
+  if (threads <= 1) {
+    for (auto& w : work) prepare(w);
+  } else {
+    std::vector<std::thread> pool;
+    for (size_t t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        for (size_t i = t; i < work.size(); i += threads) prepare(work[i]);
+      });
+    }
+    for (auto& th : pool) th.join();
   }
 
-  absl::Status s = db_.Write([&](store::Tx& tx) -> absl::Status {
-    auto inserted = tx.Exec(
-        "INSERT INTO consumed_events (consumer, event_id, consumed_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (consumer, event_id) DO NOTHING",
-        {options_.group, event.id(), ToMillis(SystemClock::Get()->Now())});
-    if (!inserted.ok()) return inserted.status();
-    if (*inserted == 0) return absl::OkStatus();  // applied before: a redelivery
-    if (auto hs = h->second.apply(event, prepared, tx); !hs.ok()) return hs;
-    if (options_.crash_point == "before_commit") CrashHere("before_commit");
-    return absl::OkStatus();
-  });
-  if (!s.ok()) {
-    spdlog::warn("consumer {}: event {} ({}) failed, will retry: {}", options_.group, event.id(),
-                 event.type(), s.ToString());
-    return absl::OkStatus();  // stays pending; claimed again after min_idle
+  // Effects: every transaction is submitted at once, in stream order, so they share one commit;
+  // each commits with its consumed_events row, so a redelivered event applies once.
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t pending = 0;
+  for (auto& w : work) {
+    if (!w.ready || w.applied_before) continue;
+    ++pending;
+    db_.Submit(
+        [this, &w](store::Tx& tx) -> absl::Status {
+          auto inserted = tx.Exec(
+              "INSERT INTO consumed_events (consumer, event_id, consumed_at) VALUES (?, ?, ?) "
+              "ON CONFLICT (consumer, event_id) DO NOTHING",
+              {options_.group, w.event.id(), ToMillis(SystemClock::Get()->Now())});
+          if (!inserted.ok()) return inserted.status();
+          if (*inserted == 0) return absl::OkStatus();  // applied before: a redelivery
+          if (auto hs = w.reg->apply(w.event, w.prepared, tx); !hs.ok()) return hs;
+          if (options_.crash_point == "before_commit") CrashHere("before_commit");
+          return absl::OkStatus();
+        },
+        [&, w = &w](absl::Status s) {
+          std::lock_guard lock(mu);
+          w->result = std::move(s);
+          if (--pending == 0) cv.notify_one();
+        });
   }
-  if (options_.crash_point == "after_commit") CrashHere("after_commit");
-  return Ack(entry.id);
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return pending == 0; });
+  }
+  bool applied_any = false;
+  for (auto& w : work) {
+    if (!w.ready) continue;
+    if (!w.result.ok()) {
+      spdlog::warn("consumer {}: event {} ({}) failed, will retry: {}", options_.group,
+                   w.event.id(), w.event.type(), w.result.ToString());
+      continue;  // stays pending; claimed again after min_idle
+    }
+    applied_any = applied_any || !w.applied_before;
+    acks.push_back(w.entry->id);
+  }
+  if (applied_any && options_.crash_point == "after_commit") CrashHere("after_commit");
+  if (acks.empty()) return absl::OkStatus();
+  std::vector<std::string> argv{"XACK", options_.stream, options_.group};
+  argv.insert(argv.end(), acks.begin(), acks.end());
+  auto r = redis_->Command(argv);
+  if (!r.ok()) return r.status();
+  return absl::OkStatus();
 }
 
 absl::Status StreamConsumer::ReadAndHandle(const std::string& from_id, std::string* last_id) {
@@ -185,10 +274,7 @@ absl::Status StreamConsumer::ReadAndHandle(const std::string& from_id, std::stri
   if (r->IsNil() || r->elements.empty()) return absl::OkStatus();
   const auto entries = ParseEntries(r->elements[0].elements.at(1));
   if (!entries.empty()) *last_id = entries.back().id;
-  for (const auto& e : entries) {
-    if (auto s = Handle(e, /*check_tries=*/from_id != ">"); !s.ok()) return s;
-  }
-  return absl::OkStatus();
+  return HandleBatch(entries, /*check_tries=*/from_id != ">");
 }
 
 absl::Status StreamConsumer::ClaimStale() {
@@ -202,8 +288,8 @@ absl::Status StreamConsumer::ClaimStale() {
       return absl::UnavailableError("consumer: XAUTOCLAIM: " + r->str);
     }
     cursor = r->elements[0].str;
-    for (const auto& e : ParseEntries(r->elements[1])) {
-      if (auto s = Handle(e, /*check_tries=*/true); !s.ok()) return s;
+    if (auto s = HandleBatch(ParseEntries(r->elements[1]), /*check_tries=*/true); !s.ok()) {
+      return s;
     }
   } while (cursor != "0-0" && running_);
   return absl::OkStatus();

@@ -40,6 +40,7 @@ using EventHandler =
     std::function<absl::Status(const zhongshu::events::v1::Event& event, store::Tx& tx)>;
 // Gathers what an effect needs from elsewhere (e.g. another service over gRPC) before the
 // transaction starts, so no network call ever runs inside one. Its result goes to the handler.
+// Preparers of one batch run concurrently, so they must be thread-safe.
 using EventPreparer =
     std::function<absl::StatusOr<std::any>(const zhongshu::events::v1::Event& event)>;
 using PreparedHandler = std::function<absl::Status(const zhongshu::events::v1::Event& event,
@@ -53,7 +54,9 @@ using PreparedHandler = std::function<absl::Status(const zhongshu::events::v1::E
 // transaction as a row in consumed_events, so an event delivered twice is applied once; the entry
 // is acknowledged only after that commit. An entry that cannot be parsed, or whose handler fails
 // more than max_tries deliveries, moves to the dead-letter stream and is acknowledged.
-// Event types without a handler are acknowledged untouched.
+// Event types without a handler are acknowledged untouched. Entries of one read are applied in
+// stream order within one group commit; an entry whose preparation or effect fails stays pending
+// and is retried later, after the ones behind it (events are independent facts).
 class StreamConsumer {
  public:
   StreamConsumer(ConsumerOptions options, store::Database& db);
@@ -76,7 +79,9 @@ class StreamConsumer {
   absl::Status EnsureReady();
   absl::Status ReadAndHandle(const std::string& from_id, std::string* last_id);
   absl::Status ClaimStale();
-  absl::Status Handle(const Entry& entry, bool check_tries);
+  // Handles the entries of one read: preparations side by side, then every effect submitted at
+  // once so the batch shares one commit, then one XACK for all that committed.
+  absl::Status HandleBatch(const std::vector<Entry>& entries, bool check_tries);
   absl::Status DeadLetter(const Entry& entry, const std::string& reason);
   absl::Status Ack(const std::string& id);
   std::vector<Entry> ParseEntries(const Reply& entries) const;

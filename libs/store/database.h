@@ -90,8 +90,10 @@ struct Migration {
 struct SqliteOptions {
   std::string path;  // database file; its directory must exist
   int busy_timeout_ms = 10000;
-  int max_batch = 256;  // most write transactions sharing one commit
-  int readers = 4;      // size of the reader connection pool
+  int max_batch = 256;              // most write transactions sharing one commit
+  int readers = 4;                  // size of the reader connection pool
+  int autocheckpoint_pages = 8000;  // the writer's own checkpoint, after the background backfill
+  int wal_limit_frames = 65536;     // past this many WAL frames (~256 MiB) the WAL is emptied
 };
 
 // Opens (creating if needed) a SQLite database in WAL mode with synchronous=FULL.

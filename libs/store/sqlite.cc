@@ -49,9 +49,12 @@ class Connection {
       if (auto s = c->Simple(pragma); !s.ok()) return s;
     }
     if (writer) {
-      // Checkpoints run on their own thread (see SqliteDatabase), not inside a commit.
+      // The heavy copying of checkpoints runs on its own thread (see SqliteDatabase); the writer's
+      // own automatic checkpoint then only has the last few frames left, and lets the WAL restart.
+      const std::string autocheckpoint =
+          "PRAGMA wal_autocheckpoint=" + std::to_string(o.autocheckpoint_pages);
       for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                                 "PRAGMA foreign_keys=ON", "PRAGMA wal_autocheckpoint=0"}) {
+                                 "PRAGMA foreign_keys=ON", autocheckpoint.c_str()}) {
         if (auto s = c->Simple(pragma); !s.ok()) return s;
       }
     }
@@ -67,6 +70,14 @@ class Connection {
       return SqliteError(nullptr, rc, std::string(sql) + ": " + msg);
     }
     return absl::OkStatus();
+  }
+
+  // Runs a WAL checkpoint in `mode` (SQLITE_CHECKPOINT_*); returns the frames left in the WAL log.
+  absl::StatusOr<int> Checkpoint(int mode) {
+    int log = 0, backfilled = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, mode, &log, &backfilled);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) return SqliteError(db_, rc, "checkpoint");
+    return log;
   }
 
   // Like Simple() for one statement, but through the prepared-statement cache (hot paths).
@@ -250,16 +261,23 @@ class SqliteDatabase final : public Database {
     std::function<void(absl::Status)> done;
   };
 
-  // Copies committed WAL pages into the database file in the background (PASSIVE: never blocks
-  // the writer or readers), so commits only append to the WAL.
+  // Copies committed WAL pages into the database file in the background (PASSIVE: never blocks),
+  // so the writer's automatic checkpoint after a commit has almost nothing left to copy and the
+  // WAL restarts from its beginning at the next write. Should readers keep the WAL from restarting
+  // until it passes options_.wal_limit_frames, a TRUNCATE checkpoint holds new write transactions
+  // for the moment readers need to finish, and empties it: the WAL stays bounded.
   void CheckpointLoop() {
     std::unique_lock lock(mu_);
     while (!closed_) {
       cv_checkpoint_.wait_for(lock, std::chrono::milliseconds(200), [&] { return closed_; });
       if (closed_) break;
       lock.unlock();
-      if (auto s = checkpoint_conn_->Simple("PRAGMA wal_checkpoint(PASSIVE)"); !s.ok()) {
-        spdlog::warn("store: checkpoint: {}", s.ToString());
+      auto frames = checkpoint_conn_->Checkpoint(SQLITE_CHECKPOINT_PASSIVE);
+      if (!frames.ok()) {
+        spdlog::warn("store: checkpoint: {}", frames.status().ToString());
+      } else if (*frames > options_.wal_limit_frames) {
+        auto t = checkpoint_conn_->Checkpoint(SQLITE_CHECKPOINT_TRUNCATE);
+        if (!t.ok()) spdlog::warn("store: truncating checkpoint: {}", t.status().ToString());
       }
       lock.lock();
     }
