@@ -237,3 +237,32 @@ TEST_F(SupervisionTest, QuarterlyCadenceAndValidation) {
 
 }  // namespace
 }  // namespace zs::supervision
+
+namespace zs::supervision {
+namespace {
+
+TEST_F(SupervisionTest, RefusedExtensionKeepsTheDueDate) {
+  pb::Task t = Task(pb::TASK_STATE_IN_PROGRESS);
+  ASSERT_TRUE(RequestExtension(t, "2027-01-31", "材料未到", today_, now_).ok());
+  ASSERT_TRUE(DecideExtension(t, false, "zhao", "理由不充分", now_).ok());
+  EXPECT_EQ(t.due_date(), "2026-12-31");
+  EXPECT_EQ(t.extensions(0).state(), pb::EXTENSION_STATE_REFUSED);
+  EXPECT_EQ(t.extensions(0).decision_comment(), "理由不充分");
+  // A new request may follow a refusal.
+  EXPECT_TRUE(RequestExtension(t, "2027-01-15", "补充说明", today_, now_).ok());
+}
+
+TEST_F(SupervisionTest, ReassignOnlyAContestedTask) {
+  pb::Task t = Task();
+  EXPECT_EQ(Reassign(t, "430204/sthj", {}, now_).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(Contest(t, "不属于本单位职责", now_).ok());
+  ASSERT_TRUE(Reassign(t, "430204/sthj", {"430204/slj", "430204/sthj"}, now_).ok());
+  EXPECT_EQ(t.state(), pb::TASK_STATE_ASSIGNED);
+  EXPECT_EQ(t.lead_unit(), "430204/sthj");
+  ASSERT_EQ(t.co_units_size(), 1) << "the lead is not its own co-unit";
+  EXPECT_EQ(t.co_units(0), "430204/slj");
+  EXPECT_TRUE(t.contest_reason().empty());
+}
+
+}  // namespace
+}  // namespace zs::supervision
