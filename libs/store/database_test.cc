@@ -107,7 +107,7 @@ TEST(SqliteWal, StaysBoundedUnderWritesWithReadersAlwaysActive) {
     });
   }
   uintmax_t largest = 0;
-  for (int i = 0; i < 1500; ++i) {
+  for (int i = 0; i < 3000; ++i) {
     ASSERT_TRUE(db->Write([&](Tx& tx) {
                     return tx
                         .Exec("INSERT INTO t (k, v) VALUES (?, ?)",
@@ -120,8 +120,9 @@ TEST(SqliteWal, StaysBoundedUnderWritesWithReadersAlwaysActive) {
   }
   stop = true;
   for (auto& t : readers) t.join();
-  // Without restarts it would hold every page written: well over 1500 frames (6 MB).
-  EXPECT_LT(largest, uintmax_t{(1000 + 200) * 4200}) << "largest WAL " << largest << " bytes";
+  // Without restarts it would hold every page written (about 50 MB here). Bounded, it stays within
+  // a few times the limit even when the machine is busy and checkpoints run late.
+  EXPECT_LT(largest, uintmax_t{3 * 1000 * 4200}) << "largest WAL " << largest << " bytes";
   db.reset();
   std::filesystem::remove_all(dir);
 }

@@ -26,3 +26,15 @@ absl::StatusOr<int64_t> DecodePageToken(const std::string& token) {
 }
 
 }  // namespace zs::store
+
+namespace zs::store {
+
+absl::Status ValidatePageSize(int32_t page_size, int32_t* effective) {
+  if (page_size < 0 || page_size > 500) {
+    return absl::InvalidArgumentError("page_size: must be between 0 and 500");
+  }
+  *effective = page_size == 0 ? 50 : page_size;
+  return absl::OkStatus();
+}
+
+}  // namespace zs::store

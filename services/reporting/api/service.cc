@@ -156,12 +156,9 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListReports(grpc::CallbackServer
     auto rows = repo::ListReports(tx, *scope, {req->state(), req->unit_id(), req->tenant()},
                                   *cursor, page_size);
     if (!rows.ok()) return rows.status();
-    for (int i = 0; i < static_cast<int>(rows->size()) && i < page_size; ++i) {
-      *resp->add_reports() = std::move((*rows)[i].second);
-    }
-    if (static_cast<int>(rows->size()) > page_size) {
-      resp->set_next_page_token(EncodePageToken((*rows)[page_size - 1].first));
-    }
+    FillPage(
+        *rows, page_size, [&](auto&& m) { *resp->add_reports() = std::move(m); },
+        resp->mutable_next_page_token());
     return absl::OkStatus();
   });
   return Finish(ctx, s);

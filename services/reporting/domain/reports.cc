@@ -4,31 +4,28 @@
 #include <set>
 
 #include "core/time_util.h"
+#include "core/validation.h"
 
 namespace zs::reporting {
 namespace {
 
 using zhongshu::common::v1::Level;
 
-absl::Status Invalid(const std::string& field, const std::string& why) {
-  return absl::InvalidArgumentError(field + ": " + why);
-}
-
 std::string StateName(pb::ReportState s) { return pb::ReportState_Name(s); }
 
 absl::Status ValidateTitle(const std::string& title, const Limits& l, const std::string& field) {
   if (title.find_first_not_of(" \t\r\n") == std::string::npos)
-    return Invalid(field, "must not be empty");
+    return InvalidField(field, "must not be empty");
   if (Utf8Length(title) > l.max_title_chars) {
-    return Invalid(field, "longer than " + std::to_string(l.max_title_chars) + " characters");
+    return InvalidField(field, "longer than " + std::to_string(l.max_title_chars) + " characters");
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateBody(const std::string& body, const Limits& l, const std::string& field) {
   if (body.size() > l.max_body_bytes) {
-    return Invalid(field, std::to_string(body.size()) + " bytes exceeds the limit of " +
-                              std::to_string(l.max_body_bytes));
+    return InvalidField(field, std::to_string(body.size()) + " bytes exceeds the limit of " +
+                                   std::to_string(l.max_body_bytes));
   }
   return absl::OkStatus();
 }
@@ -36,12 +33,12 @@ absl::Status ValidateBody(const std::string& body, const Limits& l, const std::s
 absl::Status ValidateTags(const google::protobuf::RepeatedPtrField<std::string>& tags,
                           const Limits& l, const std::string& field) {
   if (static_cast<size_t>(tags.size()) > l.max_tags) {
-    return Invalid(field, "more than " + std::to_string(l.max_tags) + " tags");
+    return InvalidField(field, "more than " + std::to_string(l.max_tags) + " tags");
   }
   for (const auto& t : tags) {
     if (t.empty() || Utf8Length(t) > l.max_tag_chars) {
-      return Invalid(field,
-                     "each tag must be 1 to " + std::to_string(l.max_tag_chars) + " characters");
+      return InvalidField(
+          field, "each tag must be 1 to " + std::to_string(l.max_tag_chars) + " characters");
     }
   }
   return absl::OkStatus();
@@ -49,13 +46,13 @@ absl::Status ValidateTags(const google::protobuf::RepeatedPtrField<std::string>&
 
 absl::Status ValidateKind(pb::ReportKind k, const std::string& field) {
   if (k == pb::REPORT_KIND_UNSPECIFIED || !pb::ReportKind_IsValid(k))
-    return Invalid(field, "required");
+    return InvalidField(field, "required");
   return absl::OkStatus();
 }
 
 absl::Status ValidateSensitivity(pb::Sensitivity s, const std::string& field) {
   if (s == pb::SENSITIVITY_UNSPECIFIED || !pb::Sensitivity_IsValid(s))
-    return Invalid(field, "required");
+    return InvalidField(field, "required");
   return absl::OkStatus();
 }
 
@@ -70,23 +67,6 @@ void Touch(pb::Report& r, TimePoint now) {
 
 }  // namespace
 
-size_t Utf8Length(const std::string& s) {
-  return static_cast<size_t>(std::count_if(
-      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
-}
-
-absl::Status ValidateId(const std::string& id, const std::string& field) {
-  if (id.empty()) return Invalid(field, "required");
-  if (id.size() > 64) return Invalid(field, "longer than 64 characters");
-  return absl::OkStatus();
-}
-
-absl::Status ValidatePageSize(int32_t page_size, int32_t* effective) {
-  if (page_size < 0 || page_size > 500) return Invalid("page_size", "must be between 0 and 500");
-  *effective = page_size == 0 ? 50 : page_size;
-  return absl::OkStatus();
-}
-
 absl::Status ValidateNewReport(const pb::Report& r, const org::OrgTree& org, const Limits& l) {
   if (auto s = ValidateTitle(r.title(), l, "report.title"); !s.ok()) return s;
   if (auto s = ValidateBody(r.body(), l, "report.body"); !s.ok()) return s;
@@ -94,7 +74,7 @@ absl::Status ValidateNewReport(const pb::Report& r, const org::OrgTree& org, con
   if (auto s = ValidateSensitivity(r.sensitivity(), "report.sensitivity"); !s.ok()) return s;
   if (auto s = ValidateTags(r.tags(), l, "report.tags"); !s.ok()) return s;
   if (!r.unit_id().empty() && org.FindUnit(r.unit_id()) == nullptr) {
-    return Invalid("report.unit_id", "unknown unit '" + r.unit_id() + "'");
+    return InvalidField("report.unit_id", "unknown unit '" + r.unit_id() + "'");
   }
   return absl::OkStatus();
 }
@@ -107,8 +87,9 @@ absl::Status ValidateUpdate(const pb::UpdateReportRequest& req, const Limits& l,
   if (paths->empty()) paths->assign(kEditable.begin(), kEditable.end());
   for (const auto& p : *paths) {
     if (!kEditable.count(p)) {
-      return Invalid("update_mask",
-                     "'" + p + "' cannot be updated; use title, body, kind, sensitivity or tags");
+      return InvalidField(
+          "update_mask",
+          "'" + p + "' cannot be updated; use title, body, kind, sensitivity or tags");
     }
     const auto& r = req.report();
     absl::Status s;
@@ -125,10 +106,11 @@ absl::Status ValidateUpdate(const pb::UpdateReportRequest& req, const Limits& l,
 absl::Status ValidateReturn(const pb::ReturnReportRequest& req, const Limits& l) {
   if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
   if (req.comment().find_first_not_of(" \t\r\n") == std::string::npos) {
-    return Invalid("comment", "required: say what to change");
+    return InvalidField("comment", "required: say what to change");
   }
   if (Utf8Length(req.comment()) > l.max_comment_chars) {
-    return Invalid("comment", "longer than " + std::to_string(l.max_comment_chars) + " characters");
+    return InvalidField("comment",
+                        "longer than " + std::to_string(l.max_comment_chars) + " characters");
   }
   return absl::OkStatus();
 }
@@ -137,7 +119,7 @@ absl::Status ValidateAdopt(const pb::AdoptReportRequest& req) {
   if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
   if (req.level() == zhongshu::common::v1::LEVEL_UNSPECIFIED ||
       !zhongshu::common::v1::Level_IsValid(req.level())) {
-    return Invalid("level", "required: county, city, province or central");
+    return InvalidField("level", "required: county, city, province or central");
   }
   return absl::OkStatus();
 }
@@ -146,30 +128,30 @@ absl::Status ValidateInstruction(const pb::Instruction& in, const org::OrgTree& 
                                  const Limits& l, TimePoint now) {
   if (auto s = ValidateId(in.report_id(), "instruction.report_id"); !s.ok()) return s;
   if (in.text().find_first_not_of(" \t\r\n") == std::string::npos) {
-    return Invalid("instruction.text", "must not be empty");
+    return InvalidField("instruction.text", "must not be empty");
   }
   if (Utf8Length(in.text()) > l.max_instruction_chars) {
-    return Invalid("instruction.text",
-                   "longer than " + std::to_string(l.max_instruction_chars) + " characters");
+    return InvalidField("instruction.text",
+                        "longer than " + std::to_string(l.max_instruction_chars) + " characters");
   }
   if (in.directed_units().empty()) {
-    return Invalid("instruction.directed_units", "name at least one unit to handle it");
+    return InvalidField("instruction.directed_units", "name at least one unit to handle it");
   }
   if (static_cast<size_t>(in.directed_units().size()) > l.max_directed_units) {
-    return Invalid("instruction.directed_units",
-                   "more than " + std::to_string(l.max_directed_units) + " units");
+    return InvalidField("instruction.directed_units",
+                        "more than " + std::to_string(l.max_directed_units) + " units");
   }
   std::set<std::string> seen;
   for (const auto& u : in.directed_units()) {
     if (org.FindUnit(u) == nullptr)
-      return Invalid("instruction.directed_units", "unknown unit '" + u + "'");
+      return InvalidField("instruction.directed_units", "unknown unit '" + u + "'");
     if (!seen.insert(u).second)
-      return Invalid("instruction.directed_units", "unit '" + u + "' named twice");
+      return InvalidField("instruction.directed_units", "unit '" + u + "' named twice");
   }
   const auto due = ParseDate(in.due_date());
-  if (!due) return Invalid("instruction.due_date", "required as YYYY-MM-DD");
+  if (!due) return InvalidField("instruction.due_date", "required as YYYY-MM-DD");
   if (*due < DateOf(now, l.utc_offset_minutes)) {
-    return Invalid("instruction.due_date", in.due_date() + " is in the past");
+    return InvalidField("instruction.due_date", in.due_date() + " is in the past");
   }
   return absl::OkStatus();
 }

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "auth/principal.h"
 #include "core/clock.h"
+#include "core/validation.h"
 #include "org/org.h"
 #include "zhongshu/reporting/v1/reporting.pb.h"
 
@@ -27,9 +28,6 @@ struct Limits {
   int utc_offset_minutes = 480;  // dates (due dates) are read in China Standard Time
 };
 
-// Number of Unicode code points in UTF-8 text.
-size_t Utf8Length(const std::string& s);
-
 // ---- Validation: INVALID_ARGUMENT naming the field; nothing here reads storage. ----
 
 // Fields of a new report. `prefix` is "report." so messages read "report.title: ...".
@@ -41,8 +39,6 @@ absl::Status ValidateReturn(const pb::ReturnReportRequest& req, const Limits& li
 absl::Status ValidateAdopt(const pb::AdoptReportRequest& req);
 absl::Status ValidateInstruction(const pb::Instruction& in, const org::OrgTree& org,
                                  const Limits& limits, TimePoint now);
-absl::Status ValidateId(const std::string& id, const std::string& field);
-absl::Status ValidatePageSize(int32_t page_size, int32_t* effective);
 
 // ---- Authorization ----
 
@@ -56,7 +52,8 @@ struct ReadScope {
 };
 
 // PERMISSION_DENIED for a caller with no reporting role or an unknown tenant. The "service" role
-// (another Zhongshu service, e.g. supervision fetching an instruction's report) reads like a leader.
+// (another Zhongshu service, e.g. supervision fetching an instruction's report) reads like a
+// leader.
 absl::StatusOr<ReadScope> ReadScopeFor(const org::OrgTree& org, const auth::Principal& caller);
 bool MayRead(const ReadScope& scope, const pb::Report& r);
 // Who may read an instruction: those who may read its report, and handlers of a directed unit

@@ -92,11 +92,6 @@ TEST_F(ReportsTest, ValidationNamesTheField) {
   r.set_body("fine");
   r.set_kind(pb::REPORT_KIND_UNSPECIFIED);
   EXPECT_NE(ValidateNewReport(r, org_, limits_).message().find("report.kind"), std::string::npos);
-  int32_t size = 0;
-  EXPECT_EQ(ValidatePageSize(501, &size).code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ValidatePageSize(-1, &size).code(), absl::StatusCode::kInvalidArgument);
-  ASSERT_TRUE(ValidatePageSize(0, &size).ok());
-  EXPECT_EQ(size, 50);
 }
 
 TEST_F(ReportsTest, TitleLimitCountsCharactersNotBytes) {

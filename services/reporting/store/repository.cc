@@ -1,5 +1,7 @@
 #include "store/repository.h"
 
+#include "store/proto_rows.h"
+
 #include "core/time_util.h"
 
 namespace zs::reporting {
@@ -34,28 +36,6 @@ std::vector<store::Migration> Migrations() {
 namespace repo {
 namespace {
 
-template <typename T>
-absl::StatusOr<T> Parse(const std::string& bytes, const std::string& what) {
-  T msg;
-  if (!msg.ParseFromString(bytes)) return absl::DataLossError(what + ": stored record is corrupt");
-  return msg;
-}
-
-// Rows of (seq, data blob) as (seq, message) pairs.
-template <typename T>
-absl::StatusOr<std::vector<std::pair<int64_t, T>>> ParseRows(
-    const absl::StatusOr<std::vector<store::Row>>& rows, const std::string& what) {
-  if (!rows.ok()) return rows.status();
-  std::vector<std::pair<int64_t, T>> out;
-  out.reserve(rows->size());
-  for (const auto& row : *rows) {
-    auto msg = Parse<T>(row.Text(1), what);
-    if (!msg.ok()) return msg.status();
-    out.emplace_back(row.Int(0), std::move(*msg));
-  }
-  return out;
-}
-
 // "(?, ?, ?)" with n placeholders.
 std::string Placeholders(size_t n) {
   std::string s = "(";
@@ -69,7 +49,7 @@ absl::StatusOr<pb::Report> GetReport(store::Tx& tx, const std::string& id) {
   auto rows = tx.Query("SELECT data FROM reports WHERE id = ?", {id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return absl::NotFoundError("report " + id + " not found");
-  return Parse<pb::Report>((*rows)[0].Text(0), "report " + id);
+  return store::ParseStored<pb::Report>((*rows)[0].Text(0), "report " + id);
 }
 
 absl::Status InsertReport(store::Tx& tx, const pb::Report& r) {
@@ -132,14 +112,14 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Report>>> ListReports(store::T
   }
   sql += " ORDER BY seq DESC LIMIT ?";
   params.emplace_back(int64_t{limit + 1});
-  return ParseRows<pb::Report>(tx.Query(sql, params), "report");
+  return store::ParseSeqRows<pb::Report>(tx.Query(sql, params), "report");
 }
 
 absl::StatusOr<pb::Instruction> GetInstruction(store::Tx& tx, const std::string& id) {
   auto rows = tx.Query("SELECT data FROM instructions WHERE id = ?", {id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return absl::NotFoundError("instruction " + id + " not found");
-  return Parse<pb::Instruction>((*rows)[0].Text(0), "instruction " + id);
+  return store::ParseStored<pb::Instruction>((*rows)[0].Text(0), "instruction " + id);
 }
 
 absl::Status InsertInstruction(store::Tx& tx, const pb::Instruction& in, const pb::Report& report) {
@@ -179,7 +159,7 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstruction
   }
   sql += " ORDER BY seq DESC LIMIT ?";
   params.emplace_back(int64_t{limit + 1});
-  return ParseRows<pb::Instruction>(tx.Query(sql, params), "instruction");
+  return store::ParseSeqRows<pb::Instruction>(tx.Query(sql, params), "instruction");
 }
 
 }  // namespace repo

@@ -53,5 +53,7 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstruction
 
 using store::DecodePageToken;
 using store::EncodePageToken;
+using store::FillPage;
+using store::ValidatePageSize;
 
 }  // namespace zs::reporting

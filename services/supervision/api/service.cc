@@ -262,12 +262,9 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ListItems(grpc::CallbackServer
   return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = repo::ListItems(tx, *scope, req->state(), *cursor, page_size);
     if (!rows.ok()) return rows.status();
-    for (int i = 0; i < static_cast<int>(rows->size()) && i < page_size; ++i) {
-      *resp->add_items() = std::move((*rows)[i].second);
-    }
-    if (static_cast<int>(rows->size()) > page_size) {
-      resp->set_next_page_token(EncodePageToken((*rows)[page_size - 1].first));
-    }
+    FillPage(
+        *rows, page_size, [&](auto&& m) { *resp->add_items() = std::move(m); },
+        resp->mutable_next_page_token());
     return absl::OkStatus();
   }));
 }
@@ -383,12 +380,9 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ListTasks(grpc::CallbackServer
   return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = repo::ListTasks(tx, *scope, req->item_id(), req->state(), *cursor, page_size);
     if (!rows.ok()) return rows.status();
-    for (int i = 0; i < static_cast<int>(rows->size()) && i < page_size; ++i) {
-      *resp->add_tasks() = std::move((*rows)[i].second);
-    }
-    if (static_cast<int>(rows->size()) > page_size) {
-      resp->set_next_page_token(EncodePageToken((*rows)[page_size - 1].first));
-    }
+    FillPage(
+        *rows, page_size, [&](auto&& m) { *resp->add_tasks() = std::move(m); },
+        resp->mutable_next_page_token());
     return absl::OkStatus();
   }));
 }
@@ -586,12 +580,9 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ListNotices(grpc::CallbackServ
   return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = repo::ListNotices(tx, *scope, *cursor, page_size);
     if (!rows.ok()) return rows.status();
-    for (int i = 0; i < static_cast<int>(rows->size()) && i < page_size; ++i) {
-      *resp->add_notices() = std::move((*rows)[i].second);
-    }
-    if (static_cast<int>(rows->size()) > page_size) {
-      resp->set_next_page_token(EncodePageToken((*rows)[page_size - 1].first));
-    }
+    FillPage(
+        *rows, page_size, [&](auto&& m) { *resp->add_notices() = std::move(m); },
+        resp->mutable_next_page_token());
     return absl::OkStatus();
   }));
 }

@@ -5,31 +5,15 @@
 #include <set>
 
 #include "core/time_util.h"
+#include "core/validation.h"
 
 namespace zs::supervision {
 namespace {
 
-absl::Status Invalid(const std::string& field, const std::string& why) {
-  return absl::InvalidArgumentError(field + ": " + why);
-}
-
-bool Blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
-
-size_t Chars(const std::string& s) {
-  return static_cast<size_t>(std::count_if(
-      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
-}
-
-absl::Status Text(const std::string& s, const std::string& field, size_t max, bool required) {
-  if (required && Blank(s)) return Invalid(field, "required");
-  if (Chars(s) > max) return Invalid(field, "longer than " + std::to_string(max) + " characters");
-  return absl::OkStatus();
-}
-
 absl::Status Date(const std::string& s, const std::string& field, const CivilDate& not_before) {
   auto d = ParseDate(s);
-  if (!d) return Invalid(field, "required as YYYY-MM-DD");
-  if (*d < not_before) return Invalid(field, s + " is before " + FormatDate(not_before));
+  if (!d) return InvalidField(field, "required as YYYY-MM-DD");
+  if (*d < not_before) return InvalidField(field, s + " is before " + FormatDate(not_before));
   return absl::OkStatus();
 }
 
@@ -44,29 +28,18 @@ void Touch(pb::Task& t) { t.set_version(t.version() + 1); }
 
 }  // namespace
 
-absl::Status ValidateId(const std::string& id, const std::string& field) {
-  if (id.empty()) return Invalid(field, "required");
-  if (id.size() > 64) return Invalid(field, "longer than 64 characters");
-  return absl::OkStatus();
-}
-
-absl::Status ValidatePageSize(int32_t page_size, int32_t* effective) {
-  if (page_size < 0 || page_size > 500) return Invalid("page_size", "must be between 0 and 500");
-  *effective = page_size == 0 ? 50 : page_size;
-  return absl::OkStatus();
-}
-
 absl::Status ValidateNewItem(const pb::Item& item, const Limits& l, const CivilDate& today) {
-  if (auto s = Text(item.title(), "item.title", l.max_title_chars, true); !s.ok()) return s;
-  if (auto s = Text(item.requirement(), "item.requirement", l.max_text_chars, true); !s.ok())
+  if (auto s = ValidateText(item.title(), "item.title", l.max_title_chars, true); !s.ok()) return s;
+  if (auto s = ValidateText(item.requirement(), "item.requirement", l.max_text_chars, true);
+      !s.ok())
     return s;
   if (item.source_type() == zhongshu::events::v1::SOURCE_TYPE_UNSPECIFIED ||
       !zhongshu::events::v1::SourceType_IsValid(item.source_type())) {
-    return Invalid("item.source_type", "required");
+    return InvalidField("item.source_type", "required");
   }
   if (item.source_ref().size() > 128)
-    return Invalid("item.source_ref", "longer than 128 characters");
-  if (!pb::Priority_IsValid(item.priority())) return Invalid("item.priority", "unknown value");
+    return InvalidField("item.source_ref", "longer than 128 characters");
+  if (!pb::Priority_IsValid(item.priority())) return InvalidField("item.priority", "unknown value");
   if (auto s = ValidateCadence(item.cadence(), "item.cadence"); !s.ok()) return s;
   return Date(item.deadline(), "item.deadline", today);
 }
@@ -75,23 +48,25 @@ absl::Status ValidateNewTask(const pb::Task& task, const org::OrgTree& org, cons
                              const CivilDate& today) {
   if (auto s = ValidateId(task.item_id(), "task.item_id"); !s.ok()) return s;
   if (org.FindUnit(task.lead_unit()) == nullptr) {
-    return Invalid("task.lead_unit", task.lead_unit().empty()
-                                         ? "required"
-                                         : "unknown unit '" + task.lead_unit() + "'");
+    return InvalidField("task.lead_unit", task.lead_unit().empty()
+                                              ? "required"
+                                              : "unknown unit '" + task.lead_unit() + "'");
   }
   if (static_cast<size_t>(task.co_units_size()) > l.max_co_units) {
-    return Invalid("task.co_units", "more than " + std::to_string(l.max_co_units) + " units");
+    return InvalidField("task.co_units", "more than " + std::to_string(l.max_co_units) + " units");
   }
   std::set<std::string> seen;
   for (const auto& u : task.co_units()) {
-    if (org.FindUnit(u) == nullptr) return Invalid("task.co_units", "unknown unit '" + u + "'");
+    if (org.FindUnit(u) == nullptr)
+      return InvalidField("task.co_units", "unknown unit '" + u + "'");
     if (u == task.lead_unit()) {
-      return Invalid("task.co_units",
-                     "'" + u + "' is the lead unit; a unit cannot also assist itself");
+      return InvalidField("task.co_units",
+                          "'" + u + "' is the lead unit; a unit cannot also assist itself");
     }
-    if (!seen.insert(u).second) return Invalid("task.co_units", "'" + u + "' named twice");
+    if (!seen.insert(u).second) return InvalidField("task.co_units", "'" + u + "' named twice");
   }
-  if (auto s = Text(task.deliverable(), "task.deliverable", l.max_text_chars, true); !s.ok())
+  if (auto s = ValidateText(task.deliverable(), "task.deliverable", l.max_text_chars, true);
+      !s.ok())
     return s;
   if (auto s = Date(task.due_date(), "task.due_date", today); !s.ok()) return s;
   for (int i = 0; i < task.milestones_size(); ++i) {
@@ -99,9 +74,10 @@ absl::Status ValidateNewTask(const pb::Task& task, const org::OrgTree& org, cons
     const auto& m = task.milestones(i);
     if (auto s = Date(m.due_date(), f + ".due_date", today); !s.ok()) return s;
     if (*ParseDate(m.due_date()) > *ParseDate(task.due_date())) {
-      return Invalid(f + ".due_date", "after the task's due date");
+      return InvalidField(f + ".due_date", "after the task's due date");
     }
-    if (auto s = Text(m.description(), f + ".description", l.max_title_chars, true); !s.ok())
+    if (auto s = ValidateText(m.description(), f + ".description", l.max_title_chars, true);
+        !s.ok())
       return s;
   }
   return absl::OkStatus();
@@ -111,44 +87,47 @@ absl::Status ValidateProgress(const pb::ReportProgressRequest& req, const Limits
   if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
   const auto& r = req.report();
   if (r.percent() < 0 || r.percent() > 100) {
-    return Invalid("report.percent", std::to_string(r.percent()) + " is not between 0 and 100");
+    return InvalidField("report.percent",
+                        std::to_string(r.percent()) + " is not between 0 and 100");
   }
-  if (auto s = Text(r.narrative(), "report.narrative", l.max_text_chars, true); !s.ok()) return s;
-  if (auto s = Text(r.problems(), "report.problems", l.max_text_chars, false); !s.ok()) return s;
+  if (auto s = ValidateText(r.narrative(), "report.narrative", l.max_text_chars, true); !s.ok())
+    return s;
+  if (auto s = ValidateText(r.problems(), "report.problems", l.max_text_chars, false); !s.ok())
+    return s;
   if (static_cast<size_t>(r.evidence_refs_size()) > l.max_evidence) {
-    return Invalid("report.evidence_refs", "more than " + std::to_string(l.max_evidence));
+    return InvalidField("report.evidence_refs", "more than " + std::to_string(l.max_evidence));
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateCompletion(const pb::ReportCompletionRequest& req, const Limits& l) {
   if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  if (auto s = Text(req.summary(), "summary", l.max_text_chars, true); !s.ok()) return s;
+  if (auto s = ValidateText(req.summary(), "summary", l.max_text_chars, true); !s.ok()) return s;
   if (static_cast<size_t>(req.evidence_refs_size()) > l.max_evidence) {
-    return Invalid("evidence_refs", "more than " + std::to_string(l.max_evidence));
+    return InvalidField("evidence_refs", "more than " + std::to_string(l.max_evidence));
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateVerify(const pb::VerifyTaskRequest& req, const Limits& l) {
   if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  return Text(req.comment(), "comment", l.max_text_chars, !req.approve());
+  return ValidateText(req.comment(), "comment", l.max_text_chars, !req.approve());
 }
 
 absl::Status ValidateContest(const pb::ContestTaskRequest& req, const Limits& l) {
   if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  return Text(req.reason(), "reason", l.max_text_chars, true);
+  return ValidateText(req.reason(), "reason", l.max_text_chars, true);
 }
 
 absl::Status ValidateExtensionRequest(const pb::RequestExtensionRequest& req, const Limits& l) {
   if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  if (!ParseDate(req.new_due_date())) return Invalid("new_due_date", "required as YYYY-MM-DD");
-  return Text(req.reason(), "reason", l.max_text_chars, true);
+  if (!ParseDate(req.new_due_date())) return InvalidField("new_due_date", "required as YYYY-MM-DD");
+  return ValidateText(req.reason(), "reason", l.max_text_chars, true);
 }
 
 absl::Status ValidateCloseItem(const pb::CloseItemRequest& req, const Limits& l) {
   if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  return Text(req.feedback_summary(), "feedback_summary", l.max_text_chars, true);
+  return ValidateText(req.feedback_summary(), "feedback_summary", l.max_text_chars, true);
 }
 
 absl::StatusOr<Scope> ScopeFor(const org::OrgTree& org, const auth::Principal& caller) {
@@ -375,9 +354,9 @@ bool Superseded(const std::string& rung, const std::vector<Rung>& ladder, const 
 }
 
 absl::Status ValidateCadence(const pb::Cadence& c, const std::string& field) {
-  if (!pb::Cadence::Kind_IsValid(c.kind())) return Invalid(field + ".kind", "unknown value");
+  if (!pb::Cadence::Kind_IsValid(c.kind())) return InvalidField(field + ".kind", "unknown value");
   if (c.kind() == pb::Cadence::KIND_UNSPECIFIED) return absl::OkStatus();
-  if (c.day() < 1 || c.day() > 28) return Invalid(field + ".day", "must be between 1 and 28");
+  if (c.day() < 1 || c.day() > 28) return InvalidField(field + ".day", "must be between 1 and 28");
   return absl::OkStatus();
 }
 

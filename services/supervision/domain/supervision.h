@@ -11,6 +11,7 @@
 #include "auth/principal.h"
 #include "calendar/calendar.h"
 #include "core/clock.h"
+#include "core/validation.h"
 #include "org/org.h"
 #include "zhongshu/supervision/v1/supervision.pb.h"
 
@@ -38,8 +39,6 @@ absl::Status ValidateVerify(const pb::VerifyTaskRequest& req, const Limits& l);
 absl::Status ValidateContest(const pb::ContestTaskRequest& req, const Limits& l);
 absl::Status ValidateExtensionRequest(const pb::RequestExtensionRequest& req, const Limits& l);
 absl::Status ValidateCloseItem(const pb::CloseItemRequest& req, const Limits& l);
-absl::Status ValidateId(const std::string& id, const std::string& field);
-absl::Status ValidatePageSize(int32_t page_size, int32_t* effective);
 
 // ---- Authorization ----
 

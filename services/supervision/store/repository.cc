@@ -1,5 +1,7 @@
 #include "store/repository.h"
 
+#include "store/proto_rows.h"
+
 namespace zs::supervision {
 
 std::vector<store::Migration> Migrations() {
@@ -54,26 +56,6 @@ std::vector<store::Migration> Migrations() {
 namespace repo {
 namespace {
 
-template <typename T>
-absl::StatusOr<T> Parse(const std::string& bytes, const std::string& what) {
-  T msg;
-  if (!msg.ParseFromString(bytes)) return absl::DataLossError(what + ": stored record is corrupt");
-  return msg;
-}
-
-template <typename T>
-absl::StatusOr<std::vector<std::pair<int64_t, T>>> ParseRows(
-    const absl::StatusOr<std::vector<store::Row>>& rows, const std::string& what) {
-  if (!rows.ok()) return rows.status();
-  std::vector<std::pair<int64_t, T>> out;
-  for (const auto& row : *rows) {
-    auto msg = Parse<T>(row.Text(1), what);
-    if (!msg.ok()) return msg.status();
-    out.emplace_back(row.Int(0), std::move(*msg));
-  }
-  return out;
-}
-
 std::string InTenants(const Scope& scope, std::vector<store::Param>& params, const char* column) {
   std::string sql = std::string(column) + " IN (";
   for (size_t i = 0; i < scope.tenants.size(); ++i) {
@@ -89,7 +71,7 @@ absl::StatusOr<pb::Item> GetItem(store::Tx& tx, const std::string& id) {
   auto rows = tx.Query("SELECT data FROM items WHERE id = ?", {id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return absl::NotFoundError("item " + id + " not found");
-  return Parse<pb::Item>((*rows)[0].Text(0), "item " + id);
+  return store::ParseStored<pb::Item>((*rows)[0].Text(0), "item " + id);
 }
 
 absl::StatusOr<std::optional<pb::Item>> FindItemBySource(store::Tx& tx, int source_type,
@@ -98,7 +80,7 @@ absl::StatusOr<std::optional<pb::Item>> FindItemBySource(store::Tx& tx, int sour
                        {int64_t{source_type}, source_ref});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<pb::Item>();
-  auto item = Parse<pb::Item>((*rows)[0].Text(0), "item");
+  auto item = store::ParseStored<pb::Item>((*rows)[0].Text(0), "item");
   if (!item.ok()) return item.status();
   return std::optional<pb::Item>(std::move(*item));
 }
@@ -143,7 +125,7 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Item>>> ListItems(store::Tx& t
   }
   sql += " ORDER BY seq DESC LIMIT ?";
   params.emplace_back(int64_t{limit + 1});
-  return ParseRows<pb::Item>(tx.Query(sql, params), "item");
+  return store::ParseSeqRows<pb::Item>(tx.Query(sql, params), "item");
 }
 
 bool UnitHasTask(store::Tx& tx, const std::string& item_id, const std::string& unit) {
@@ -156,7 +138,7 @@ absl::StatusOr<pb::Task> GetTask(store::Tx& tx, const std::string& id) {
   auto rows = tx.Query("SELECT data FROM tasks WHERE id = ?", {id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return absl::NotFoundError("task " + id + " not found");
-  return Parse<pb::Task>((*rows)[0].Text(0), "task " + id);
+  return store::ParseStored<pb::Task>((*rows)[0].Text(0), "task " + id);
 }
 
 absl::Status InsertTask(store::Tx& tx, const pb::Task& t) {
@@ -190,7 +172,7 @@ absl::Status UpdateTask(store::Tx& tx, const pb::Task& t) {
 }
 
 absl::StatusOr<std::vector<pb::Task>> TasksOfItem(store::Tx& tx, const std::string& item_id) {
-  auto rows = ParseRows<pb::Task>(
+  auto rows = store::ParseSeqRows<pb::Task>(
       tx.Query("SELECT seq, data FROM tasks WHERE item_id = ? ORDER BY seq", {item_id}), "task");
   if (!rows.ok()) return rows.status();
   std::vector<pb::Task> out;
@@ -223,7 +205,7 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Task>>> ListTasks(store::Tx& t
   }
   sql += " ORDER BY seq DESC LIMIT ?";
   params.emplace_back(int64_t{limit + 1});
-  return ParseRows<pb::Task>(tx.Query(sql, params), "task");
+  return store::ParseSeqRows<pb::Task>(tx.Query(sql, params), "task");
 }
 
 absl::Status ScheduleTimers(store::Tx& tx, const std::string& task_id,
@@ -263,7 +245,7 @@ absl::StatusOr<bool> ClaimTimer(store::Tx& tx, const Timer& t, int64_t now_ms,
 }
 
 absl::StatusOr<std::vector<pb::Task>> TasksOfTenant(store::Tx& tx, const std::string& tenant) {
-  auto rows = ParseRows<pb::Task>(
+  auto rows = store::ParseSeqRows<pb::Task>(
       tx.Query("SELECT seq, data FROM tasks WHERE tenant = ? ORDER BY seq", {tenant}), "task");
   if (!rows.ok()) return rows.status();
   std::vector<pb::Task> out;
@@ -273,7 +255,7 @@ absl::StatusOr<std::vector<pb::Task>> TasksOfTenant(store::Tx& tx, const std::st
 
 absl::StatusOr<std::map<std::string, std::string>> ItemTitles(store::Tx& tx,
                                                               const std::string& tenant) {
-  auto rows = ParseRows<pb::Item>(
+  auto rows = store::ParseSeqRows<pb::Item>(
       tx.Query("SELECT seq, data FROM items WHERE tenant = ?", {tenant}), "item");
   if (!rows.ok()) return rows.status();
   std::map<std::string, std::string> out;
@@ -293,7 +275,7 @@ absl::StatusOr<pb::Notice> GetNotice(store::Tx& tx, const std::string& id) {
   auto rows = tx.Query("SELECT data FROM notices WHERE id = ?", {id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return absl::NotFoundError("notice " + id + " not found");
-  return Parse<pb::Notice>((*rows)[0].Text(0), "notice " + id);
+  return store::ParseStored<pb::Notice>((*rows)[0].Text(0), "notice " + id);
 }
 
 absl::StatusOr<std::vector<std::pair<int64_t, pb::Notice>>> ListNotices(store::Tx& tx,
@@ -307,7 +289,7 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Notice>>> ListNotices(store::T
   }
   sql += " ORDER BY seq DESC LIMIT ?";
   params.emplace_back(int64_t{limit + 1});
-  return ParseRows<pb::Notice>(tx.Query(sql, params), "notice");
+  return store::ParseSeqRows<pb::Notice>(tx.Query(sql, params), "notice");
 }
 
 absl::StatusOr<int64_t> NoticesInYear(store::Tx& tx, const std::string& tenant, int year) {

@@ -78,5 +78,7 @@ absl::StatusOr<int64_t> RedCardsSince(store::Tx& tx, const std::string& unit, in
 
 using store::DecodePageToken;
 using store::EncodePageToken;
+using store::FillPage;
+using store::ValidatePageSize;
 
 }  // namespace zs::supervision
