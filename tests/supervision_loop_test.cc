@@ -256,6 +256,11 @@ TEST_F(SupervisionLoopTest, KillNineOfSupervisionLosesAndDuplicatesNothing) {
             1);
 }
 
+TEST_F(SupervisionLoopTest, EveryMethodRequiresAValidToken) {
+  ExpectEveryMethodNeedsAValidToken(supervision_->Channel(),
+                                    "zhongshu.supervision.v1.SupervisionService");
+}
+
 TEST_F(SupervisionLoopTest, AuthorizationAndBadInputWriteNothing) {
   const auto in = Instruct("权限与输入");
   const spb::Item item = WaitForItem(in.id());

@@ -8,9 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -245,6 +249,41 @@ std::shared_ptr<grpc::Channel> ServiceProcess::Channel() const {
 }
 
 std::string SourceDir() { return ZS_SOURCE_DIR; }
+
+void ExpectEveryMethodNeedsAValidToken(const std::shared_ptr<grpc::Channel>& channel,
+                                       const std::string& service_full_name) {
+  const auto* svc =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_full_name);
+  ASSERT_NE(svc, nullptr) << service_full_name;
+  const auto now = SystemClock::Get()->Now();
+  const std::string expired = *auth::IssueHs256(
+      kDevSecret, auth::Principal{"wang.xinxi", "", "430204", "430204/qtt", {"clerk"}},
+      now - std::chrono::hours(2), std::chrono::hours(1));
+  const std::string forged =
+      *auth::IssueHs256("some-other-secret-entirely",
+                        auth::Principal{"admin", "", "430000", "", {"leader", "supervisor"}}, now,
+                        std::chrono::hours(1));
+  grpc::GenericStub generic(channel);
+  auto call = [&](const std::string& method, const std::string& token) {
+    auto ctx = ContextFor(token);
+    grpc::Slice empty("");
+    grpc::ByteBuffer req(&empty, 1), resp;
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(ctx.get(), method, {}, &req, &resp,
+                      [&](grpc::Status s) { done.set_value(std::move(s)); });
+    return done.get_future().get();
+  };
+  EXPECT_GT(svc->method_count(), 0);
+  for (int i = 0; i < svc->method_count(); ++i) {
+    const std::string method = "/" + svc->full_name() + "/" + svc->method(i)->name();
+    for (const std::string& token : {std::string(), std::string("garbage"), expired, forged}) {
+      const auto s = call(method, token);
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+          << method << ": " << s.error_message();
+    }
+  }
+  EXPECT_TRUE(call("/grpc.health.v1.Health/Check", "").ok());
+}
 
 std::string TokenFor(const auth::Principal& p) {
   auto t = auth::IssueHs256(kDevSecret, p, SystemClock::Get()->Now(), std::chrono::hours(1));

@@ -124,6 +124,12 @@ std::string TokenFor(const auth::Principal& p);
 // A client context carrying the token, with a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& token);
 
+// Calls every method of the gRPC service `service_full_name` without a token, with garbage, with
+// an expired token and with one signed by another key, and expects UNAUTHENTICATED every time;
+// then expects grpc.health.v1 to answer without a token. Reports failures through gtest.
+void ExpectEveryMethodNeedsAValidToken(const std::shared_ptr<grpc::Channel>& channel,
+                                       const std::string& service_full_name);
+
 // Paths baked in at build time.
 std::string SourceDir();
 
