@@ -291,4 +291,89 @@ bool Answer(pb::Instruction& in, const std::string& item_id, const std::string& 
   return true;
 }
 
+absl::Status ValidateEmergency(const pb::Report& r, TimePoint now) {
+  const bool is_emergency = r.kind() == pb::REPORT_KIND_EMERGENCY;
+  if (!is_emergency) {
+    if (r.has_emergency()) {
+      return InvalidField("report.emergency", "only reports of kind EMERGENCY have one");
+    }
+    return absl::OkStatus();
+  }
+  if (!r.has_emergency()) return InvalidField("report.emergency", "required for kind EMERGENCY");
+  const auto& e = r.emergency();
+  if (e.grade() == pb::EMERGENCY_GRADE_UNSPECIFIED || !pb::EmergencyGrade_IsValid(e.grade())) {
+    return InvalidField("report.emergency.grade", "required: I, II, III or IV");
+  }
+  if (!e.has_occurred_at()) return InvalidField("report.emergency.occurred_at", "required");
+  const auto skew = std::chrono::minutes(5);  // clocks of reporting units differ a little
+  const TimePoint occurred = FromProto(e.occurred_at());
+  if (occurred > now + skew)
+    return InvalidField("report.emergency.occurred_at", "is in the future");
+  if (e.has_learned_at()) {
+    const TimePoint learned = FromProto(e.learned_at());
+    if (learned < occurred) {
+      return InvalidField("report.emergency.learned_at", "is before occurred_at");
+    }
+    if (learned > now + skew)
+      return InvalidField("report.emergency.learned_at", "is in the future");
+  }
+  if (auto s = ValidateText(e.place(), "report.emergency.place", 200, false); !s.ok()) return s;
+  const auto& c = e.casualties();
+  if (c.deaths() < 0 || c.injured() < 0 || c.missing() < 0) {
+    return InvalidField("report.emergency.casualties", "must not be negative");
+  }
+  if (e.previous_id().empty()) {
+    if (e.phase() != pb::EMERGENCY_PHASE_UNSPECIFIED && e.phase() != pb::EMERGENCY_PHASE_INITIAL) {
+      return InvalidField("report.emergency.phase",
+                          "a follow-up or final report needs emergency.previous_id");
+    }
+  } else {
+    if (auto s = ValidateId(e.previous_id(), "report.emergency.previous_id"); !s.ok()) return s;
+    if (e.phase() == pb::EMERGENCY_PHASE_INITIAL || !pb::EmergencyPhase_IsValid(e.phase())) {
+      return InvalidField("report.emergency.phase",
+                          "must be FOLLOW_UP or FINAL after a previous report");
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool IsLate(const pb::Emergency& e, TimePoint submitted, const EmergencyClocks& clocks) {
+  const TimePoint learned = FromProto(e.has_learned_at() ? e.learned_at() : e.occurred_at());
+  return submitted - learned > clocks.grade[e.grade()].written;
+}
+
+absl::Status CheckFollowUp(const pb::Report& r, const ChainState& chain) {
+  if (chain.closed) {
+    return absl::FailedPreconditionError("report.emergency.previous_id: chain " + chain.chain_id +
+                                         " was closed by its final report");
+  }
+  if (r.emergency().previous_id() != chain.last_report_id) {
+    return absl::FailedPreconditionError(
+        "report.emergency.previous_id: " + r.emergency().previous_id() +
+        " is not the latest report of chain " + chain.chain_id + "; follow up on " +
+        chain.last_report_id);
+  }
+  return absl::OkStatus();
+}
+
+void StampSubmission(pb::Report& r, const ChainState* chain, TimePoint now,
+                     const EmergencyClocks& clocks) {
+  auto* e = r.mutable_emergency();
+  if (!e->has_learned_at()) *e->mutable_learned_at() = e->occurred_at();
+  const auto& clock = clocks.grade[e->grade()];
+  e->set_phone_limit_minutes(static_cast<int32_t>(clock.phone.count()));
+  e->set_written_limit_minutes(static_cast<int32_t>(clock.written.count()));
+  if (chain == nullptr) {
+    e->set_phase(pb::EMERGENCY_PHASE_INITIAL);
+    e->set_chain_id(r.id());
+    e->set_sequence(0);
+    e->set_late(IsLate(*e, now, clocks));
+  } else {
+    if (e->phase() == pb::EMERGENCY_PHASE_UNSPECIFIED) e->set_phase(pb::EMERGENCY_PHASE_FOLLOW_UP);
+    e->set_chain_id(chain->chain_id);
+    e->set_sequence(chain->last_sequence + 1);
+    e->set_late(false);  // the clocks govern the initial report
+  }
+}
+
 }  // namespace zs::reporting

@@ -86,4 +86,44 @@ absl::Status CheckInstructable(const pb::Report& r);
 bool Answer(pb::Instruction& in, const std::string& item_id, const std::string& summary,
             TimePoint now);
 
+// ---- Emergency reports (突发事件信息) ----
+
+// Reporting limits of one grade, counted from when the office learned of the event.
+struct EmergencyClock {
+  std::chrono::minutes phone{15};
+  std::chrono::minutes written{30};
+};
+// Limits by grade: index 1 (I, 特别重大) to 4 (IV, 一般); defaults I–II 15/30 min, III 30/60 min,
+// IV 6 h.
+struct EmergencyClocks {
+  EmergencyClock grade[5] = {{},
+                             {std::chrono::minutes(15), std::chrono::minutes(30)},
+                             {std::chrono::minutes(15), std::chrono::minutes(30)},
+                             {std::chrono::minutes(30), std::chrono::minutes(60)},
+                             {std::chrono::minutes(360), std::chrono::minutes(360)}};
+};
+
+// The emergency fields of a new report: for kind EMERGENCY a grade and occurred_at are required,
+// learned_at (default occurred_at) may not precede occurred_at, neither may lie in the future, and
+// casualties are not negative; other kinds carry no emergency part. `now` is the injected clock.
+absl::Status ValidateEmergency(const pb::Report& r, TimePoint now);
+
+// 迟报: a written report submitted more than the grade's written limit after it was learned of.
+bool IsLate(const pb::Emergency& e, TimePoint submitted, const EmergencyClocks& clocks);
+
+// What the service knows of a chain (初报 → 续报 … → 终报).
+struct ChainState {
+  std::string chain_id;
+  std::string last_report_id;
+  int last_sequence = 0;
+  bool closed = false;  // its final report was submitted
+};
+// A follow-up or final report must follow the chain's latest report, and the chain must be open:
+// FAILED_PRECONDITION naming emergency.previous_id otherwise.
+absl::Status CheckFollowUp(const pb::Report& r, const ChainState& chain);
+// Stamps phase, chain, sequence, limits and the late flag when the report is submitted: an initial
+// report starts a chain of its own; a follow-up or final continues `chain`.
+void StampSubmission(pb::Report& r, const ChainState* chain, TimePoint now,
+                     const EmergencyClocks& clocks);
+
 }  // namespace zs::reporting

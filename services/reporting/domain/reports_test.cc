@@ -183,3 +183,94 @@ TEST_F(ReportsTest, AnswerIsOnce) {
 
 }  // namespace
 }  // namespace zs::reporting
+
+namespace zs::reporting {
+namespace {
+
+class EmergencyTest : public ReportsTest {
+ protected:
+  pb::Report Emergency(pb::EmergencyGrade grade, TimePoint learned) {
+    pb::Report r = Report(pb::REPORT_STATE_DRAFT);
+    r.set_kind(pb::REPORT_KIND_EMERGENCY);
+    auto* e = r.mutable_emergency();
+    e->set_grade(grade);
+    *e->mutable_occurred_at() = ToProto(learned - std::chrono::minutes(10));
+    *e->mutable_learned_at() = ToProto(learned);
+    return r;
+  }
+  EmergencyClocks clocks_;
+};
+
+TEST_F(EmergencyTest, ClocksPerGradeLateAndOnTime) {
+  const TimePoint learned = now_;
+  struct Case {
+    pb::EmergencyGrade grade;
+    int on_time_minutes;
+    int late_minutes;
+  };
+  for (const Case& c :
+       {Case{pb::EMERGENCY_GRADE_I, 30, 31}, Case{pb::EMERGENCY_GRADE_II, 30, 31},
+        Case{pb::EMERGENCY_GRADE_III, 60, 61}, Case{pb::EMERGENCY_GRADE_IV, 360, 361}}) {
+    FakeClock clock(learned);
+    pb::Report r = Emergency(c.grade, learned);
+    clock.Advance(std::chrono::minutes(c.on_time_minutes));
+    pb::Report on_time = r;
+    StampSubmission(on_time, nullptr, clock.Now(), clocks_);
+    EXPECT_FALSE(on_time.emergency().late()) << pb::EmergencyGrade_Name(c.grade);
+    clock.Advance(std::chrono::minutes(c.late_minutes - c.on_time_minutes));
+    pb::Report late = r;
+    StampSubmission(late, nullptr, clock.Now(), clocks_);
+    EXPECT_TRUE(late.emergency().late()) << pb::EmergencyGrade_Name(c.grade);
+    EXPECT_EQ(late.emergency().written_limit_minutes(), c.on_time_minutes);
+    EXPECT_EQ(late.emergency().phase(), pb::EMERGENCY_PHASE_INITIAL);
+    EXPECT_EQ(late.emergency().chain_id(), late.id());
+  }
+}
+
+TEST_F(EmergencyTest, ValidationNamesTheField) {
+  pb::Report r = Emergency(pb::EMERGENCY_GRADE_III, now_);
+  EXPECT_TRUE(ValidateEmergency(r, now_).ok());
+  pb::Report no_grade = r;
+  no_grade.mutable_emergency()->clear_grade();
+  EXPECT_NE(ValidateEmergency(no_grade, now_).message().find("report.emergency.grade"),
+            std::string::npos);
+  pb::Report no_time = r;
+  no_time.mutable_emergency()->clear_occurred_at();
+  EXPECT_NE(ValidateEmergency(no_time, now_).message().find("report.emergency.occurred_at"),
+            std::string::npos);
+  pb::Report future = r;
+  *future.mutable_emergency()->mutable_occurred_at() = ToProto(now_ + std::chrono::hours(1));
+  EXPECT_FALSE(ValidateEmergency(future, now_).ok());
+  pb::Report missing_part = r;
+  missing_part.clear_emergency();
+  EXPECT_NE(ValidateEmergency(missing_part, now_).message().find("report.emergency"),
+            std::string::npos);
+  pb::Report not_emergency = r;
+  not_emergency.set_kind(pb::REPORT_KIND_DYNAMIC);
+  EXPECT_FALSE(ValidateEmergency(not_emergency, now_).ok());
+  pb::Report final_without_previous = r;
+  final_without_previous.mutable_emergency()->set_phase(pb::EMERGENCY_PHASE_FINAL);
+  EXPECT_NE(ValidateEmergency(final_without_previous, now_).message().find("previous_id"),
+            std::string::npos);
+}
+
+TEST_F(EmergencyTest, FollowUpsContinueAnOpenChainFromItsLatestReport) {
+  ChainState chain{"430204-r-a", "430204-r-b", 1, false};
+  pb::Report f = Emergency(pb::EMERGENCY_GRADE_II, now_);
+  f.mutable_emergency()->set_previous_id("430204-r-b");
+  f.mutable_emergency()->set_phase(pb::EMERGENCY_PHASE_FINAL);
+  ASSERT_TRUE(CheckFollowUp(f, chain).ok());
+  StampSubmission(f, &chain, now_ + std::chrono::hours(30), clocks_);
+  EXPECT_EQ(f.emergency().chain_id(), "430204-r-a");
+  EXPECT_EQ(f.emergency().sequence(), 2);
+  EXPECT_EQ(f.emergency().phase(), pb::EMERGENCY_PHASE_FINAL);
+  EXPECT_FALSE(f.emergency().late()) << "only the initial report runs against the clock";
+  pb::Report stale = f;
+  stale.mutable_emergency()->set_previous_id("430204-r-a");
+  EXPECT_EQ(CheckFollowUp(stale, chain).code(), absl::StatusCode::kFailedPrecondition);
+  chain.closed = true;
+  EXPECT_EQ(CheckFollowUp(f, chain).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace zs::reporting
