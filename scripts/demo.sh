@@ -2,7 +2,7 @@
 # The demo story of the seeds, through zsctl against running services:
 # information report -> leader instruction -> supervision item with tasks for two units ->
 # progress -> one task overdue and warned -> completion, verification, closure -> a notice ->
-# the instruction shows as answered in reporting.
+# the instruction shows as answered in reporting; then an emergency chain from initial to final.
 #   demo.sh ZSCTL [CLOCK_FILE]   (the services read "now" from CLOCK_FILE while it exists)
 set -euo pipefail
 zsctl="${1:-build/tools/zsctl/zsctl}"
@@ -103,5 +103,22 @@ neg=$(z --as wang.xinxi report create --title "某小区二次供水管理混乱
 z --as wang.xinxi report submit "$neg" | grep -E '^(id|state):'
 
 [ -n "$clock" ] && rm -f "$clock"
+
+say "An emergency (突发事件): initial report (初报), a follow-up (续报) and the final report (终报)"
+occurred=$(date -u -d '-50 min' +%Y-%m-%dT%H:%M:%SZ)
+learned=$(date -u -d '-20 min' +%Y-%m-%dT%H:%M:%SZ)
+e1=$(z --as wang.xinxi report create --kind emergency --grade IV --title "霞湾路一化工企业管道泄漏" \
+  --occurred "$occurred" --learned "$learned" --place "清水塘街道霞湾路" --injured 2 \
+  --body "企业已关闭阀门，周边群众已疏散。" | id_of)
+z --as wang.xinxi report submit "$e1" | grep -E '^(id|grade|phase|chain|late)'
+e2=$(z --as wang.xinxi report create --kind emergency --grade IV --title "霞湾路泄漏续报：泄漏已控制" \
+  --occurred "$occurred" --learned "$learned" --place "清水塘街道霞湾路" --injured 2 --follows "$e1" | id_of)
+z --as wang.xinxi report submit "$e2" >/dev/null
+e3=$(z --as wang.xinxi report create --kind emergency --grade IV --title "霞湾路泄漏终报：处置完毕" \
+  --occurred "$occurred" --learned "$learned" --place "清水塘街道霞湾路" --injured 2 --follows "$e2" \
+  --final | id_of)
+z --as wang.xinxi report submit "$e3" >/dev/null
+z --as li.bianji emergency chain "$e1"
+
 echo
 echo "The demo story is done; the services tell real time again."

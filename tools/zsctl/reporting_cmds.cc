@@ -1,4 +1,6 @@
 // zsctl report ... / instruction ...: the reporting service.
+#include <google/protobuf/util/time_util.h>
+
 #include <iostream>
 
 #include "common.h"
@@ -32,6 +34,23 @@ void Show(const Globals& g, const pb::Report& r) {
                {"submitted", Time(r.submit_time())},
                {"origin", r.origin_node() + " " + r.origin_id()},
                {"version", std::to_string(r.version())}});
+  if (r.has_emergency()) {
+    const auto& e = r.emergency();
+    PrintFields(
+        {{"grade", Short(pb::EmergencyGrade_Name(e.grade()), "EMERGENCY_GRADE_")},
+         {"phase", Short(pb::EmergencyPhase_Name(e.phase()), "EMERGENCY_PHASE_")},
+         {"chain", e.chain_id().empty() ? "" : e.chain_id() + " #" + std::to_string(e.sequence())},
+         {"follows", e.previous_id()},
+         {"occurred", Time(e.occurred_at())},
+         {"learned", Time(e.learned_at())},
+         {"place", e.place()},
+         {"casualties", "deaths " + std::to_string(e.casualties().deaths()) + ", injured " +
+                            std::to_string(e.casualties().injured()) + ", missing " +
+                            std::to_string(e.casualties().missing())},
+         {"late (迟报)",
+          e.late() ? "yes, written limit " + std::to_string(e.written_limit_minutes()) + " min"
+                   : ""}});
+  }
   if (!r.body().empty()) std::cout << "\n" << r.body() << "\n";
 }
 
@@ -75,10 +94,11 @@ pb::Sensitivity Sensitivity(const std::string& s) {
 // Option values live here until the chosen command's callback runs.
 struct Args {
   std::string id, title, body, kind = "dynamic", sens = "internal", unit, comment, level, state,
-                               page_token, report, text, due;
+                               page_token, report, text, due, grade, occurred, learned, place,
+                               follows;
   std::vector<std::string> tags, units, mask;
-  int page_size = 0;
-  bool all = false;
+  int page_size = 0, deaths = 0, injured = 0, missing = 0;
+  bool all = false, final_report = false;
 };
 
 }  // namespace
@@ -97,6 +117,15 @@ void AddReportingCommands(CLI::App& app, Globals& g) {
   create->add_option("--sensitivity", a->sens, "public|internal|negative");
   create->add_option("--tag", a->tags, "a tag (repeatable)");
   create->add_option("--unit", a->unit, "submitting unit (default: yours)");
+  create->add_option("--grade", a->grade, "emergency: I|II|III|IV (特别重大/重大/较大/一般)");
+  create->add_option("--occurred", a->occurred, "emergency: when it happened, RFC 3339");
+  create->add_option("--learned", a->learned, "emergency: when the office learned of it, RFC 3339");
+  create->add_option("--place", a->place, "emergency: where");
+  create->add_option("--deaths", a->deaths);
+  create->add_option("--injured", a->injured);
+  create->add_option("--missing", a->missing);
+  create->add_option("--follows", a->follows, "emergency: the report this one follows up (续报)");
+  create->add_flag("--final", a->final_report, "emergency: the final report of the chain (终报)");
   create->callback([&g, a, stub] {
     pb::CreateReportRequest req;
     req.set_request_id(RequestId(g));
@@ -107,6 +136,26 @@ void AddReportingCommands(CLI::App& app, Globals& g) {
     r->set_sensitivity(Sensitivity(a->sens));
     for (const auto& t : a->tags) r->add_tags(t);
     r->set_unit_id(a->unit);
+    if (r->kind() == pb::REPORT_KIND_EMERGENCY) {
+      auto* e = r->mutable_emergency();
+      if (!a->grade.empty()) {
+        e->set_grade(ParseEnum<pb::EmergencyGrade>(
+            a->grade, "EMERGENCY_GRADE_", pb::EmergencyGrade_Parse, "grade (I|II|III|IV)"));
+      }
+      auto when = [](const std::string& text, google::protobuf::Timestamp* ts) {
+        if (!text.empty() && !google::protobuf::util::TimeUtil::FromString(text, ts)) {
+          Die("'" + text + "' is not an RFC 3339 time like 2026-11-23T08:30:00+08:00");
+        }
+      };
+      if (!a->occurred.empty()) when(a->occurred, e->mutable_occurred_at());
+      if (!a->learned.empty()) when(a->learned, e->mutable_learned_at());
+      e->set_place(a->place);
+      e->mutable_casualties()->set_deaths(a->deaths);
+      e->mutable_casualties()->set_injured(a->injured);
+      e->mutable_casualties()->set_missing(a->missing);
+      e->set_previous_id(a->follows);
+      if (a->final_report) e->set_phase(pb::EMERGENCY_PHASE_FINAL);
+    }
     Show(g, Call(g, *stub(), &Stub::CreateReport, req));
   });
 
@@ -224,6 +273,33 @@ void AddReportingCommands(CLI::App& app, Globals& g) {
     req.set_id(a->id);
     req.set_level(ParseEnum<Level>(a->level, "LEVEL_", zhongshu::common::v1::Level_Parse, "level"));
     Show(g, Call(g, *stub(), &Stub::AdoptReport, req));
+  });
+
+  auto* emergency = app.add_subcommand("emergency", "emergency chains (突发事件 初报/续报/终报)");
+  emergency->require_subcommand(1);
+  auto* chain = emergency->add_subcommand("chain", "show a chain as one timeline");
+  chain->add_option("chain-id", a->id, "the initial report's id")->required();
+  chain->callback([&g, a, stub] {
+    pb::GetEmergencyChainRequest req;
+    req.set_chain_id(a->id);
+    auto c = Call(g, *stub(), &Stub::GetEmergencyChain, req);
+    if (g.json) {
+      std::cout << Json(c) << "\n";
+      return;
+    }
+    std::cout << "chain " << c.chain_id()
+              << (c.closed() ? " (closed by its final report)" : " (open)") << "\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : c.reports()) {
+      const auto& e = r.emergency();
+      rows.push_back(
+          {std::to_string(e.sequence()),
+           Short(pb::EmergencyPhase_Name(e.phase()), "EMERGENCY_PHASE_"), Time(r.submit_time()),
+           Short(pb::EmergencyGrade_Name(e.grade()), "EMERGENCY_GRADE_"),
+           std::to_string(e.casualties().deaths()) + "/" + std::to_string(e.casualties().injured()),
+           e.late() ? "迟报" : "", r.id(), r.title()});
+    }
+    PrintTable({"#", "PHASE", "SUBMITTED", "GRADE", "DEAD/INJ", "LATE", "ID", "TITLE"}, rows);
   });
 
   auto* instruction = app.add_subcommand("instruction", "leader instructions (批示)");

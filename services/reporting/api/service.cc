@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstring>
+#include <optional>
+
 #include "auth/interceptor.h"
 #include "core/ids.h"
 #include "core/time_util.h"
@@ -25,8 +28,14 @@ grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, const absl::S
 }  // namespace
 
 ReportingServiceImpl::ReportingServiceImpl(store::Database& db, const org::OrgTree& org,
-                                           const Clock* clock, Limits limits)
-    : db_(db), org_(org), clock_(clock), limits_(limits), recorder_("reporting", clock) {}
+                                           const Clock* clock, Limits limits,
+                                           EmergencyOptions emergency)
+    : db_(db),
+      org_(org),
+      clock_(clock),
+      limits_(limits),
+      emergency_(emergency),
+      recorder_("reporting", clock) {}
 
 absl::StatusOr<pb::Report> ReportingServiceImpl::LoadVisible(store::Tx& tx,
                                                              const auth::Principal& caller,
@@ -42,14 +51,14 @@ absl::StatusOr<pb::Report> ReportingServiceImpl::LoadVisible(store::Tx& tx,
 grpc::ServerUnaryReactor* ReportingServiceImpl::ChangeReport(
     grpc::CallbackServerContext* ctx, const auth::Principal& caller, const char* method,
     const google::protobuf::Message& req, const std::string& request_id, const std::string& id,
-    pb::Report* resp, Audit audit, std::function<absl::Status(pb::Report&)> apply) {
+    pb::Report* resp, Audit audit, std::function<absl::Status(store::Tx&, pb::Report&)> apply) {
   return rpc::RunMutation(
       ctx, db_, rpc::IdempotencyScope(caller.subject, method), request_id, req, resp,
       [this, caller, id, resp, audit = std::move(audit),
        apply = std::move(apply)](store::Tx& tx) -> absl::Status {
         auto r = LoadVisible(tx, caller, id);
         if (!r.ok()) return r.status();
-        if (auto s = apply(*r); !s.ok()) return s;
+        if (auto s = apply(tx, *r); !s.ok()) return s;
         if (auto s = repo::UpdateReport(tx, *r); !s.ok()) return s;
         ev::ReportChanged payload;
         payload.set_report_id(r->id());
@@ -69,6 +78,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServe
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return Finish(ctx, caller.status());
   if (auto s = ValidateNewReport(req->report(), org_, limits_); !s.ok()) return Finish(ctx, s);
+  if (auto s = ValidateEmergency(req->report(), clock_->Now()); !s.ok()) return Finish(ctx, s);
   if (auto s = RequireRole(*caller, {"clerk", "editor"}, "writing a report"); !s.ok()) {
     return Finish(ctx, s);
   }
@@ -98,9 +108,27 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServe
   r.set_origin_node(tenant);
   r.set_origin_id(r.id());
   r.set_version(1);
+  if (r.kind() == pb::REPORT_KIND_EMERGENCY) {
+    // What the reporter says; chain, sequence, limits and the late flag are the service's.
+    const auto& want = req->report().emergency();
+    auto* e = r.mutable_emergency();
+    e->set_grade(want.grade());
+    *e->mutable_occurred_at() = want.occurred_at();
+    if (want.has_learned_at()) *e->mutable_learned_at() = want.learned_at();
+    e->set_place(want.place());
+    *e->mutable_casualties() = want.casualties();
+    e->set_previous_id(want.previous_id());
+    e->set_phase(!want.previous_id().empty()
+                     ? (want.phase() == pb::EMERGENCY_PHASE_FINAL ? pb::EMERGENCY_PHASE_FINAL
+                                                                   : pb::EMERGENCY_PHASE_FOLLOW_UP)
+                     : pb::EMERGENCY_PHASE_INITIAL);
+  }
   return rpc::RunMutation(
       ctx, db_, rpc::IdempotencyScope(caller->subject, "CreateReport"), req->request_id(), *req,
       resp, [this, r = std::move(r), caller = *caller, resp](store::Tx& tx) -> absl::Status {
+        if (!r.emergency().previous_id().empty()) {
+          if (auto chain = FollowedChain(tx, caller, r); !chain.ok()) return chain.status();
+        }
         if (auto s = repo::InsertReport(tx, r); !s.ok()) return s;
         events::Change change{"report.create", r.id(), r.tenant(), r.title(), "", nullptr, ""};
         if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) {
@@ -176,7 +204,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::UpdateReport(grpc::CallbackServe
   }
   return ChangeReport(ctx, *caller, "UpdateReport", *req, req->request_id(), req->report().id(),
                       resp, {"report.update", "", ""},
-                      [this, caller = *caller, req, paths](pb::Report& r) -> absl::Status {
+                      [this, caller = *caller, req, paths](store::Tx&, pb::Report& r) -> absl::Status {
                         if (auto s = MayEdit(caller, r); !s.ok()) return s;
                         return ApplyUpdate(r, req->report(), paths, clock_->Now());
                       });
@@ -193,9 +221,11 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServe
   }
   return ChangeReport(ctx, *caller, "SubmitReport", *req, req->request_id(), req->id(), resp,
                       {"report.submit", "reporting.report.submitted", ""},
-                      [this, caller = *caller](pb::Report& r) -> absl::Status {
+                      [this, caller = *caller](store::Tx& tx, pb::Report& r) -> absl::Status {
                         if (auto s = MayEdit(caller, r); !s.ok()) return s;
-                        return Submit(r, clock_->Now());
+                        if (auto s = Submit(r, clock_->Now()); !s.ok()) return s;
+                        if (r.kind() != pb::REPORT_KIND_EMERGENCY) return absl::OkStatus();
+                        return SubmitEmergency(tx, caller, r);
                       });
 }
 
@@ -211,7 +241,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ReturnReport(grpc::CallbackServe
   return ChangeReport(
       ctx, *caller, "ReturnReport", *req, req->request_id(), req->id(), resp,
       {"report.return", "reporting.report.returned", req->comment()},
-      [this, req](pb::Report& r) { return Return(r, req->comment(), clock_->Now()); });
+      [this, req](store::Tx&, pb::Report& r) { return Return(r, req->comment(), clock_->Now()); });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServerContext* ctx,
@@ -226,7 +256,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServer
   return ChangeReport(
       ctx, *caller, "AdoptReport", *req, req->request_id(), req->id(), resp,
       {"report.adopt", "reporting.report.adopted", zhongshu::common::v1::Level_Name(req->level())},
-      [this, req, editor = caller->subject](pb::Report& r) {
+      [this, req, editor = caller->subject](store::Tx&, pb::Report& r) {
         return Adopt(r, req->level(), editor, clock_->Now());
       });
 }
@@ -359,6 +389,128 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListInstructions(
     }
   });
   return Finish(ctx, s);
+}
+
+absl::StatusOr<ChainState> ReportingServiceImpl::FollowedChain(store::Tx& tx,
+                                                               const auth::Principal& caller,
+                                                               const pb::Report& r) {
+  const std::string& previous = r.emergency().previous_id();
+  auto prev = LoadVisible(tx, caller, previous);
+  if (absl::IsNotFound(prev.status())) {
+    return absl::NotFoundError("report.emergency.previous_id: report " + previous + " not found");
+  }
+  if (!prev.ok()) return prev.status();
+  if (prev->kind() != pb::REPORT_KIND_EMERGENCY || prev->emergency().chain_id().empty()) {
+    return absl::FailedPreconditionError("report.emergency.previous_id: " + previous +
+                                         " is not a submitted emergency report");
+  }
+  auto chain = repo::GetChain(tx, prev->emergency().chain_id());
+  if (!chain.ok()) return chain.status();
+  if (!chain->has_value()) {
+    return absl::FailedPreconditionError("report.emergency.previous_id: no chain for " + previous);
+  }
+  if (auto s = CheckFollowUp(r, **chain); !s.ok()) return s;
+  return **chain;
+}
+
+absl::Status ReportingServiceImpl::SubmitEmergency(store::Tx& tx, const auth::Principal& caller,
+                                                   pb::Report& r) {
+  std::optional<ChainState> chain;
+  if (!r.emergency().previous_id().empty()) {
+    auto c = FollowedChain(tx, caller, r);
+    if (!c.ok()) return c.status();
+    chain = *c;
+  }
+  const TimePoint now = clock_->Now();
+  StampSubmission(r, chain ? &*chain : nullptr, now, emergency_.clocks);
+  const auto& e = r.emergency();
+  const ChainState next{e.chain_id(), r.id(), e.sequence(), e.phase() == pb::EMERGENCY_PHASE_FINAL};
+  if (auto s = repo::SaveChain(tx, next, r.tenant(), ToMillis(now)); !s.ok()) return s;
+  ev::EmergencyReported payload;
+  payload.set_report_id(r.id());
+  payload.set_chain_id(e.chain_id());
+  payload.set_phase(pb::EmergencyPhase_Name(e.phase()).substr(strlen("EMERGENCY_PHASE_")));
+  payload.set_sequence(e.sequence());
+  payload.set_grade(e.grade());
+  payload.set_title(r.title());
+  payload.set_unit_id(r.unit_id());
+  payload.set_place(e.place());
+  *payload.mutable_occurred_at() = e.occurred_at();
+  *payload.mutable_learned_at() = e.learned_at();
+  payload.set_deaths(e.casualties().deaths());
+  payload.set_injured(e.casualties().injured());
+  payload.set_missing(e.casualties().missing());
+  payload.set_late(e.late());
+  const std::string type = e.phase() == pb::EMERGENCY_PHASE_INITIAL ? "reporting.emergency.submitted"
+                           : e.phase() == pb::EMERGENCY_PHASE_FINAL ? "reporting.emergency.finalized"
+                                                                    : "reporting.emergency.followed_up";
+  events::Change change{"emergency." + payload.phase(), r.id(), r.tenant(),
+                        e.late() ? "迟报" : "", type, &payload, ""};
+  return recorder_.Record(tx, caller.ToActor(), change).status();
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::GetEmergencyChain(
+    grpc::CallbackServerContext* ctx, const pb::GetEmergencyChainRequest* req,
+    pb::EmergencyChain* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->chain_id(), "chain_id"); !s.ok()) return Finish(ctx, s);
+  auto scope = ReadScopeFor(org_, *caller);
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto chain = repo::GetChain(tx, req->chain_id());
+    if (!chain.ok()) return chain.status();
+    auto reports = repo::ChainReports(tx, req->chain_id());
+    if (!reports.ok()) return reports.status();
+    for (auto& r : *reports) {
+      if (r.state() != pb::REPORT_STATE_DRAFT && MayRead(*scope, r)) *resp->add_reports() = std::move(r);
+    }
+    if (!chain->has_value() || resp->reports().empty()) {
+      return absl::NotFoundError("emergency chain " + req->chain_id() + " not found");
+    }
+    resp->set_chain_id(req->chain_id());
+    resp->set_closed((*chain)->closed);
+    return absl::OkStatus();
+  }));
+}
+
+absl::StatusOr<int> ReportingServiceImpl::RemindStaleChains() {
+  const TimePoint now = clock_->Now();
+  std::vector<std::pair<ChainState, std::string>> stale;
+  auto s = db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = repo::StaleChains(tx, ToMillis(now - emergency_.follow_up_interval), 100);
+    if (!rows.ok()) return rows.status();
+    stale = std::move(*rows);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  int chased = 0;
+  for (const auto& [chain, tenant] : stale) {
+    s = db_.Write([&](store::Tx& tx) -> absl::Status {
+      auto claimed = repo::ClaimReminder(tx, chain);
+      if (!claimed.ok() || !*claimed) return claimed.status();
+      auto latest = repo::GetReport(tx, chain.last_report_id);
+      if (!latest.ok()) return latest.status();
+      ev::EmergencyReported payload;
+      payload.set_report_id(latest->id());
+      payload.set_chain_id(chain.chain_id);
+      payload.set_sequence(chain.last_sequence);
+      payload.set_grade(latest->emergency().grade());
+      payload.set_title(latest->title());
+      payload.set_unit_id(latest->unit_id());
+      payload.set_place(latest->emergency().place());
+      zhongshu::common::v1::Actor system;
+      system.set_subject("system:reporting");
+      events::Change change{"emergency.follow_up_due", chain.chain_id, tenant,
+                            "no follow-up since " + chain.last_report_id,
+                            "reporting.emergency.follow_up_due", &payload, ""};
+      if (auto r = recorder_.Record(tx, system, change); !r.ok()) return r.status();
+      ++chased;
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+  }
+  return chased;
 }
 
 absl::Status ReportingServiceImpl::OnItemClosed(const ev::Event& event, store::Tx& tx) {

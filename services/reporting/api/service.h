@@ -13,12 +13,17 @@
 
 namespace zs::reporting {
 
+struct EmergencyOptions {
+  EmergencyClocks clocks;
+  std::chrono::minutes follow_up_interval{240};  // an open chain silent this long is chased
+};
+
 // Translates between the wire and the domain: authenticates, validates, authorizes, then runs
 // reads on a snapshot and writes as one idempotent transaction with their audit and outbox rows.
 class ReportingServiceImpl final : public pb::ReportingService::CallbackService {
  public:
   ReportingServiceImpl(store::Database& db, const org::OrgTree& org, const Clock* clock,
-                       Limits limits);
+                       Limits limits, EmergencyOptions emergency = EmergencyOptions());
 
   grpc::ServerUnaryReactor* CreateReport(grpc::CallbackServerContext* ctx,
                                          const pb::CreateReportRequest* req,
@@ -50,6 +55,14 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
                                              const pb::ListInstructionsRequest* req,
                                              pb::ListInstructionsResponse* resp) override;
 
+  grpc::ServerUnaryReactor* GetEmergencyChain(grpc::CallbackServerContext* ctx,
+                                              const pb::GetEmergencyChainRequest* req,
+                                              pb::EmergencyChain* resp) override;
+
+  // Emits "reporting.emergency.follow_up_due" once for each open chain whose latest report is
+  // older than the follow-up interval. Returns how many chains were chased.
+  absl::StatusOr<int> RemindStaleChains();
+
   // Handler of "supervision.item.closed": marks the instruction it came from answered.
   absl::Status OnItemClosed(const zhongshu::events::v1::Event& event, store::Tx& tx);
 
@@ -72,12 +85,19 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
                                          const google::protobuf::Message& req,
                                          const std::string& request_id, const std::string& id,
                                          pb::Report* resp, Audit audit,
-                                         std::function<absl::Status(pb::Report&)> apply);
+                                         std::function<absl::Status(store::Tx&, pb::Report&)> apply);
+  // The open chain a follow-up continues: NOT_FOUND or FAILED_PRECONDITION naming
+  // report.emergency.previous_id when there is none to continue.
+  absl::StatusOr<ChainState> FollowedChain(store::Tx& tx, const auth::Principal& caller,
+                                           const pb::Report& r);
+  // At submission of an emergency report: stamps it, advances its chain, records its event.
+  absl::Status SubmitEmergency(store::Tx& tx, const auth::Principal& caller, pb::Report& r);
 
   store::Database& db_;
   const org::OrgTree& org_;
   const Clock* clock_;
   const Limits limits_;
+  const EmergencyOptions emergency_;
   events::Recorder recorder_;
 };
 

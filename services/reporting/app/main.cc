@@ -1,7 +1,10 @@
 // The reporting service (信息报送): reports, returns, adoption and leader instructions.
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "api/service.h"
 #include "app/runtime.h"
@@ -24,11 +27,46 @@ int main(int argc, char** argv) {
   const std::string supervision_stream =
       c.String("events.supervision_stream", "zs:events:supervision");
 
-  zs::reporting::ReportingServiceImpl service((*rt)->db(), (*rt)->org(), (*rt)->clock(), limits);
+  zs::reporting::EmergencyOptions emergency;
+  for (int g = 1; g <= 4; ++g) {
+    const std::string key = "emergency.grade_" + std::to_string(g);
+    auto& clock = emergency.clocks.grade[g];
+    clock.phone = std::chrono::duration_cast<std::chrono::minutes>(c.Duration(key + ".phone", clock.phone));
+    clock.written =
+        std::chrono::duration_cast<std::chrono::minutes>(c.Duration(key + ".written", clock.written));
+  }
+  emergency.follow_up_interval = std::chrono::duration_cast<std::chrono::minutes>(
+      c.Duration("emergency.follow_up_interval", emergency.follow_up_interval));
+  const auto check_interval = c.Duration("emergency.check_interval", std::chrono::seconds(30));
+
+  zs::reporting::ReportingServiceImpl service((*rt)->db(), (*rt)->org(), (*rt)->clock(), limits,
+                                              emergency);
   (*rt)
       ->AddConsumer(supervision_stream)
       .On("supervision.item.closed", [&service](const auto& event, zs::store::Tx& tx) {
         return service.OnItemClosed(event, tx);
       });
-  return (*rt)->Run(&service, "zhongshu.reporting.v1.ReportingService");
+  // Chains without a follow-up for the interval are chased once per latest report.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  std::thread reminders([&] {
+    std::unique_lock lock(mu);
+    while (!stop) {
+      lock.unlock();
+      if (auto n = service.RemindStaleChains(); !n.ok()) {
+        spdlog::warn("emergency reminders: {}", n.status().ToString());
+      }
+      lock.lock();
+      cv.wait_for(lock, check_interval, [&] { return stop; });
+    }
+  });
+  const int code = (*rt)->Run(&service, "zhongshu.reporting.v1.ReportingService");
+  {
+    std::lock_guard lock(mu);
+    stop = true;
+  }
+  cv.notify_all();
+  reminders.join();
+  return code;
 }

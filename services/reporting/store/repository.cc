@@ -1,5 +1,7 @@
 #include "store/repository.h"
 
+#include <algorithm>
+
 #include "store/proto_rows.h"
 
 #include "core/time_util.h"
@@ -30,6 +32,18 @@ std::vector<store::Migration> Migrations() {
        " data BLOB NOT NULL);"
        "CREATE INDEX instructions_report ON instructions (report_id);"
        "CREATE INDEX instructions_tenant ON instructions (tenant, seq)"},
+      {2, "emergency chains",
+       "ALTER TABLE reports ADD COLUMN chain_id TEXT NOT NULL DEFAULT '';"
+       "CREATE INDEX reports_chain ON reports (chain_id) WHERE chain_id <> '';"
+       "CREATE TABLE emergency_chains ("
+       " chain_id TEXT PRIMARY KEY,"
+       " tenant TEXT NOT NULL,"
+       " last_report_id TEXT NOT NULL,"
+       " last_sequence INTEGER NOT NULL,"
+       " closed INTEGER NOT NULL,"
+       " last_at INTEGER NOT NULL,"
+       " reminded_for TEXT NOT NULL DEFAULT '');"
+       "CREATE INDEX emergency_chains_open ON emergency_chains (last_at) WHERE closed = 0"},
   };
 }
 
@@ -65,9 +79,10 @@ absl::Status InsertReport(store::Tx& tx, const pb::Report& r) {
 
 absl::Status UpdateReport(store::Tx& tx, const pb::Report& r) {
   auto n = tx.Exec(
-      "UPDATE reports SET state = ?, sensitivity = ?, updated_at = ?, data = ? WHERE id = ?",
+      "UPDATE reports SET state = ?, sensitivity = ?, updated_at = ?, chain_id = ?, data = ? "
+      "WHERE id = ?",
       {int64_t{r.state()}, int64_t{r.sensitivity()}, ToMillis(FromProto(r.update_time())),
-       store::Blob{r.SerializeAsString()}, r.id()});
+       r.emergency().chain_id(), store::Blob{r.SerializeAsString()}, r.id()});
   if (!n.ok()) return n.status();
   if (*n != 1) return absl::NotFoundError("report " + r.id() + " not found");
   return absl::OkStatus();
@@ -160,6 +175,67 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstruction
   sql += " ORDER BY seq DESC LIMIT ?";
   params.emplace_back(int64_t{limit + 1});
   return store::ParseSeqRows<pb::Instruction>(tx.Query(sql, params), "instruction");
+}
+
+absl::StatusOr<std::optional<ChainState>> GetChain(store::Tx& tx, const std::string& chain_id) {
+  auto rows = tx.Query(
+      "SELECT last_report_id, last_sequence, closed FROM emergency_chains WHERE chain_id = ?",
+      {chain_id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<ChainState>();
+  const auto& r = (*rows)[0];
+  return std::optional<ChainState>(
+      ChainState{chain_id, r.Text(0), static_cast<int>(r.Int(1)), r.Int(2) != 0});
+}
+
+absl::Status SaveChain(store::Tx& tx, const ChainState& c, const std::string& tenant,
+                       int64_t at_ms) {
+  return tx
+      .Exec(
+          "INSERT INTO emergency_chains (chain_id, tenant, last_report_id, last_sequence, closed,"
+          " last_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chain_id) DO UPDATE SET"
+          " last_report_id = excluded.last_report_id, last_sequence = excluded.last_sequence,"
+          " closed = excluded.closed, last_at = excluded.last_at",
+          {c.chain_id, tenant, c.last_report_id, int64_t{c.last_sequence}, int64_t{c.closed},
+           at_ms})
+      .status();
+}
+
+absl::StatusOr<std::vector<pb::Report>> ChainReports(store::Tx& tx, const std::string& chain_id) {
+  auto rows = store::ParseSeqRows<pb::Report>(
+      tx.Query("SELECT seq, data FROM reports WHERE chain_id = ?", {chain_id}), "report");
+  if (!rows.ok()) return rows.status();
+  std::vector<pb::Report> out;
+  for (auto& [seq, r] : *rows) out.push_back(std::move(r));
+  std::sort(out.begin(), out.end(), [](const pb::Report& a, const pb::Report& b) {
+    return a.emergency().sequence() < b.emergency().sequence();
+  });
+  return out;
+}
+
+absl::StatusOr<std::vector<std::pair<ChainState, std::string>>> StaleChains(store::Tx& tx,
+                                                                            int64_t before_ms,
+                                                                            int limit) {
+  auto rows = tx.Query(
+      "SELECT chain_id, last_report_id, last_sequence, tenant FROM emergency_chains"
+      " WHERE closed = 0 AND last_at <= ? AND reminded_for <> last_report_id"
+      " ORDER BY last_at LIMIT ?",
+      {before_ms, int64_t{limit}});
+  if (!rows.ok()) return rows.status();
+  std::vector<std::pair<ChainState, std::string>> out;
+  for (const auto& r : *rows) {
+    out.push_back({ChainState{r.Text(0), r.Text(1), static_cast<int>(r.Int(2)), false}, r.Text(3)});
+  }
+  return out;
+}
+
+absl::StatusOr<bool> ClaimReminder(store::Tx& tx, const ChainState& c) {
+  auto n = tx.Exec(
+      "UPDATE emergency_chains SET reminded_for = last_report_id"
+      " WHERE chain_id = ? AND last_report_id = ? AND closed = 0 AND reminded_for <> last_report_id",
+      {c.chain_id, c.last_report_id});
+  if (!n.ok()) return n.status();
+  return *n == 1;
 }
 
 }  // namespace repo

@@ -49,6 +49,20 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstruction
     store::Tx& tx, const ReadScope& scope, const InstructionFilter& filter, int64_t after,
     int limit);
 
+// Emergency chains (初报 → 续报 … → 终报).
+absl::StatusOr<std::optional<ChainState>> GetChain(store::Tx& tx, const std::string& chain_id);
+// Creates or advances a chain after one of its reports was submitted at `at_ms`.
+absl::Status SaveChain(store::Tx& tx, const ChainState& chain, const std::string& tenant,
+                       int64_t at_ms);
+// The submitted reports of a chain, in sequence order.
+absl::StatusOr<std::vector<pb::Report>> ChainReports(store::Tx& tx, const std::string& chain_id);
+// Open chains whose latest report is older than `before_ms` and not yet reminded about.
+absl::StatusOr<std::vector<std::pair<ChainState, std::string>>> StaleChains(store::Tx& tx,
+                                                                            int64_t before_ms,
+                                                                            int limit);
+// Marks the reminder for the chain's current latest report sent; false if already sent.
+absl::StatusOr<bool> ClaimReminder(store::Tx& tx, const ChainState& chain);
+
 }  // namespace repo
 
 using store::DecodePageToken;
