@@ -30,10 +30,9 @@ class ReportingEmergencyTest : public ::testing::Test {
     clock_file_ = dir_->path() + "/now";
     SetNow(kNow);
     redis_ = new RedisServer();
-    service_ = new ServiceProcess("reporting", ZS_REPORTING_BIN, redis_->address(),
-                                  dir_->path() + "/reporting",
-                                  {{"ZS_CLOCK_FILE", clock_file_},
-                                   {"ZS_EMERGENCY_CHECK_INTERVAL", "100ms"}});
+    service_ = new ServiceProcess(
+        "reporting", ZS_REPORTING_BIN, redis_->address(), dir_->path() + "/reporting",
+        {{"ZS_CLOCK_FILE", clock_file_}, {"ZS_EMERGENCY_CHECK_INTERVAL", "100ms"}});
     service_->Start();
   }
   static void TearDownTestSuite() {
@@ -152,9 +151,8 @@ TEST_F(ReportingEmergencyTest, AChainFromInitialToFinalIsOneTimelineAndEachEvent
   EXPECT_EQ(chain.reports(1).id(), second.id());
   EXPECT_EQ(chain.reports(2).id(), last.id());
 
-  ASSERT_TRUE(Eventually([&] {
-    return Events("reporting.emergency.finalized", first.id()).size() == 1;
-  }));
+  ASSERT_TRUE(
+      Eventually([&] { return Events("reporting.emergency.finalized", first.id()).size() == 1; }));
   const auto submitted = Events("reporting.emergency.submitted", first.id());
   ASSERT_EQ(submitted.size(), 1u);
   EXPECT_EQ(submitted[0].grade(), 3);
@@ -167,19 +165,22 @@ TEST_F(ReportingEmergencyTest, ALateInitialReportIsFlagged) {
   // Grade I (特别重大): written report within 30 minutes; learned 31 minutes ago.
   const pb::Report r = CreateAndSubmit(Emergency(pb::EMERGENCY_GRADE_I, kNow - 31 * kMinute));
   EXPECT_TRUE(r.emergency().late());
-  ASSERT_TRUE(Eventually([&] { return Events("reporting.emergency.submitted", r.id()).size() == 1; }));
+  ASSERT_TRUE(
+      Eventually([&] { return Events("reporting.emergency.submitted", r.id()).size() == 1; }));
   EXPECT_TRUE(Events("reporting.emergency.submitted", r.id())[0].late());
 }
 
 TEST_F(ReportingEmergencyTest, ASilentChainIsChasedOncePerLatestReport) {
   const pb::Report r = CreateAndSubmit(Emergency(pb::EMERGENCY_GRADE_IV, kNow - 5 * kMinute));
   SetNow(kNow + 241 * kMinute);  // the follow-up interval is 4 h
-  ASSERT_TRUE(Eventually([&] { return Events("reporting.emergency.follow_up_due", r.id()).size() == 1; }));
+  ASSERT_TRUE(
+      Eventually([&] { return Events("reporting.emergency.follow_up_due", r.id()).size() == 1; }));
   SetNow(kNow + 300 * kMinute);
   const pb::Report next = CreateAndSubmit(Emergency(pb::EMERGENCY_GRADE_IV, kNow, r.id()));
   EXPECT_EQ(Events("reporting.emergency.follow_up_due", r.id()).size(), 1u) << "not repeated";
   SetNow(kNow + 300 * kMinute + 241 * kMinute);
-  ASSERT_TRUE(Eventually([&] { return Events("reporting.emergency.follow_up_due", r.id()).size() == 2; }));
+  ASSERT_TRUE(
+      Eventually([&] { return Events("reporting.emergency.follow_up_due", r.id()).size() == 2; }));
   EXPECT_EQ(Events("reporting.emergency.follow_up_due", r.id())[1].report_id(), next.id());
 }
 
@@ -219,7 +220,74 @@ TEST_F(ReportingEmergencyTest, BadEmergencyInputIsRefusedAndWritesNothing) {
   ASSERT_TRUE(Submit(a.id(), &a).ok());
   auto s = Submit(b.id(), &b);
   EXPECT_CODE(s, StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(s.error_message().find("follow up on " + a.id()), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("follow up on " + a.id()), std::string::npos)
+      << s.error_message();
+}
+
+TEST_F(ReportingEmergencyTest, ACallShowsWhoAnsweredAndRemindsTheRestOnce) {
+  pb::CreateCallRequest cc;
+  cc.set_request_id(NewUuid());
+  auto* call = cc.mutable_call();
+  call->set_topic("今冬明春供水保障情况");
+  call->add_unit_ids("430204/qtt");
+  call->add_unit_ids("430204/slj");
+  call->set_due_date("2026-11-30");
+  pb::Call created;
+  ASSERT_TRUE(stub_->CreateCall(ContextFor(TokenFor("li.bianji")).get(), cc, &created).ok());
+  EXPECT_EQ(created.unanswered_units_size(), 2);
+  // Only editors call for information; a unit that was not asked cannot answer.
+  cc.set_request_id(NewUuid());
+  EXPECT_CODE(stub_->CreateCall(ContextFor(TokenFor("wang.xinxi")).get(), cc, &created),
+              StatusCode::PERMISSION_DENIED);
+  pb::Report answer;
+  answer.set_title("清水塘街道供水保障情况");
+  answer.set_kind(pb::REPORT_KIND_DYNAMIC);
+  answer.set_sensitivity(pb::SENSITIVITY_INTERNAL);
+  answer.set_call_id(created.id());
+  pb::Report foreign = answer;
+  foreign.set_unit_id("430204/zjj");
+  pb::CreateReportRequest cr;
+  cr.set_request_id(NewUuid());
+  *cr.mutable_report() = foreign;
+  pb::Report out;
+  EXPECT_CODE(stub_->CreateReport(ContextFor(TokenFor("li.bianji")).get(), cr, &out),
+              StatusCode::FAILED_PRECONDITION);
+  pb::Report missing = answer;
+  missing.set_call_id("430204-c-0000000000000000");
+  EXPECT_CODE(Create(missing, &out), StatusCode::NOT_FOUND);
+
+  const pb::Report r = CreateAndSubmit(answer);  // 清水塘街道 answers
+  pb::GetCallRequest get;
+  get.set_id(created.id());
+  pb::Call seen;
+  ASSERT_TRUE(stub_->GetCall(ContextFor(TokenFor("li.bianji")).get(), get, &seen).ok());
+  ASSERT_EQ(seen.answers_size(), 1);
+  EXPECT_EQ(seen.answers(0).report_id(), r.id());
+  ASSERT_EQ(seen.unanswered_units_size(), 1);
+  EXPECT_EQ(seen.unanswered_units(0), "430204/slj");
+
+  auto overdue = [&] {
+    int n = 0;
+    auto c = redis_->Connect();
+    for (const auto& e : ReadStream(*c, "zs:events:reporting")) {
+      if (e.type != "reporting.call.overdue") continue;
+      ev::Event env;
+      env.ParseFromString(e.raw_event);
+      ev::CallChanged p;
+      if (env.payload().UnpackTo(&p) && p.call_id() == created.id()) {
+        EXPECT_EQ(p.unit_id(), "430204/slj");
+        ++n;
+      }
+    }
+    return n;
+  };
+  // (That the due day itself is not late is a domain test: CallTest.AnswersUnansweredAndOverdue.)
+  SetNow(kNow + 8 * 24 * 60 * kMinute);  // 2026-12-01
+  ASSERT_TRUE(Eventually([&] { return overdue() == 1; }));
+  SetNow(kNow + 9 * 24 * 60 * kMinute);
+  ASSERT_TRUE(stub_->GetCall(ContextFor(TokenFor("li.bianji")).get(), get, &seen).ok());
+  EXPECT_EQ(seen.reminded_units_size(), 1);
+  EXPECT_EQ(overdue(), 1) << "reminded once";
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ pb::Sensitivity Sensitivity(const std::string& s) {
 struct Args {
   std::string id, title, body, kind = "dynamic", sens = "internal", unit, comment, level, state,
                                page_token, report, text, due, grade, occurred, learned, place,
-                               follows;
+                               follows, call, topic, description;
   std::vector<std::string> tags, units, mask;
   int page_size = 0, deaths = 0, injured = 0, missing = 0;
   bool all = false, final_report = false;
@@ -126,6 +126,7 @@ void AddReportingCommands(CLI::App& app, Globals& g) {
   create->add_option("--missing", a->missing);
   create->add_option("--follows", a->follows, "emergency: the report this one follows up (续报)");
   create->add_flag("--final", a->final_report, "emergency: the final report of the chain (终报)");
+  create->add_option("--call", a->call, "the call for information (约稿) this report answers");
   create->callback([&g, a, stub] {
     pb::CreateReportRequest req;
     req.set_request_id(RequestId(g));
@@ -136,6 +137,7 @@ void AddReportingCommands(CLI::App& app, Globals& g) {
     r->set_sensitivity(Sensitivity(a->sens));
     for (const auto& t : a->tags) r->add_tags(t);
     r->set_unit_id(a->unit);
+    r->set_call_id(a->call);
     if (r->kind() == pb::REPORT_KIND_EMERGENCY) {
       auto* e = r->mutable_emergency();
       if (!a->grade.empty()) {
@@ -273,6 +275,70 @@ void AddReportingCommands(CLI::App& app, Globals& g) {
     req.set_id(a->id);
     req.set_level(ParseEnum<Level>(a->level, "LEVEL_", zhongshu::common::v1::Level_Parse, "level"));
     Show(g, Call(g, *stub(), &Stub::AdoptReport, req));
+  });
+
+  auto* calls = app.add_subcommand("call", "calls for information (约稿)");
+  calls->require_subcommand(1);
+  auto show_call = [&g](const pb::Call& c) {
+    if (g.json) {
+      std::cout << Json(c) << "\n";
+      return;
+    }
+    std::string answered;
+    for (const auto& an : c.answers()) {
+      answered += (answered.empty() ? "" : ", ") + an.unit_id() + " (" + an.report_id() + ")";
+    }
+    PrintFields({{"id", c.id()},
+                 {"topic", c.topic()},
+                 {"description", c.description()},
+                 {"asked", Join(c.unit_ids())},
+                 {"due", c.due_date()},
+                 {"answered", answered},
+                 {"not answered", Join(c.unanswered_units())},
+                 {"reminded", Join(c.reminded_units())},
+                 {"created", Time(c.create_time()) + " by " + c.created_by()}});
+  };
+  auto* ccreate = calls->add_subcommand("create", "ask units for information on a topic by a date");
+  ccreate->add_option("--topic", a->topic)->required();
+  ccreate->add_option("--description", a->description);
+  ccreate->add_option("--unit", a->units, "a unit to ask (repeatable)")->required();
+  ccreate->add_option("--due", a->due, "YYYY-MM-DD")->required();
+  ccreate->callback([&g, a, stub, show_call] {
+    pb::CreateCallRequest req;
+    req.set_request_id(RequestId(g));
+    auto* c = req.mutable_call();
+    c->set_topic(a->topic);
+    c->set_description(a->description);
+    for (const auto& u : a->units) c->add_unit_ids(u);
+    c->set_due_date(a->due);
+    show_call(Call(g, *stub(), &Stub::CreateCall, req));
+  });
+  auto* cshow = calls->add_subcommand("show", "who answered a call and who has not");
+  cshow->add_option("id", a->id)->required();
+  cshow->callback([&g, a, stub, show_call] {
+    pb::GetCallRequest req;
+    req.set_id(a->id);
+    show_call(Call(g, *stub(), &Stub::GetCall, req));
+  });
+  auto* clist = calls->add_subcommand("list", "calls you may see, newest first");
+  clist->add_option("--page-size", a->page_size);
+  clist->add_option("--page-token", a->page_token);
+  clist->callback([&g, a, stub] {
+    pb::ListCallsRequest req;
+    req.set_page_size(a->page_size);
+    req.set_page_token(a->page_token);
+    auto resp = Call(g, *stub(), &Stub::ListCalls, req);
+    if (g.json) {
+      std::cout << Json(resp) << "\n";
+      return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : resp.calls()) {
+      rows.push_back({c.id(), c.due_date(),
+                      std::to_string(c.answers_size()) + "/" + std::to_string(c.unit_ids_size()),
+                      c.topic()});
+    }
+    PrintTable({"ID", "DUE", "ANSWERED", "TOPIC"}, rows);
   });
 
   auto* emergency = app.add_subcommand("emergency", "emergency chains (突发事件 初报/续报/终报)");

@@ -108,6 +108,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServe
   r.set_origin_node(tenant);
   r.set_origin_id(r.id());
   r.set_version(1);
+  r.set_call_id(req->report().call_id());
   if (r.kind() == pb::REPORT_KIND_EMERGENCY) {
     // What the reporter says; chain, sequence, limits and the late flag are the service's.
     const auto& want = req->report().emergency();
@@ -120,7 +121,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServe
     e->set_previous_id(want.previous_id());
     e->set_phase(!want.previous_id().empty()
                      ? (want.phase() == pb::EMERGENCY_PHASE_FINAL ? pb::EMERGENCY_PHASE_FINAL
-                                                                   : pb::EMERGENCY_PHASE_FOLLOW_UP)
+                                                                  : pb::EMERGENCY_PHASE_FOLLOW_UP)
                      : pb::EMERGENCY_PHASE_INITIAL);
   }
   return rpc::RunMutation(
@@ -128,6 +129,9 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServe
       resp, [this, r = std::move(r), caller = *caller, resp](store::Tx& tx) -> absl::Status {
         if (!r.emergency().previous_id().empty()) {
           if (auto chain = FollowedChain(tx, caller, r); !chain.ok()) return chain.status();
+        }
+        if (!r.call_id().empty()) {
+          if (auto call = AnsweredCall(tx, caller, r); !call.ok()) return call.status();
         }
         if (auto s = repo::InsertReport(tx, r); !s.ok()) return s;
         events::Change change{"report.create", r.id(), r.tenant(), r.title(), "", nullptr, ""};
@@ -202,12 +206,13 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::UpdateReport(grpc::CallbackServe
   if (auto s = RequireRole(*caller, {"clerk", "editor"}, "changing a report"); !s.ok()) {
     return Finish(ctx, s);
   }
-  return ChangeReport(ctx, *caller, "UpdateReport", *req, req->request_id(), req->report().id(),
-                      resp, {"report.update", "", ""},
-                      [this, caller = *caller, req, paths](store::Tx&, pb::Report& r) -> absl::Status {
-                        if (auto s = MayEdit(caller, r); !s.ok()) return s;
-                        return ApplyUpdate(r, req->report(), paths, clock_->Now());
-                      });
+  return ChangeReport(
+      ctx, *caller, "UpdateReport", *req, req->request_id(), req->report().id(), resp,
+      {"report.update", "", ""},
+      [this, caller = *caller, req, paths](store::Tx&, pb::Report& r) -> absl::Status {
+        if (auto s = MayEdit(caller, r); !s.ok()) return s;
+        return ApplyUpdate(r, req->report(), paths, clock_->Now());
+      });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServerContext* ctx,
@@ -224,6 +229,9 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServe
                       [this, caller = *caller](store::Tx& tx, pb::Report& r) -> absl::Status {
                         if (auto s = MayEdit(caller, r); !s.ok()) return s;
                         if (auto s = Submit(r, clock_->Now()); !s.ok()) return s;
+                        if (!r.call_id().empty()) {
+                          if (auto s = AnswerCall(tx, caller, r); !s.ok()) return s;
+                        }
                         if (r.kind() != pb::REPORT_KIND_EMERGENCY) return absl::OkStatus();
                         return SubmitEmergency(tx, caller, r);
                       });
@@ -391,6 +399,177 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListInstructions(
   return Finish(ctx, s);
 }
 
+namespace {
+
+bool MayReadCall(const ReadScope& scope, const pb::Call& c) {
+  if (std::find(scope.tenants.begin(), scope.tenants.end(), c.tenant()) == scope.tenants.end()) {
+    return false;
+  }
+  return scope.only_unit.empty() ||
+         std::find(c.unit_ids().begin(), c.unit_ids().end(), scope.only_unit) != c.unit_ids().end();
+}
+
+ev::CallChanged CallEvent(const pb::Call& c, const std::string& unit, const std::string& report) {
+  ev::CallChanged e;
+  e.set_call_id(c.id());
+  e.set_topic(c.topic());
+  e.set_due_date(c.due_date());
+  e.set_unit_id(unit);
+  e.set_report_id(report);
+  *e.mutable_unit_ids() = c.unit_ids();
+  return e;
+}
+
+}  // namespace
+
+absl::StatusOr<pb::Call> ReportingServiceImpl::AnsweredCall(store::Tx& tx,
+                                                            const auth::Principal& caller,
+                                                            const pb::Report& r) {
+  auto scope = ReadScopeFor(org_, caller);
+  if (!scope.ok()) return scope.status();
+  auto call = repo::GetCall(tx, r.call_id());
+  if (absl::IsNotFound(call.status()) || (call.ok() && !MayReadCall(*scope, *call))) {
+    return absl::NotFoundError("report.call_id: call " + r.call_id() + " not found");
+  }
+  if (!call.ok()) return call.status();
+  if (auto s = MayAnswer(*call, r.unit_id()); !s.ok()) return s;
+  return call;
+}
+
+absl::Status ReportingServiceImpl::AnswerCall(store::Tx& tx, const auth::Principal& caller,
+                                              const pb::Report& r) {
+  auto call = AnsweredCall(tx, caller, r);
+  if (!call.ok()) return call.status();
+  if (!RecordAnswer(*call, r.unit_id(), r.id(), clock_->Now())) return absl::OkStatus();
+  pb::Call view = *call;
+  FillUnanswered(view);
+  if (auto s = repo::UpdateCall(tx, *call, view.unanswered_units().empty()); !s.ok()) return s;
+  const auto payload = CallEvent(*call, r.unit_id(), r.id());
+  events::Change change{
+      "call.answer", call->id(), call->tenant(), r.unit_id(), "reporting.call.answered",
+      &payload,      ""};
+  return recorder_.Record(tx, caller.ToActor(), change).status();
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::CreateCall(grpc::CallbackServerContext* ctx,
+                                                           const pb::CreateCallRequest* req,
+                                                           pb::Call* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateCall(req->call(), org_, limits_, clock_->Now()); !s.ok()) {
+    return Finish(ctx, s);
+  }
+  if (auto s = RequireRole(*caller, {"editor"}, "calling for information"); !s.ok()) {
+    return Finish(ctx, s);
+  }
+  for (const auto& u : req->call().unit_ids()) {
+    if (!auth::MaySeeUnit(org_, *caller, u)) {
+      return Finish(ctx,
+                    absl::PermissionDeniedError("unit " + u + " is outside your jurisdiction"));
+    }
+  }
+  pb::Call c;
+  c.set_id(NewResourceId(caller->tenant, "c"));
+  c.set_tenant(caller->tenant);
+  c.set_topic(req->call().topic());
+  c.set_description(req->call().description());
+  *c.mutable_unit_ids() = req->call().unit_ids();
+  c.set_due_date(req->call().due_date());
+  c.set_created_by(caller->subject);
+  *c.mutable_create_time() = ToProto(clock_->Now());
+  return rpc::RunMutation(
+      ctx, db_, rpc::IdempotencyScope(caller->subject, "CreateCall"), req->request_id(), *req, resp,
+      [this, c = std::move(c), caller = *caller, resp](store::Tx& tx) -> absl::Status {
+        if (auto s = repo::InsertCall(tx, c); !s.ok()) return s;
+        const auto payload = CallEvent(c, "", "");
+        events::Change change{
+            "call.create", c.id(), c.tenant(), c.topic(), "reporting.call.created", &payload, ""};
+        if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
+        *resp = c;
+        FillUnanswered(*resp);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::GetCall(grpc::CallbackServerContext* ctx,
+                                                        const pb::GetCallRequest* req,
+                                                        pb::Call* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
+  auto scope = ReadScopeFor(org_, *caller);
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto c = repo::GetCall(tx, req->id());
+    if (!c.ok()) return c.status();
+    if (!MayReadCall(*scope, *c)) return absl::NotFoundError("call " + req->id() + " not found");
+    *resp = std::move(*c);
+    FillUnanswered(*resp);
+    return absl::OkStatus();
+  }));
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::ListCalls(grpc::CallbackServerContext* ctx,
+                                                          const pb::ListCallsRequest* req,
+                                                          pb::ListCallsResponse* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  int32_t page_size = 0;
+  if (auto s = ValidatePageSize(req->page_size(), &page_size); !s.ok()) return Finish(ctx, s);
+  auto cursor = DecodePageToken(req->page_token());
+  if (!cursor.ok()) return Finish(ctx, cursor.status());
+  auto scope = ReadScopeFor(org_, *caller);
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = repo::ListCalls(tx, *scope, *cursor, page_size);
+    if (!rows.ok()) return rows.status();
+    FillPage(
+        *rows, page_size,
+        [&](pb::Call&& c) {
+          if (!MayReadCall(*scope, c)) return;
+          FillUnanswered(c);
+          *resp->add_calls() = std::move(c);
+        },
+        resp->mutable_next_page_token());
+    return absl::OkStatus();
+  }));
+}
+
+absl::StatusOr<int> ReportingServiceImpl::RemindOverdueCalls() {
+  const CivilDate today = DateOf(clock_->Now(), limits_.utc_offset_minutes);
+  std::vector<std::string> ids;
+  auto s = db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = repo::OverdueCalls(tx, FormatDate(today), 100);
+    if (!rows.ok()) return rows.status();
+    ids = std::move(*rows);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  int reminded = 0;
+  for (const auto& id : ids) {
+    // Read, decide and record in one write transaction, so replicas never remind twice.
+    s = db_.Write([&](store::Tx& tx) -> absl::Status {
+      auto call = repo::GetCall(tx, id);
+      if (!call.ok()) return call.status();
+      const auto overdue = OverdueUnits(*call, today);
+      zhongshu::common::v1::Actor system;
+      system.set_subject("system:reporting");
+      for (const auto& unit : overdue) {
+        call->add_reminded_units(unit);
+        const auto payload = CallEvent(*call, unit, "");
+        events::Change change{
+            "call.overdue", call->id(), call->tenant(), unit, "reporting.call.overdue",
+            &payload,       ""};
+        if (auto r = recorder_.Record(tx, system, change); !r.ok()) return r.status();
+      }
+      reminded += static_cast<int>(overdue.size());
+      return repo::UpdateCall(tx, *call, /*settled=*/true);
+    });
+    if (!s.ok()) return s;
+  }
+  return reminded;
+}
+
 absl::StatusOr<ChainState> ReportingServiceImpl::FollowedChain(store::Tx& tx,
                                                                const auth::Principal& caller,
                                                                const pb::Report& r) {
@@ -441,11 +620,17 @@ absl::Status ReportingServiceImpl::SubmitEmergency(store::Tx& tx, const auth::Pr
   payload.set_injured(e.casualties().injured());
   payload.set_missing(e.casualties().missing());
   payload.set_late(e.late());
-  const std::string type = e.phase() == pb::EMERGENCY_PHASE_INITIAL ? "reporting.emergency.submitted"
-                           : e.phase() == pb::EMERGENCY_PHASE_FINAL ? "reporting.emergency.finalized"
-                                                                    : "reporting.emergency.followed_up";
-  events::Change change{"emergency." + payload.phase(), r.id(), r.tenant(),
-                        e.late() ? "迟报" : "", type, &payload, ""};
+  const std::string type =
+      e.phase() == pb::EMERGENCY_PHASE_INITIAL ? "reporting.emergency.submitted"
+      : e.phase() == pb::EMERGENCY_PHASE_FINAL ? "reporting.emergency.finalized"
+                                               : "reporting.emergency.followed_up";
+  events::Change change{"emergency." + payload.phase(),
+                        r.id(),
+                        r.tenant(),
+                        e.late() ? "迟报" : "",
+                        type,
+                        &payload,
+                        ""};
   return recorder_.Record(tx, caller.ToActor(), change).status();
 }
 
@@ -463,7 +648,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetEmergencyChain(
     auto reports = repo::ChainReports(tx, req->chain_id());
     if (!reports.ok()) return reports.status();
     for (auto& r : *reports) {
-      if (r.state() != pb::REPORT_STATE_DRAFT && MayRead(*scope, r)) *resp->add_reports() = std::move(r);
+      if (r.state() != pb::REPORT_STATE_DRAFT && MayRead(*scope, r))
+        *resp->add_reports() = std::move(r);
     }
     if (!chain->has_value() || resp->reports().empty()) {
       return absl::NotFoundError("emergency chain " + req->chain_id() + " not found");
@@ -501,9 +687,13 @@ absl::StatusOr<int> ReportingServiceImpl::RemindStaleChains() {
       payload.set_place(latest->emergency().place());
       zhongshu::common::v1::Actor system;
       system.set_subject("system:reporting");
-      events::Change change{"emergency.follow_up_due", chain.chain_id, tenant,
+      events::Change change{"emergency.follow_up_due",
+                            chain.chain_id,
+                            tenant,
                             "no follow-up since " + chain.last_report_id,
-                            "reporting.emergency.follow_up_due", &payload, ""};
+                            "reporting.emergency.follow_up_due",
+                            &payload,
+                            ""};
       if (auto r = recorder_.Record(tx, system, change); !r.ok()) return r.status();
       ++chased;
       return absl::OkStatus();

@@ -59,6 +59,17 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
                                               const pb::GetEmergencyChainRequest* req,
                                               pb::EmergencyChain* resp) override;
 
+  grpc::ServerUnaryReactor* CreateCall(grpc::CallbackServerContext* ctx,
+                                       const pb::CreateCallRequest* req, pb::Call* resp) override;
+  grpc::ServerUnaryReactor* GetCall(grpc::CallbackServerContext* ctx, const pb::GetCallRequest* req,
+                                    pb::Call* resp) override;
+  grpc::ServerUnaryReactor* ListCalls(grpc::CallbackServerContext* ctx,
+                                      const pb::ListCallsRequest* req,
+                                      pb::ListCallsResponse* resp) override;
+  // Emits "reporting.call.overdue" once for each unit that had not answered a call by its due
+  // date. Returns how many units were reminded.
+  absl::StatusOr<int> RemindOverdueCalls();
+
   // Emits "reporting.emergency.follow_up_due" once for each open chain whose latest report is
   // older than the follow-up interval. Returns how many chains were chased.
   absl::StatusOr<int> RemindStaleChains();
@@ -80,16 +91,19 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   // Runs one change of a report as an idempotent mutation: loads the report (NOT_FOUND unless
   // the caller may see it), applies `apply` (which checks permission and the transition), saves
   // it with its audit row and event, and answers with the new report.
-  grpc::ServerUnaryReactor* ChangeReport(grpc::CallbackServerContext* ctx,
-                                         const auth::Principal& caller, const char* method,
-                                         const google::protobuf::Message& req,
-                                         const std::string& request_id, const std::string& id,
-                                         pb::Report* resp, Audit audit,
-                                         std::function<absl::Status(store::Tx&, pb::Report&)> apply);
+  grpc::ServerUnaryReactor* ChangeReport(
+      grpc::CallbackServerContext* ctx, const auth::Principal& caller, const char* method,
+      const google::protobuf::Message& req, const std::string& request_id, const std::string& id,
+      pb::Report* resp, Audit audit, std::function<absl::Status(store::Tx&, pb::Report&)> apply);
   // The open chain a follow-up continues: NOT_FOUND or FAILED_PRECONDITION naming
   // report.emergency.previous_id when there is none to continue.
   absl::StatusOr<ChainState> FollowedChain(store::Tx& tx, const auth::Principal& caller,
                                            const pb::Report& r);
+  // The call a report answers, if the caller may see it and it asked the report's unit.
+  absl::StatusOr<pb::Call> AnsweredCall(store::Tx& tx, const auth::Principal& caller,
+                                        const pb::Report& r);
+  // At submission of a report that answers a call: records the unit's first answer.
+  absl::Status AnswerCall(store::Tx& tx, const auth::Principal& caller, const pb::Report& r);
   // At submission of an emergency report: stamps it, advances its chain, records its event.
   absl::Status SubmitEmergency(store::Tx& tx, const auth::Principal& caller, pb::Report& r);
 

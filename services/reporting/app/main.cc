@@ -31,9 +31,10 @@ int main(int argc, char** argv) {
   for (int g = 1; g <= 4; ++g) {
     const std::string key = "emergency.grade_" + std::to_string(g);
     auto& clock = emergency.clocks.grade[g];
-    clock.phone = std::chrono::duration_cast<std::chrono::minutes>(c.Duration(key + ".phone", clock.phone));
-    clock.written =
-        std::chrono::duration_cast<std::chrono::minutes>(c.Duration(key + ".written", clock.written));
+    clock.phone =
+        std::chrono::duration_cast<std::chrono::minutes>(c.Duration(key + ".phone", clock.phone));
+    clock.written = std::chrono::duration_cast<std::chrono::minutes>(
+        c.Duration(key + ".written", clock.written));
   }
   emergency.follow_up_interval = std::chrono::duration_cast<std::chrono::minutes>(
       c.Duration("emergency.follow_up_interval", emergency.follow_up_interval));
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
       .On("supervision.item.closed", [&service](const auto& event, zs::store::Tx& tx) {
         return service.OnItemClosed(event, tx);
       });
-  // Chains without a follow-up for the interval are chased once per latest report.
+  // Chains without a follow-up for the interval are chased once per latest report; units that
+  // did not answer a call by its due date are reminded once.
   std::mutex mu;
   std::condition_variable cv;
   bool stop = false;
@@ -56,6 +58,9 @@ int main(int argc, char** argv) {
       lock.unlock();
       if (auto n = service.RemindStaleChains(); !n.ok()) {
         spdlog::warn("emergency reminders: {}", n.status().ToString());
+      }
+      if (auto n = service.RemindOverdueCalls(); !n.ok()) {
+        spdlog::warn("call reminders: {}", n.status().ToString());
       }
       lock.lock();
       cv.wait_for(lock, check_interval, [&] { return stop; });

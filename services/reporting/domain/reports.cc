@@ -376,4 +376,69 @@ void StampSubmission(pb::Report& r, const ChainState* chain, TimePoint now,
   }
 }
 
+absl::Status ValidateCall(const pb::Call& c, const org::OrgTree& org, const Limits& limits,
+                          TimePoint now) {
+  if (auto s = ValidateText(c.topic(), "call.topic", limits.max_title_chars, true); !s.ok())
+    return s;
+  if (auto s = ValidateText(c.description(), "call.description", 4000, false); !s.ok()) return s;
+  if (c.unit_ids().empty()) return InvalidField("call.unit_ids", "name at least one unit to ask");
+  std::set<std::string> seen;
+  for (const auto& u : c.unit_ids()) {
+    if (org.FindUnit(u) == nullptr)
+      return InvalidField("call.unit_ids", "unknown unit '" + u + "'");
+    if (!seen.insert(u).second)
+      return InvalidField("call.unit_ids", "unit '" + u + "' named twice");
+  }
+  const auto due = ParseDate(c.due_date());
+  if (!due) return InvalidField("call.due_date", "required as YYYY-MM-DD");
+  if (*due < DateOf(now, limits.utc_offset_minutes)) {
+    return InvalidField("call.due_date", c.due_date() + " is in the past");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MayAnswer(const pb::Call& c, const std::string& unit) {
+  if (std::find(c.unit_ids().begin(), c.unit_ids().end(), unit) == c.unit_ids().end()) {
+    return absl::FailedPreconditionError("report.call_id: call " + c.id() + " did not ask unit " +
+                                         unit);
+  }
+  return absl::OkStatus();
+}
+
+bool RecordAnswer(pb::Call& c, const std::string& unit, const std::string& report_id,
+                  TimePoint now) {
+  for (const auto& a : c.answers()) {
+    if (a.unit_id() == unit) return false;
+  }
+  auto* a = c.add_answers();
+  a->set_unit_id(unit);
+  a->set_report_id(report_id);
+  *a->mutable_answer_time() = ToProto(now);
+  return true;
+}
+
+void FillUnanswered(pb::Call& c) {
+  c.clear_unanswered_units();
+  for (const auto& u : c.unit_ids()) {
+    bool answered = false;
+    for (const auto& a : c.answers()) answered = answered || a.unit_id() == u;
+    if (!answered) c.add_unanswered_units(u);
+  }
+}
+
+std::vector<std::string> OverdueUnits(const pb::Call& c, const CivilDate& today) {
+  std::vector<std::string> out;
+  const auto due = ParseDate(c.due_date());
+  if (!due || today <= *due) return out;
+  pb::Call copy = c;
+  FillUnanswered(copy);
+  for (const auto& u : copy.unanswered_units()) {
+    if (std::find(c.reminded_units().begin(), c.reminded_units().end(), u) ==
+        c.reminded_units().end()) {
+      out.push_back(u);
+    }
+  }
+  return out;
+}
+
 }  // namespace zs::reporting

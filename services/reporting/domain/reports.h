@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "auth/principal.h"
 #include "core/clock.h"
+#include "core/time_util.h"
 #include "core/validation.h"
 #include "org/org.h"
 #include "zhongshu/reporting/v1/reporting.pb.h"
@@ -125,5 +126,20 @@ absl::Status CheckFollowUp(const pb::Report& r, const ChainState& chain);
 // report starts a chain of its own; a follow-up or final continues `chain`.
 void StampSubmission(pb::Report& r, const ChainState* chain, TimePoint now,
                      const EmergencyClocks& clocks);
+
+// ---- Calls for information (约稿) ----
+
+// A new call: topic required, at least one known unit named once, a due date not in the past.
+absl::Status ValidateCall(const pb::Call& c, const org::OrgTree& org, const Limits& limits,
+                          TimePoint now);
+// Whether `unit` may answer the call: it must be one of the units asked.
+absl::Status MayAnswer(const pb::Call& c, const std::string& unit);
+// Records the unit's first answer; false when the unit had answered already.
+bool RecordAnswer(pb::Call& c, const std::string& unit, const std::string& report_id,
+                  TimePoint now);
+// Fills unanswered_units: asked units without an answer, in the order they were asked.
+void FillUnanswered(pb::Call& c);
+// Units overdue on `today`: past the due date, unanswered and not yet reminded.
+std::vector<std::string> OverdueUnits(const pb::Call& c, const CivilDate& today);
 
 }  // namespace zs::reporting

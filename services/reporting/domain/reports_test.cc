@@ -274,3 +274,55 @@ TEST_F(EmergencyTest, FollowUpsContinueAnOpenChainFromItsLatestReport) {
 
 }  // namespace
 }  // namespace zs::reporting
+
+namespace zs::reporting {
+namespace {
+
+class CallTest : public ReportsTest {
+ protected:
+  pb::Call Call() {
+    pb::Call c;
+    c.set_id("430204-c-1");
+    c.set_topic("今冬明春供水保障情况");
+    c.add_unit_ids("430204/slj");
+    c.add_unit_ids("430204/qtt");
+    c.set_due_date("2026-11-30");
+    return c;
+  }
+};
+
+TEST_F(CallTest, AnswersUnansweredAndOverdue) {
+  pb::Call c = Call();
+  EXPECT_TRUE(ValidateCall(c, org_, limits_, now_).ok());
+  EXPECT_TRUE(MayAnswer(c, "430204/slj").ok());
+  EXPECT_EQ(MayAnswer(c, "430203/slj").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(RecordAnswer(c, "430204/slj", "r1", now_));
+  EXPECT_FALSE(RecordAnswer(c, "430204/slj", "r2", now_)) << "the first answer counts";
+  FillUnanswered(c);
+  ASSERT_EQ(c.unanswered_units_size(), 1);
+  EXPECT_EQ(c.unanswered_units(0), "430204/qtt");
+  EXPECT_TRUE(OverdueUnits(c, *ParseDate("2026-11-30")).empty()) << "due today is not late";
+  EXPECT_EQ(OverdueUnits(c, *ParseDate("2026-12-01")), std::vector<std::string>{"430204/qtt"});
+  c.add_reminded_units("430204/qtt");
+  EXPECT_TRUE(OverdueUnits(c, *ParseDate("2026-12-01")).empty()) << "reminded once";
+}
+
+TEST_F(CallTest, ValidationNamesTheField) {
+  pb::Call c = Call();
+  c.set_topic(" ");
+  EXPECT_NE(ValidateCall(c, org_, limits_, now_).message().find("call.topic"), std::string::npos);
+  c = Call();
+  c.add_unit_ids("430204/nosuch");
+  EXPECT_NE(ValidateCall(c, org_, limits_, now_).message().find("call.unit_ids"),
+            std::string::npos);
+  c = Call();
+  c.set_due_date("2026-11-01");
+  EXPECT_NE(ValidateCall(c, org_, limits_, now_).message().find("call.due_date"),
+            std::string::npos);
+  c = Call();
+  c.clear_unit_ids();
+  EXPECT_FALSE(ValidateCall(c, org_, limits_, now_).ok());
+}
+
+}  // namespace
+}  // namespace zs::reporting

@@ -44,6 +44,16 @@ std::vector<store::Migration> Migrations() {
        " last_at INTEGER NOT NULL,"
        " reminded_for TEXT NOT NULL DEFAULT '');"
        "CREATE INDEX emergency_chains_open ON emergency_chains (last_at) WHERE closed = 0"},
+      {3, "calls for information",
+       "CREATE TABLE calls ("
+       " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+       " id TEXT NOT NULL UNIQUE,"
+       " tenant TEXT NOT NULL,"
+       " due_date TEXT NOT NULL,"
+       " settled INTEGER NOT NULL DEFAULT 0,"
+       " data BLOB NOT NULL);"
+       "CREATE INDEX calls_tenant ON calls (tenant, seq);"
+       "CREATE INDEX calls_due ON calls (due_date) WHERE settled = 0"},
   };
 }
 
@@ -177,6 +187,54 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstruction
   return store::ParseSeqRows<pb::Instruction>(tx.Query(sql, params), "instruction");
 }
 
+absl::Status InsertCall(store::Tx& tx, const pb::Call& c) {
+  return tx
+      .Exec("INSERT INTO calls (id, tenant, due_date, data) VALUES (?, ?, ?, ?)",
+            {c.id(), c.tenant(), c.due_date(), store::Blob{c.SerializeAsString()}})
+      .status();
+}
+
+absl::StatusOr<pb::Call> GetCall(store::Tx& tx, const std::string& id) {
+  auto rows = tx.Query("SELECT data FROM calls WHERE id = ?", {id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return absl::NotFoundError("call " + id + " not found");
+  return store::ParseStored<pb::Call>((*rows)[0].Text(0), "call " + id);
+}
+
+absl::Status UpdateCall(store::Tx& tx, const pb::Call& c, bool settled) {
+  auto n = tx.Exec("UPDATE calls SET settled = ?, data = ? WHERE id = ?",
+                   {int64_t{settled}, store::Blob{c.SerializeAsString()}, c.id()});
+  if (!n.ok()) return n.status();
+  if (*n != 1) return absl::NotFoundError("call " + c.id() + " not found");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::pair<int64_t, pb::Call>>> ListCalls(store::Tx& tx,
+                                                                    const ReadScope& scope,
+                                                                    int64_t after, int limit) {
+  std::vector<store::Param> params;
+  std::string sql =
+      "SELECT seq, data FROM calls WHERE tenant IN " + Placeholders(scope.tenants.size());
+  for (const auto& t : scope.tenants) params.emplace_back(t);
+  if (after > 0) {
+    sql += " AND seq < ?";
+    params.emplace_back(after);
+  }
+  sql += " ORDER BY seq DESC LIMIT ?";
+  params.emplace_back(int64_t{limit + 1});
+  return store::ParseSeqRows<pb::Call>(tx.Query(sql, params), "call");
+}
+
+absl::StatusOr<std::vector<std::string>> OverdueCalls(store::Tx& tx, const std::string& today,
+                                                      int limit) {
+  auto rows = tx.Query("SELECT id FROM calls WHERE settled = 0 AND due_date < ? LIMIT ?",
+                       {today, int64_t{limit}});
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> out;
+  for (const auto& r : *rows) out.push_back(r.Text(0));
+  return out;
+}
+
 absl::StatusOr<std::optional<ChainState>> GetChain(store::Tx& tx, const std::string& chain_id) {
   auto rows = tx.Query(
       "SELECT last_report_id, last_sequence, closed FROM emergency_chains WHERE chain_id = ?",
@@ -232,7 +290,8 @@ absl::StatusOr<std::vector<std::pair<ChainState, std::string>>> StaleChains(stor
 absl::StatusOr<bool> ClaimReminder(store::Tx& tx, const ChainState& c) {
   auto n = tx.Exec(
       "UPDATE emergency_chains SET reminded_for = last_report_id"
-      " WHERE chain_id = ? AND last_report_id = ? AND closed = 0 AND reminded_for <> last_report_id",
+      " WHERE chain_id = ? AND last_report_id = ? AND closed = 0 AND reminded_for <> "
+      "last_report_id",
       {c.chain_id, c.last_report_id});
   if (!n.ok()) return n.status();
   return *n == 1;

@@ -63,6 +63,18 @@ absl::StatusOr<std::vector<std::pair<ChainState, std::string>>> StaleChains(stor
 // Marks the reminder for the chain's current latest report sent; false if already sent.
 absl::StatusOr<bool> ClaimReminder(store::Tx& tx, const ChainState& chain);
 
+// Calls for information (约稿).
+absl::Status InsertCall(store::Tx& tx, const pb::Call& c);
+absl::StatusOr<pb::Call> GetCall(store::Tx& tx, const std::string& id);
+// Saves a changed call; `settled` once no reminder can fall due any more.
+absl::Status UpdateCall(store::Tx& tx, const pb::Call& c, bool settled);
+absl::StatusOr<std::vector<std::pair<int64_t, pb::Call>>> ListCalls(store::Tx& tx,
+                                                                    const ReadScope& scope,
+                                                                    int64_t after, int limit);
+// Ids of unsettled calls due before `today` (YYYY-MM-DD).
+absl::StatusOr<std::vector<std::string>> OverdueCalls(store::Tx& tx, const std::string& today,
+                                                      int limit);
+
 }  // namespace repo
 
 using store::DecodePageToken;
