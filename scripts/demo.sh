@@ -104,6 +104,11 @@ z --as wang.xinxi report submit "$neg" | grep -E '^(id|state):'
 
 [ -n "$clock" ] && rm -f "$clock"
 
+say "李编辑 compiles today's 每日要情 from the adopted report, with an edited title, and publishes it"
+b=$(z --as li.bianji bulletin create --kind daily | id_of)
+z --as li.bianji bulletin add "$b" --report "$id" --title "清水塘片区饮用水异味问题已查明并整改" >/dev/null
+z --as li.bianji bulletin publish "$b"
+
 say "An emergency (突发事件): initial report (初报), a follow-up (续报) and the final report (终报)"
 occurred=$(date -u -d '-50 min' +%Y-%m-%dT%H:%M:%SZ)
 learned=$(date -u -d '-20 min' +%Y-%m-%dT%H:%M:%SZ)

@@ -10,6 +10,7 @@
 #include "auth/jwt.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "core/time_util.h"
 #include "harness/harness.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
 
@@ -401,6 +402,100 @@ TEST_F(ReportingApiTest, ListPagesWithoutGapsOrRepeats) {
   EXPECT_EQ(pages, 3);
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), made);
   EXPECT_EQ(seen.size(), made.size());
+}
+
+TEST_F(ReportingApiTest, BulletinsCompileAdoptedReportsAndArePublishedOnceWithNumbers) {
+  const auto editor = [] { return ContextFor(TokenFor("li.bianji")); };
+  pb::Report r = Submitted("清水塘片区供水恢复正常");
+  ASSERT_TRUE(Adopt("li.bianji", r.id(), &r).ok());
+  pb::Report neg = Submitted("某小区物业推诿引发投诉", pb::SENSITIVITY_NEGATIVE);
+  ASSERT_TRUE(Adopt("li.bianji", neg.id(), &neg).ok());
+  const pb::Report pending = Submitted("尚未采用的信息");
+
+  pb::CreateBulletinRequest cb;
+  cb.set_request_id(NewUuid());
+  cb.set_kind("daily");
+  pb::Bulletin b;
+  ASSERT_TRUE(stub_->CreateBulletin(editor().get(), cb, &b).ok());
+  EXPECT_EQ(b.kind_name(), "每日要情");
+  auto add = [&](const std::string& bulletin, const std::string& report, const std::string& title,
+                 pb::Bulletin* out) {
+    pb::AddBulletinItemRequest req;
+    req.set_request_id(NewUuid());
+    req.set_bulletin_id(bulletin);
+    req.set_report_id(report);
+    req.set_title(title);
+    return stub_->AddBulletinItem(editor().get(), req, out);
+  };
+  ASSERT_TRUE(add(b.id(), r.id(), "清水塘供水全面恢复", &b).ok());
+  ASSERT_TRUE(add(b.id(), neg.id(), "", &b).ok());
+  EXPECT_CODE(add(b.id(), pending.id(), "", &b), StatusCode::FAILED_PRECONDITION);
+  EXPECT_CODE(add(b.id(), r.id(), "", &b), StatusCode::FAILED_PRECONDITION) << "twice";
+  pb::Report original;
+  ASSERT_TRUE(Get("li.bianji", r.id(), &original).ok());
+  EXPECT_EQ(original.title(), "清水塘片区供水恢复正常") << "the published text is edited apart";
+
+  pb::PublishBulletinRequest pub;
+  pub.set_request_id(NewUuid());
+  pub.set_id(b.id());
+  pb::Bulletin published, again;
+  ASSERT_TRUE(stub_->PublishBulletin(editor().get(), pub, &published).ok());
+  ASSERT_TRUE(stub_->PublishBulletin(editor().get(), pub, &again).ok()) << "a retry";
+  EXPECT_EQ(published.number(), again.number());
+  EXPECT_EQ(published.year(), DateOf(SystemClock::Get()->Now(), 480).year);
+  EXPECT_GE(published.number(), 1);
+  EXPECT_CODE(add(b.id(), r.id(), "", &b), StatusCode::FAILED_PRECONDITION) << "published";
+
+  // The next issue of the kind gets the next number; an empty one cannot be published.
+  pb::Report r2 = Submitted("第二期的信息");
+  ASSERT_TRUE(Adopt("li.bianji", r2.id(), &r2).ok());
+  cb.set_request_id(NewUuid());
+  pb::Bulletin b2;
+  ASSERT_TRUE(stub_->CreateBulletin(editor().get(), cb, &b2).ok());
+  pub.set_request_id(NewUuid());
+  pub.set_id(b2.id());
+  EXPECT_CODE(stub_->PublishBulletin(editor().get(), pub, &again), StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(add(b2.id(), r2.id(), "", &b2).ok());
+  pub.set_request_id(NewUuid());
+  ASSERT_TRUE(stub_->PublishBulletin(editor().get(), pub, &again).ok());
+  EXPECT_EQ(again.number(), published.number() + 1);
+
+  // Negative information stays with editors and leaders in every bulletin read.
+  pb::GetBulletinRequest get;
+  get.set_id(b.id());
+  pb::Bulletin seen;
+  ASSERT_TRUE(stub_->GetBulletin(ContextFor(TokenFor("wang.xinxi")).get(), get, &seen).ok());
+  ASSERT_EQ(seen.items_size(), 1);
+  EXPECT_EQ(seen.items(0).title(), "清水塘供水全面恢复");
+  EXPECT_EQ(seen.hidden_items(), 1);
+  ASSERT_TRUE(stub_->GetBulletin(ContextFor(TokenFor("zhang.shuji")).get(), get, &seen).ok());
+  EXPECT_EQ(seen.items_size(), 2);
+  pb::ListBulletinsRequest list;
+  pb::ListBulletinsResponse lr;
+  ASSERT_TRUE(stub_->ListBulletins(ContextFor(TokenFor("chen.shuili")).get(), list, &lr).ok());
+  for (const auto& x : lr.bulletins()) {
+    for (const auto& it : x.items()) EXPECT_NE(it.report_id(), neg.id());
+  }
+
+  // Bad input and roles.
+  cb.set_request_id(NewUuid());
+  cb.set_kind("weekly");
+  auto s = stub_->CreateBulletin(editor().get(), cb, &b2);
+  EXPECT_CODE(s, StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("kind"), std::string::npos);
+  cb.set_kind("daily");
+  EXPECT_CODE(stub_->CreateBulletin(ContextFor(TokenFor("wang.xinxi")).get(), cb, &b2),
+              StatusCode::PERMISSION_DENIED);
+
+  // Published once each on the stream.
+  ASSERT_TRUE(Eventually([&] {
+    int n = 0;
+    auto c = redis_->Connect();
+    for (const auto& e : ReadStream(*c, "zs:events:reporting")) {
+      n += e.type == "reporting.bulletin.published";
+    }
+    return n == 2;
+  }));
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ pb::Sensitivity Sensitivity(const std::string& s) {
 struct Args {
   std::string id, title, body, kind = "dynamic", sens = "internal", unit, comment, level, state,
                                page_token, report, text, due, grade, occurred, learned, place,
-                               follows, call, topic, description;
+                               follows, call, topic, description, bulletin;
   std::vector<std::string> tags, units, mask;
   int page_size = 0, deaths = 0, injured = 0, missing = 0;
   bool all = false, final_report = false;
@@ -339,6 +339,88 @@ void AddReportingCommands(CLI::App& app, Globals& g) {
                       c.topic()});
     }
     PrintTable({"ID", "DUE", "ANSWERED", "TOPIC"}, rows);
+  });
+
+  auto* bulletin = app.add_subcommand("bulletin", "bulletins (期刊: 每日要情, 信息专报, 快报 …)");
+  bulletin->require_subcommand(1);
+  auto show_bulletin = [&g](const pb::Bulletin& b) {
+    if (g.json) {
+      std::cout << Json(b) << "\n";
+      return;
+    }
+    PrintFields(
+        {{"id", b.id()},
+         {"kind", b.kind_name() + " (" + b.kind() + ")"},
+         {"state", Short(pb::BulletinState_Name(b.state()), "BULLETIN_STATE_")},
+         {"issue",
+          b.number() ? std::to_string(b.year()) + "年第" + std::to_string(b.number()) + "期" : ""},
+         {"editor", b.editor()},
+         {"published", Time(b.publish_time())},
+         {"withheld", b.hidden_items() ? std::to_string(b.hidden_items()) + " item(s)" : ""}});
+    for (size_t i = 0; i < static_cast<size_t>(b.items_size()); ++i) {
+      const auto& it = b.items(static_cast<int>(i));
+      std::cout << "\n"
+                << (i + 1) << ". " << it.title() << "  (" << it.unit_id() << ", " << it.report_id()
+                << ")\n";
+      if (!it.body().empty()) std::cout << "   " << it.body() << "\n";
+    }
+  };
+  auto* bcreate = bulletin->add_subcommand("create", "start an issue of a kind");
+  bcreate->add_option("--kind", a->kind, "daily|special|express (configured kinds)")->required();
+  bcreate->callback([&g, a, stub, show_bulletin] {
+    pb::CreateBulletinRequest req;
+    req.set_request_id(RequestId(g));
+    req.set_kind(a->kind);
+    show_bulletin(Call(g, *stub(), &Stub::CreateBulletin, req));
+  });
+  auto* badd =
+      bulletin->add_subcommand("add", "add an adopted report, optionally with edited text");
+  badd->add_option("bulletin", a->bulletin)->required();
+  badd->add_option("--report", a->report)->required();
+  badd->add_option("--title", a->title, "published title (default: the report's)");
+  badd->add_option("--body", a->body, "published text (default: the report's)");
+  badd->callback([&g, a, stub, show_bulletin] {
+    pb::AddBulletinItemRequest req;
+    req.set_request_id(RequestId(g));
+    req.set_bulletin_id(a->bulletin);
+    req.set_report_id(a->report);
+    req.set_title(a->title);
+    req.set_body(a->body);
+    show_bulletin(Call(g, *stub(), &Stub::AddBulletinItem, req));
+  });
+  auto* bpub = bulletin->add_subcommand("publish", "publish an issue: it gets its number");
+  bpub->add_option("bulletin", a->bulletin)->required();
+  bpub->callback([&g, a, stub, show_bulletin] {
+    pb::PublishBulletinRequest req;
+    req.set_request_id(RequestId(g));
+    req.set_id(a->bulletin);
+    show_bulletin(Call(g, *stub(), &Stub::PublishBulletin, req));
+  });
+  auto* bshow = bulletin->add_subcommand("show", "show an issue");
+  bshow->add_option("bulletin", a->bulletin)->required();
+  bshow->callback([&g, a, stub, show_bulletin] {
+    pb::GetBulletinRequest req;
+    req.set_id(a->bulletin);
+    show_bulletin(Call(g, *stub(), &Stub::GetBulletin, req));
+  });
+  auto* blist = bulletin->add_subcommand("list", "issues you may see, newest first");
+  blist->add_option("--kind", a->kind);
+  blist->callback([&g, a, stub] {
+    pb::ListBulletinsRequest req;
+    if (a->kind != "dynamic") req.set_kind(a->kind);
+    auto resp = Call(g, *stub(), &Stub::ListBulletins, req);
+    if (g.json) {
+      std::cout << Json(resp) << "\n";
+      return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& b : resp.bulletins()) {
+      rows.push_back({b.id(), b.kind_name(),
+                      Short(pb::BulletinState_Name(b.state()), "BULLETIN_STATE_"),
+                      b.number() ? std::to_string(b.year()) + "-" + std::to_string(b.number()) : "",
+                      std::to_string(b.items_size())});
+    }
+    PrintTable({"ID", "KIND", "STATE", "ISSUE", "ITEMS"}, rows);
   });
 
   auto* emergency = app.add_subcommand("emergency", "emergency chains (突发事件 初报/续报/终报)");

@@ -18,12 +18,17 @@ struct EmergencyOptions {
   std::chrono::minutes follow_up_interval{240};  // an open chain silent this long is chased
 };
 
+inline BulletinKinds DefaultBulletinKinds() {
+  return {{"daily", "每日要情"}, {"special", "信息专报"}, {"express", "快报"}};
+}
+
 // Translates between the wire and the domain: authenticates, validates, authorizes, then runs
 // reads on a snapshot and writes as one idempotent transaction with their audit and outbox rows.
 class ReportingServiceImpl final : public pb::ReportingService::CallbackService {
  public:
   ReportingServiceImpl(store::Database& db, const org::OrgTree& org, const Clock* clock,
-                       Limits limits, EmergencyOptions emergency = EmergencyOptions());
+                       Limits limits, EmergencyOptions emergency = EmergencyOptions(),
+                       BulletinKinds bulletin_kinds = DefaultBulletinKinds());
 
   grpc::ServerUnaryReactor* CreateReport(grpc::CallbackServerContext* ctx,
                                          const pb::CreateReportRequest* req,
@@ -59,6 +64,21 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
                                               const pb::GetEmergencyChainRequest* req,
                                               pb::EmergencyChain* resp) override;
 
+  grpc::ServerUnaryReactor* CreateBulletin(grpc::CallbackServerContext* ctx,
+                                           const pb::CreateBulletinRequest* req,
+                                           pb::Bulletin* resp) override;
+  grpc::ServerUnaryReactor* AddBulletinItem(grpc::CallbackServerContext* ctx,
+                                            const pb::AddBulletinItemRequest* req,
+                                            pb::Bulletin* resp) override;
+  grpc::ServerUnaryReactor* PublishBulletin(grpc::CallbackServerContext* ctx,
+                                            const pb::PublishBulletinRequest* req,
+                                            pb::Bulletin* resp) override;
+  grpc::ServerUnaryReactor* GetBulletin(grpc::CallbackServerContext* ctx,
+                                        const pb::GetBulletinRequest* req,
+                                        pb::Bulletin* resp) override;
+  grpc::ServerUnaryReactor* ListBulletins(grpc::CallbackServerContext* ctx,
+                                          const pb::ListBulletinsRequest* req,
+                                          pb::ListBulletinsResponse* resp) override;
   grpc::ServerUnaryReactor* CreateCall(grpc::CallbackServerContext* ctx,
                                        const pb::CreateCallRequest* req, pb::Call* resp) override;
   grpc::ServerUnaryReactor* GetCall(grpc::CallbackServerContext* ctx, const pb::GetCallRequest* req,
@@ -112,6 +132,10 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   const Clock* clock_;
   const Limits limits_;
   const EmergencyOptions emergency_;
+  const BulletinKinds bulletin_kinds_;
+  // A draft bulletin an editor may change: NOT_FOUND outside the editor's subtree.
+  absl::StatusOr<pb::Bulletin> LoadBulletin(store::Tx& tx, const auth::Principal& caller,
+                                            const std::string& id);
   events::Recorder recorder_;
 };
 

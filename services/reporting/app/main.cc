@@ -40,8 +40,19 @@ int main(int argc, char** argv) {
       c.Duration("emergency.follow_up_interval", emergency.follow_up_interval));
   const auto check_interval = c.Duration("emergency.check_interval", std::chrono::seconds(30));
 
+  zs::reporting::BulletinKinds kinds;
+  for (const auto& entry :
+       c.StringList("bulletins.kinds", {"daily:每日要情", "special:信息专报", "express:快报"})) {
+    const auto colon = entry.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size()) {
+      c.AddError("bulletins.kinds", "each kind must be code:name, got '" + entry + "'");
+      continue;
+    }
+    kinds[entry.substr(0, colon)] = entry.substr(colon + 1);
+  }
+
   zs::reporting::ReportingServiceImpl service((*rt)->db(), (*rt)->org(), (*rt)->clock(), limits,
-                                              emergency);
+                                              emergency, kinds);
   (*rt)
       ->AddConsumer(supervision_stream)
       .On("supervision.item.closed", [&service](const auto& event, zs::store::Tx& tx) {

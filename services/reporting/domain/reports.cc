@@ -441,4 +441,63 @@ std::vector<std::string> OverdueUnits(const pb::Call& c, const CivilDate& today)
   return out;
 }
 
+absl::Status ValidateBulletinKind(const std::string& kind, const BulletinKinds& kinds,
+                                  const std::string& field) {
+  if (kind.empty()) return InvalidField(field, "required");
+  if (!kinds.count(kind)) {
+    std::string known;
+    for (const auto& [code, name] : kinds) known += (known.empty() ? "" : ", ") + code;
+    return InvalidField(field, "unknown kind '" + kind + "'; configured kinds: " + known);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MayAddItem(const pb::Bulletin& b, const pb::Report& r) {
+  if (b.state() != pb::BULLETIN_STATE_DRAFT) {
+    return absl::FailedPreconditionError("bulletin " + b.id() + " is already published");
+  }
+  if (r.state() != pb::REPORT_STATE_ADOPTED) {
+    return absl::FailedPreconditionError("report " + r.id() + " is " +
+                                         pb::ReportState_Name(r.state()) +
+                                         "; only ADOPTED reports go into a bulletin");
+  }
+  for (const auto& it : b.items()) {
+    if (it.report_id() == r.id()) {
+      return absl::FailedPreconditionError("report " + r.id() + " is already in bulletin " +
+                                           b.id());
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Publish(pb::Bulletin& b, int year, int published_in_year, TimePoint now) {
+  if (b.state() != pb::BULLETIN_STATE_DRAFT) {
+    return absl::FailedPreconditionError("bulletin " + b.id() + " is already published");
+  }
+  if (b.items().empty()) {
+    return absl::FailedPreconditionError("bulletin " + b.id() +
+                                         " has no items; add adopted reports first");
+  }
+  b.set_state(pb::BULLETIN_STATE_PUBLISHED);
+  b.set_year(year);
+  b.set_number(published_in_year + 1);
+  *b.mutable_publish_time() = ToProto(now);
+  return absl::OkStatus();
+}
+
+pb::Bulletin VisibleBulletin(const pb::Bulletin& b, const ReadScope& scope) {
+  pb::Bulletin out = b;
+  out.clear_items();
+  int hidden = 0;
+  for (const auto& it : b.items()) {
+    if (it.sensitivity() == pb::SENSITIVITY_NEGATIVE && !scope.negative) {
+      ++hidden;
+      continue;
+    }
+    *out.add_items() = it;
+  }
+  out.set_hidden_items(hidden);
+  return out;
+}
+
 }  // namespace zs::reporting

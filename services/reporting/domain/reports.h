@@ -3,6 +3,7 @@
 // The reporting domain core: validation, who may see and do what, and the report lifecycle.
 // Plain functions over the generated message types; no gRPC, Redis or SQL here.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -141,5 +142,19 @@ bool RecordAnswer(pb::Call& c, const std::string& unit, const std::string& repor
 void FillUnanswered(pb::Call& c);
 // Units overdue on `today`: past the due date, unanswered and not yet reminded.
 std::vector<std::string> OverdueUnits(const pb::Call& c, const CivilDate& today);
+
+// ---- Bulletins (期刊) ----
+
+// Configured bulletin kinds: code -> display name (e.g. "daily" -> 每日要情).
+using BulletinKinds = std::map<std::string, std::string>;
+absl::Status ValidateBulletinKind(const std::string& kind, const BulletinKinds& kinds,
+                                  const std::string& field);
+// A report may go into a bulletin once it is adopted (采用), and only into a draft issue, once.
+absl::Status MayAddItem(const pb::Bulletin& b, const pb::Report& r);
+// Publication: a draft with at least one item gets its year and the next number of its kind.
+// `published_in_year` is how many issues of the kind the tenant published in `year` already.
+absl::Status Publish(pb::Bulletin& b, int year, int published_in_year, TimePoint now);
+// The bulletin as `scope` may read it: items of negative reports withheld (and counted).
+pb::Bulletin VisibleBulletin(const pb::Bulletin& b, const ReadScope& scope);
 
 }  // namespace zs::reporting

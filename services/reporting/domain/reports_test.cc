@@ -326,3 +326,63 @@ TEST_F(CallTest, ValidationNamesTheField) {
 
 }  // namespace
 }  // namespace zs::reporting
+
+namespace zs::reporting {
+namespace {
+
+class BulletinTest : public ReportsTest {
+ protected:
+  BulletinKinds kinds_ = {{"daily", "每日要情"}, {"special", "信息专报"}, {"express", "快报"}};
+  pb::Bulletin Draft() {
+    pb::Bulletin b;
+    b.set_id("430204-b-1");
+    b.set_kind("daily");
+    b.set_state(pb::BULLETIN_STATE_DRAFT);
+    return b;
+  }
+};
+
+TEST_F(BulletinTest, OnlyAdoptedReportsGoIntoADraftOnce) {
+  pb::Bulletin b = Draft();
+  EXPECT_EQ(MayAddItem(b, Report(pb::REPORT_STATE_SUBMITTED)).code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(MayAddItem(b, Report(pb::REPORT_STATE_ADOPTED)).ok());
+  b.add_items()->set_report_id("430204-r-1");
+  EXPECT_EQ(MayAddItem(b, Report(pb::REPORT_STATE_ADOPTED)).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(ValidateBulletinKind("weekly", kinds_, "kind").message().find("unknown kind 'weekly'"),
+            std::string::npos);
+}
+
+TEST_F(BulletinTest, NumberingRestartsEachYearPerKind) {
+  pb::Bulletin last_of_2026 = Draft();
+  last_of_2026.add_items()->set_report_id("r");
+  ASSERT_TRUE(Publish(last_of_2026, 2026, 249, now_).ok());
+  EXPECT_EQ(last_of_2026.number(), 250);
+  EXPECT_EQ(Publish(last_of_2026, 2026, 250, now_).code(), absl::StatusCode::kFailedPrecondition);
+  pb::Bulletin first_of_2027 = Draft();
+  first_of_2027.add_items()->set_report_id("r");
+  ASSERT_TRUE(Publish(first_of_2027, 2027, 0, now_).ok());
+  EXPECT_EQ(first_of_2027.year(), 2027);
+  EXPECT_EQ(first_of_2027.number(), 1);
+  pb::Bulletin empty = Draft();
+  EXPECT_EQ(Publish(empty, 2027, 0, now_).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(BulletinTest, NegativeItemsAreWithheldFromThoseWhoMayNotSeeThem) {
+  pb::Bulletin b = Draft();
+  auto* neg = b.add_items();
+  neg->set_report_id("n");
+  neg->set_sensitivity(pb::SENSITIVITY_NEGATIVE);
+  b.add_items()->set_report_id("p");
+  auto clerk = *ReadScopeFor(org_, Who("w", "430204", "430204/qtt", {"clerk"}));
+  auto editor = *ReadScopeFor(org_, Who("l", "430204", "430204/qtt", {"editor"}));
+  const auto for_clerk = VisibleBulletin(b, clerk);
+  ASSERT_EQ(for_clerk.items_size(), 1);
+  EXPECT_EQ(for_clerk.items(0).report_id(), "p");
+  EXPECT_EQ(for_clerk.hidden_items(), 1);
+  EXPECT_EQ(VisibleBulletin(b, editor).items_size(), 2);
+}
+
+}  // namespace
+}  // namespace zs::reporting

@@ -54,6 +54,17 @@ std::vector<store::Migration> Migrations() {
        " data BLOB NOT NULL);"
        "CREATE INDEX calls_tenant ON calls (tenant, seq);"
        "CREATE INDEX calls_due ON calls (due_date) WHERE settled = 0"},
+      {4, "bulletins",
+       "CREATE TABLE bulletins ("
+       " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+       " id TEXT NOT NULL UNIQUE,"
+       " tenant TEXT NOT NULL,"
+       " kind TEXT NOT NULL,"
+       " year INTEGER NOT NULL,"
+       " state INTEGER NOT NULL,"
+       " data BLOB NOT NULL);"
+       "CREATE INDEX bulletins_tenant ON bulletins (tenant, seq);"
+       "CREATE INDEX bulletins_number ON bulletins (tenant, kind, year, state)"},
   };
 }
 
@@ -185,6 +196,62 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstruction
   sql += " ORDER BY seq DESC LIMIT ?";
   params.emplace_back(int64_t{limit + 1});
   return store::ParseSeqRows<pb::Instruction>(tx.Query(sql, params), "instruction");
+}
+
+absl::Status InsertBulletin(store::Tx& tx, const pb::Bulletin& b) {
+  return tx
+      .Exec("INSERT INTO bulletins (id, tenant, kind, year, state, data) VALUES (?, ?, ?, ?, ?, ?)",
+            {b.id(), b.tenant(), b.kind(), int64_t{b.year()}, int64_t{b.state()},
+             store::Blob{b.SerializeAsString()}})
+      .status();
+}
+
+absl::StatusOr<pb::Bulletin> GetBulletin(store::Tx& tx, const std::string& id) {
+  auto rows = tx.Query("SELECT data FROM bulletins WHERE id = ?", {id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return absl::NotFoundError("bulletin " + id + " not found");
+  return store::ParseStored<pb::Bulletin>((*rows)[0].Text(0), "bulletin " + id);
+}
+
+absl::Status UpdateBulletin(store::Tx& tx, const pb::Bulletin& b) {
+  auto n =
+      tx.Exec("UPDATE bulletins SET year = ?, state = ?, data = ? WHERE id = ?",
+              {int64_t{b.year()}, int64_t{b.state()}, store::Blob{b.SerializeAsString()}, b.id()});
+  if (!n.ok()) return n.status();
+  if (*n != 1) return absl::NotFoundError("bulletin " + b.id() + " not found");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::pair<int64_t, pb::Bulletin>>> ListBulletins(
+    store::Tx& tx, const ReadScope& scope, const std::string& kind, int64_t after, int limit) {
+  std::vector<store::Param> params;
+  std::string sql =
+      "SELECT seq, data FROM bulletins WHERE tenant IN " + Placeholders(scope.tenants.size());
+  for (const auto& t : scope.tenants) params.emplace_back(t);
+  if (!kind.empty()) {
+    sql += " AND kind = ?";
+    params.emplace_back(kind);
+  }
+  if (!scope.negative) {  // drafts are the editors' (and leaders') working copies
+    sql += " AND state = ?";
+    params.emplace_back(int64_t{pb::BULLETIN_STATE_PUBLISHED});
+  }
+  if (after > 0) {
+    sql += " AND seq < ?";
+    params.emplace_back(after);
+  }
+  sql += " ORDER BY seq DESC LIMIT ?";
+  params.emplace_back(int64_t{limit + 1});
+  return store::ParseSeqRows<pb::Bulletin>(tx.Query(sql, params), "bulletin");
+}
+
+absl::StatusOr<int> PublishedCount(store::Tx& tx, const std::string& tenant,
+                                   const std::string& kind, int year) {
+  auto rows = tx.Query(
+      "SELECT COUNT(*) FROM bulletins WHERE tenant = ? AND kind = ? AND year = ? AND state = ?",
+      {tenant, kind, int64_t{year}, int64_t{pb::BULLETIN_STATE_PUBLISHED}});
+  if (!rows.ok()) return rows.status();
+  return static_cast<int>((*rows)[0].Int(0));
 }
 
 absl::Status InsertCall(store::Tx& tx, const pb::Call& c) {

@@ -75,6 +75,16 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Call>>> ListCalls(store::Tx& t
 absl::StatusOr<std::vector<std::string>> OverdueCalls(store::Tx& tx, const std::string& today,
                                                       int limit);
 
+// Bulletins (期刊).
+absl::Status InsertBulletin(store::Tx& tx, const pb::Bulletin& b);
+absl::StatusOr<pb::Bulletin> GetBulletin(store::Tx& tx, const std::string& id);
+absl::Status UpdateBulletin(store::Tx& tx, const pb::Bulletin& b);
+absl::StatusOr<std::vector<std::pair<int64_t, pb::Bulletin>>> ListBulletins(
+    store::Tx& tx, const ReadScope& scope, const std::string& kind, int64_t after, int limit);
+// How many issues of `kind` the tenant published in `year`.
+absl::StatusOr<int> PublishedCount(store::Tx& tx, const std::string& tenant,
+                                   const std::string& kind, int year);
+
 }  // namespace repo
 
 using store::DecodePageToken;
