@@ -109,6 +109,10 @@ b=$(z --as li.bianji bulletin create --kind daily | id_of)
 z --as li.bianji bulletin add "$b" --report "$id" --title "清水塘片区饮用水异味问题已查明并整改" >/dev/null
 z --as li.bianji bulletin publish "$b"
 
+say "This year's points and rankings (信息工作考核)"
+z --as li.bianji ranking list --period "$(date +%Y)" | head -5
+z --as li.bianji ranking entries --unit 430204/qtt --period "$(date +%Y)"
+
 say "An emergency (突发事件): initial report (初报), a follow-up (续报) and the final report (终报)"
 occurred=$(date -u -d '-50 min' +%Y-%m-%dT%H:%M:%SZ)
 learned=$(date -u -d '-20 min' +%Y-%m-%dT%H:%M:%SZ)

@@ -498,5 +498,89 @@ TEST_F(ReportingApiTest, BulletinsCompileAdoptedReportsAndArePublishedOnceWithNu
   }));
 }
 
+TEST_F(ReportingApiTest, PointsAddUpIntoRankingsWithDetailsAndCsv) {
+  // 发改局's reports, written by the editor: adopted, in a bulletin, instructed at two levels.
+  auto fgj = [&](const std::string& title, pb::Sensitivity s) {
+    pb::Report d = Draft(title, s);
+    d.set_unit_id("430204/fgj");
+    pb::Report r;
+    EXPECT_TRUE(Create("li.bianji", d, &r).ok());
+    EXPECT_TRUE(Submit("li.bianji", r.id(), &r).ok());
+    EXPECT_TRUE(Adopt("li.bianji", r.id(), &r).ok());  // county level: 1 point
+    return r;
+  };
+  const pb::Report r = fgj("重点项目进展顺利", pb::SENSITIVITY_INTERNAL);
+  const pb::Report neg = fgj("某项目审批拖延", pb::SENSITIVITY_NEGATIVE);
+  pb::CreateBulletinRequest cb;
+  cb.set_request_id(NewUuid());
+  cb.set_kind("daily");
+  pb::Bulletin b;
+  ASSERT_TRUE(stub_->CreateBulletin(ContextFor(TokenFor("li.bianji")).get(), cb, &b).ok());
+  pb::AddBulletinItemRequest add;
+  add.set_request_id(NewUuid());
+  add.set_bulletin_id(b.id());
+  add.set_report_id(r.id());
+  ASSERT_TRUE(stub_->AddBulletinItem(ContextFor(TokenFor("li.bianji")).get(), add, &b).ok());
+  pb::PublishBulletinRequest pub;
+  pub.set_request_id(NewUuid());
+  pub.set_id(b.id());
+  ASSERT_TRUE(stub_->PublishBulletin(ContextFor(TokenFor("li.bianji")).get(), pub, &b).ok());  // 1
+  pb::Instruction in;
+  ASSERT_TRUE(Instruct("zhang.shuji", r.id(), &in, {"430204/fgj"}).ok());  // county leader: 2
+  ASSERT_TRUE(Instruct("qian.shiwei", r.id(), &in, {"430204/fgj"}).ok());  // city leader: 4
+
+  const std::string year = std::to_string(DateOf(SystemClock::Get()->Now(), 480).year);
+  pb::ListRankingsRequest rq;
+  rq.set_period(year);
+  pb::ListRankingsResponse ranks;
+  ASSERT_TRUE(stub_->ListRankings(ContextFor(TokenFor("wang.xinxi")).get(), rq, &ranks).ok());
+  int fgj_points = -1;
+  for (int i = 0; i < ranks.ranks_size(); ++i) {
+    const auto& u = ranks.ranks(i);
+    if (u.unit_id() == "430204/fgj") fgj_points = u.points();
+    if (i > 0) {
+      EXPECT_LE(u.points(), ranks.ranks(i - 1).points());
+      EXPECT_EQ(u.rank() == ranks.ranks(i - 1).rank(), u.points() == ranks.ranks(i - 1).points());
+    }
+  }
+  EXPECT_EQ(fgj_points, 1 + 1 + 1 + 2 + 4) << "two adoptions, a bulletin item, two instructions";
+  EXPECT_EQ(ranks.ranks_size(), 10) << "every unit of 石峰区 is ranked";
+
+  // Details: an editor sees every entry; the unit's own clerk not those of negative information.
+  pb::ListScoreEntriesRequest eq;
+  eq.set_unit_id("430204/fgj");
+  eq.set_period(year);
+  pb::ListScoreEntriesResponse entries;
+  ASSERT_TRUE(stub_->ListScoreEntries(ContextFor(TokenFor("li.bianji")).get(), eq, &entries).ok());
+  EXPECT_EQ(entries.entries_size(), 5);
+  const auto clerk = TokenFor(auth::Principal{"fgj.clerk", "", "430204", "430204/fgj", {"clerk"}});
+  ASSERT_TRUE(stub_->ListScoreEntries(ContextFor(clerk).get(), eq, &entries).ok());
+  EXPECT_EQ(entries.entries_size(), 4);
+  EXPECT_EQ(entries.hidden_entries(), 1);
+  for (const auto& e : entries.entries()) EXPECT_NE(e.report_id(), neg.id());
+  EXPECT_CODE(stub_->ListScoreEntries(ContextFor(TokenFor("wang.xinxi")).get(), eq, &entries),
+              StatusCode::PERMISSION_DENIED)
+      << "another unit's clerk";
+
+  pb::ExportRankingsResponse csv;
+  ASSERT_TRUE(stub_->ExportRankings(ContextFor(TokenFor("li.bianji")).get(), rq, &csv).ok());
+  EXPECT_EQ(csv.csv().rfind("rank,unit_id,unit_name,points,entries\n", 0), 0u);
+  EXPECT_NE(csv.csv().find(",430204/fgj,区发展和改革局,9,5\n"), std::string::npos) << csv.csv();
+  EXPECT_EQ(csv.csv().find("某项目审批拖延"), std::string::npos) << "no report text in the export";
+
+  // A period that ends before it starts, and one that is no period.
+  rq.clear_period();
+  rq.set_start_date("2026-11-30");
+  rq.set_end_date("2026-11-01");
+  auto s = stub_->ListRankings(ContextFor(TokenFor("li.bianji")).get(), rq, &ranks);
+  EXPECT_CODE(s, StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("end_date"), std::string::npos);
+  rq.clear_start_date();
+  rq.clear_end_date();
+  rq.set_period("2026-13");
+  EXPECT_CODE(stub_->ListRankings(ContextFor(TokenFor("li.bianji")).get(), rq, &ranks),
+              StatusCode::INVALID_ARGUMENT);
+}
+
 }  // namespace
 }  // namespace zs::testing

@@ -95,7 +95,8 @@ pb::Sensitivity Sensitivity(const std::string& s) {
 struct Args {
   std::string id, title, body, kind = "dynamic", sens = "internal", unit, comment, level, state,
                                page_token, report, text, due, grade, occurred, learned, place,
-                               follows, call, topic, description, bulletin;
+                               follows, call, topic, description, bulletin, period, start, end,
+                               tenant;
   std::vector<std::string> tags, units, mask;
   int page_size = 0, deaths = 0, injured = 0, missing = 0;
   bool all = false, final_report = false;
@@ -421,6 +422,65 @@ void AddReportingCommands(CLI::App& app, Globals& g) {
                       std::to_string(b.items_size())});
     }
     PrintTable({"ID", "KIND", "STATE", "ISSUE", "ITEMS"}, rows);
+  });
+
+  auto* ranking = app.add_subcommand("ranking", "points and rankings (信息工作考核)");
+  ranking->require_subcommand(1);
+  auto period_options = [a](CLI::App* cmd) {
+    cmd->add_option("--period", a->period, "YYYY-MM, YYYY-Qn or YYYY");
+    cmd->add_option("--from", a->start, "start date YYYY-MM-DD (instead of --period)");
+    cmd->add_option("--to", a->end, "end date YYYY-MM-DD");
+  };
+  auto rankings_request = [a] {
+    pb::ListRankingsRequest req;
+    req.set_period(a->period);
+    req.set_start_date(a->start);
+    req.set_end_date(a->end);
+    req.set_tenant(a->tenant);
+    return req;
+  };
+  auto* rlist = ranking->add_subcommand("list", "rank the units of a tenant over a period");
+  period_options(rlist);
+  rlist->add_option("--tenant", a->tenant, "default: yours");
+  rlist->callback([&g, stub, rankings_request] {
+    auto resp = Call(g, *stub(), &Stub::ListRankings, rankings_request());
+    if (g.json) {
+      std::cout << Json(resp) << "\n";
+      return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : resp.ranks()) {
+      rows.push_back({std::to_string(r.rank()), r.unit_name(), r.unit_id(),
+                      std::to_string(r.points()), std::to_string(r.entries())});
+    }
+    PrintTable({"RANK", "UNIT", "ID", "POINTS", "ENTRIES"}, rows);
+  });
+  auto* rexport = ranking->add_subcommand("export", "the rankings as CSV");
+  period_options(rexport);
+  rexport->add_option("--tenant", a->tenant, "default: yours");
+  rexport->callback([&g, stub, rankings_request] {
+    std::cout << Call(g, *stub(), &Stub::ExportRankings, rankings_request()).csv();
+  });
+  auto* rentries = ranking->add_subcommand("entries", "the ledger rows of a unit over a period");
+  period_options(rentries);
+  rentries->add_option("--unit", a->unit)->required();
+  rentries->callback([&g, a, stub] {
+    pb::ListScoreEntriesRequest req;
+    req.set_unit_id(a->unit);
+    req.set_period(a->period);
+    req.set_start_date(a->start);
+    req.set_end_date(a->end);
+    auto resp = Call(g, *stub(), &Stub::ListScoreEntries, req);
+    if (g.json) {
+      std::cout << Json(resp) << "\n";
+      return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& e : resp.entries()) {
+      rows.push_back({Time(e.time()), std::to_string(e.points()), e.reason(), e.report_id()});
+    }
+    PrintTable({"TIME", "POINTS", "REASON", "REPORT"}, rows);
+    if (resp.hidden_entries()) std::cout << "(" << resp.hidden_entries() << " entries withheld)\n";
   });
 
   auto* emergency = app.add_subcommand("emergency", "emergency chains (突发事件 初报/续报/终报)");

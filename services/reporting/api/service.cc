@@ -6,6 +6,8 @@
 #include <optional>
 
 #include "auth/interceptor.h"
+#include "calendar/calendar.h"
+#include "calendar/period.h"
 #include "core/ids.h"
 #include "core/time_util.h"
 #include "rpc/mutation.h"
@@ -29,13 +31,15 @@ grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, const absl::S
 
 ReportingServiceImpl::ReportingServiceImpl(store::Database& db, const org::OrgTree& org,
                                            const Clock* clock, Limits limits,
-                                           EmergencyOptions emergency, BulletinKinds bulletin_kinds)
+                                           EmergencyOptions emergency, BulletinKinds bulletin_kinds,
+                                           PointsTable points)
     : db_(db),
       org_(org),
       clock_(clock),
       limits_(limits),
       emergency_(emergency),
       bulletin_kinds_(std::move(bulletin_kinds)),
+      points_(std::move(points)),
       recorder_("reporting", clock) {}
 
 absl::StatusOr<pb::Report> ReportingServiceImpl::LoadVisible(store::Tx& tx,
@@ -265,8 +269,10 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServer
   return ChangeReport(
       ctx, *caller, "AdoptReport", *req, req->request_id(), req->id(), resp,
       {"report.adopt", "reporting.report.adopted", zhongshu::common::v1::Level_Name(req->level())},
-      [this, req, editor = caller->subject](store::Tx&, pb::Report& r) {
-        return Adopt(r, req->level(), editor, clock_->Now());
+      [this, req, editor = caller->subject](store::Tx& tx, pb::Report& r) -> absl::Status {
+        if (auto s = Adopt(r, req->level(), editor, clock_->Now()); !s.ok()) return s;
+        return Award(tx, "adopt:" + r.id(), r.tenant(), r.unit_id(), r.id(), r.sensitivity(),
+                     "采用（" + LevelName(req->level()) + "）", points_.adoption[req->level()]);
       });
 }
 
@@ -311,6 +317,13 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
         in.set_state(pb::INSTRUCTION_STATE_OPEN);
         *in.mutable_issue_time() = ToProto(now);
         if (auto s = repo::InsertInstruction(tx, in, *r); !s.ok()) return s;
+        const auto level = LevelOf(org_, caller.tenant);
+        if (auto s = Award(tx, "instruction:" + in.id(), r->tenant(), r->unit_id(), r->id(),
+                           r->sensitivity(), "批示（" + LevelName(level) + "领导）",
+                           points_.instruction[level]);
+            !s.ok()) {
+          return s;
+        }
 
         ev::InstructionIssued payload;
         payload.set_instruction_id(in.id());
@@ -423,6 +436,140 @@ ev::CallChanged CallEvent(const pb::Call& c, const std::string& unit, const std:
 
 }  // namespace
 
+absl::Status ReportingServiceImpl::Award(store::Tx& tx, const std::string& key,
+                                         const std::string& tenant, const std::string& unit_id,
+                                         const std::string& report_id, pb::Sensitivity sensitivity,
+                                         const std::string& reason, int points) {
+  if (points == 0) return absl::OkStatus();
+  return repo::AddScore(tx, {key, tenant, unit_id, report_id, reason, points,
+                             ToMillis(clock_->Now()), static_cast<int>(sensitivity)});
+}
+
+namespace {
+
+// Milliseconds of local midnight at the start of `d`.
+int64_t StartOfDayMs(const CivilDate& d, int utc_offset_minutes) {
+  const auto days = std::chrono::sys_days(std::chrono::year_month_day(
+      std::chrono::year(d.year), std::chrono::month(static_cast<unsigned>(d.month)),
+      std::chrono::day(static_cast<unsigned>(d.day))));
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             (days - std::chrono::minutes(utc_offset_minutes)).time_since_epoch())
+      .count();
+}
+
+absl::StatusOr<calendar::Period> RequestedPeriod(const std::string& period,
+                                                 const std::string& start, const std::string& end) {
+  if (!period.empty()) return calendar::ParsePeriod(period, "period");
+  if (start.empty() && end.empty()) {
+    return absl::InvalidArgumentError(
+        "period: required (YYYY-MM, YYYY-Qn, YYYY), or start_date and end_date");
+  }
+  return calendar::RangePeriod(start, end, "start_date", "end_date");
+}
+
+}  // namespace
+
+absl::StatusOr<pb::ListRankingsResponse> ReportingServiceImpl::Rankings(
+    store::Tx& tx, const auth::Principal& caller, const pb::ListRankingsRequest& req) {
+  auto period = RequestedPeriod(req.period(), req.start_date(), req.end_date());
+  if (!period.ok()) return period.status();
+  const std::string tenant = req.tenant().empty() ? caller.tenant : req.tenant();
+  if (org_.FindTenant(tenant) == nullptr) {
+    return absl::InvalidArgumentError("tenant: unknown tenant '" + tenant + "'");
+  }
+  if (auto scope = ReadScopeFor(org_, caller); !scope.ok()) return scope.status();
+  if (!auth::MaySeeTenant(org_, caller, tenant)) {
+    return absl::PermissionDeniedError("tenant " + tenant + " is outside your jurisdiction");
+  }
+  auto rows =
+      repo::Scores(tx, tenant, "", StartOfDayMs(period->start, limits_.utc_offset_minutes),
+                   StartOfDayMs(calendar::AddDays(period->end, 1), limits_.utc_offset_minutes));
+  if (!rows.ok()) return rows.status();
+  std::vector<pb::ScoreEntry> entries;
+  for (const auto& r : *rows) {
+    pb::ScoreEntry e;
+    e.set_unit_id(r.unit_id);
+    e.set_points(r.points);
+    entries.push_back(std::move(e));
+  }
+  std::vector<const org::Unit*> units;
+  for (const auto& [id, u] : org_.units()) {
+    if (u.tenant == tenant) units.push_back(&u);
+  }
+  pb::ListRankingsResponse resp;
+  resp.set_period(period->name);
+  resp.set_tenant(tenant);
+  for (auto& r : Rank(entries, units)) *resp.add_ranks() = std::move(r);
+  return resp;
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::ListRankings(grpc::CallbackServerContext* ctx,
+                                                             const pb::ListRankingsRequest* req,
+                                                             pb::ListRankingsResponse* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto r = Rankings(tx, *caller, *req);
+    if (!r.ok()) return r.status();
+    *resp = std::move(*r);
+    return absl::OkStatus();
+  }));
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::ExportRankings(grpc::CallbackServerContext* ctx,
+                                                               const pb::ListRankingsRequest* req,
+                                                               pb::ExportRankingsResponse* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto r = Rankings(tx, *caller, *req);
+    if (!r.ok()) return r.status();
+    resp->set_csv(RankingsCsv({r->ranks().begin(), r->ranks().end()}));
+    return absl::OkStatus();
+  }));
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::ListScoreEntries(
+    grpc::CallbackServerContext* ctx, const pb::ListScoreEntriesRequest* req,
+    pb::ListScoreEntriesResponse* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  const auto* unit = org_.FindUnit(req->unit_id());
+  if (unit == nullptr) {
+    return Finish(ctx, InvalidField("unit_id", req->unit_id().empty()
+                                                   ? "required"
+                                                   : "unknown unit '" + req->unit_id() + "'"));
+  }
+  auto period = RequestedPeriod(req->period(), req->start_date(), req->end_date());
+  if (!period.ok()) return Finish(ctx, period.status());
+  auto scope = ReadScopeFor(org_, *caller);
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  if (!auth::MaySeeUnit(org_, *caller, unit->id) ||
+      (!scope->only_unit.empty() && scope->only_unit != unit->id)) {
+    return Finish(ctx, absl::PermissionDeniedError("the score entries of " + unit->id +
+                                                   " are not yours to see"));
+  }
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = repo::Scores(
+        tx, unit->tenant, unit->id, StartOfDayMs(period->start, limits_.utc_offset_minutes),
+        StartOfDayMs(calendar::AddDays(period->end, 1), limits_.utc_offset_minutes));
+    if (!rows.ok()) return rows.status();
+    for (const auto& r : *rows) {
+      if (r.sensitivity == pb::SENSITIVITY_NEGATIVE && !scope->negative) {
+        resp->set_hidden_entries(resp->hidden_entries() + 1);
+        continue;
+      }
+      auto* e = resp->add_entries();
+      e->set_unit_id(r.unit_id);
+      e->set_report_id(r.report_id);
+      e->set_reason(r.reason);
+      e->set_points(r.points);
+      *e->mutable_time() = ToProto(FromMillis(r.at_ms));
+    }
+    return absl::OkStatus();
+  }));
+}
+
 absl::StatusOr<pb::Bulletin> ReportingServiceImpl::LoadBulletin(store::Tx& tx,
                                                                 const auth::Principal& caller,
                                                                 const std::string& id) {
@@ -514,39 +661,51 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::PublishBulletin(
   if (auto s = RequireRole(*caller, {"editor"}, "publishing a bulletin"); !s.ok()) {
     return Finish(ctx, s);
   }
-  return rpc::RunMutation(ctx, db_, rpc::IdempotencyScope(caller->subject, "PublishBulletin"),
-                          req->request_id(), *req, resp,
-                          [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
-                            auto b = LoadBulletin(tx, caller, req->id());
-                            if (!b.ok()) return b.status();
-                            const TimePoint now = clock_->Now();
-                            const int year = DateOf(now, limits_.utc_offset_minutes).year;
-                            auto count = repo::PublishedCount(tx, b->tenant(), b->kind(), year);
-                            if (!count.ok()) return count.status();
-                            if (auto s = Publish(*b, year, *count, now); !s.ok()) return s;
-                            if (auto s = repo::UpdateBulletin(tx, *b); !s.ok()) return s;
-                            ev::BulletinPublished payload;
-                            payload.set_bulletin_id(b->id());
-                            payload.set_kind(b->kind());
-                            payload.set_year(b->year());
-                            payload.set_number(b->number());
-                            for (const auto& it : b->items()) {
-                              payload.add_report_ids(it.report_id());
-                              payload.add_unit_ids(it.unit_id());
-                            }
-                            events::Change change{"bulletin.publish",
-                                                  b->id(),
-                                                  b->tenant(),
-                                                  b->kind_name() + " " + std::to_string(b->year()) +
-                                                      "-" + std::to_string(b->number()),
-                                                  "reporting.bulletin.published",
-                                                  &payload,
-                                                  ""};
-                            if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok())
-                              return s.status();
-                            *resp = std::move(*b);
-                            return absl::OkStatus();
-                          });
+  return rpc::RunMutation(
+      ctx, db_, rpc::IdempotencyScope(caller->subject, "PublishBulletin"), req->request_id(), *req,
+      resp, [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
+        auto b = LoadBulletin(tx, caller, req->id());
+        if (!b.ok()) return b.status();
+        const TimePoint now = clock_->Now();
+        const int year = DateOf(now, limits_.utc_offset_minutes).year;
+        auto count = repo::PublishedCount(tx, b->tenant(), b->kind(), year);
+        if (!count.ok()) return count.status();
+        if (auto s = Publish(*b, year, *count, now); !s.ok()) return s;
+        if (auto s = repo::UpdateBulletin(tx, *b); !s.ok()) return s;
+        const auto per_item = points_.bulletin.find(b->kind());
+        for (const auto& it : b->items()) {
+          const auto* unit = org_.FindUnit(it.unit_id());
+          if (auto s = Award(tx, "bulletin:" + b->id() + ":" + it.report_id(),
+                             unit ? unit->tenant : b->tenant(), it.unit_id(), it.report_id(),
+                             it.sensitivity(),
+                             "《" + b->kind_name() + "》" + std::to_string(b->year()) + "年第" +
+                                 std::to_string(b->number()) + "期刊用",
+                             per_item == points_.bulletin.end() ? 0 : per_item->second);
+              !s.ok()) {
+            return s;
+          }
+        }
+        ev::BulletinPublished payload;
+        payload.set_bulletin_id(b->id());
+        payload.set_kind(b->kind());
+        payload.set_year(b->year());
+        payload.set_number(b->number());
+        for (const auto& it : b->items()) {
+          payload.add_report_ids(it.report_id());
+          payload.add_unit_ids(it.unit_id());
+        }
+        events::Change change{
+            "bulletin.publish",
+            b->id(),
+            b->tenant(),
+            b->kind_name() + " " + std::to_string(b->year()) + "-" + std::to_string(b->number()),
+            "reporting.bulletin.published",
+            &payload,
+            ""};
+        if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
+        *resp = std::move(*b);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::GetBulletin(grpc::CallbackServerContext* ctx,

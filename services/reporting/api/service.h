@@ -28,7 +28,8 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
  public:
   ReportingServiceImpl(store::Database& db, const org::OrgTree& org, const Clock* clock,
                        Limits limits, EmergencyOptions emergency = EmergencyOptions(),
-                       BulletinKinds bulletin_kinds = DefaultBulletinKinds());
+                       BulletinKinds bulletin_kinds = DefaultBulletinKinds(),
+                       PointsTable points = PointsTable());
 
   grpc::ServerUnaryReactor* CreateReport(grpc::CallbackServerContext* ctx,
                                          const pb::CreateReportRequest* req,
@@ -79,6 +80,15 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   grpc::ServerUnaryReactor* ListBulletins(grpc::CallbackServerContext* ctx,
                                           const pb::ListBulletinsRequest* req,
                                           pb::ListBulletinsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListRankings(grpc::CallbackServerContext* ctx,
+                                         const pb::ListRankingsRequest* req,
+                                         pb::ListRankingsResponse* resp) override;
+  grpc::ServerUnaryReactor* ExportRankings(grpc::CallbackServerContext* ctx,
+                                           const pb::ListRankingsRequest* req,
+                                           pb::ExportRankingsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListScoreEntries(grpc::CallbackServerContext* ctx,
+                                             const pb::ListScoreEntriesRequest* req,
+                                             pb::ListScoreEntriesResponse* resp) override;
   grpc::ServerUnaryReactor* CreateCall(grpc::CallbackServerContext* ctx,
                                        const pb::CreateCallRequest* req, pb::Call* resp) override;
   grpc::ServerUnaryReactor* GetCall(grpc::CallbackServerContext* ctx, const pb::GetCallRequest* req,
@@ -133,6 +143,14 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   const Limits limits_;
   const EmergencyOptions emergency_;
   const BulletinKinds bulletin_kinds_;
+  const PointsTable points_;
+  // Adds a ledger row for the report's unit (no row for zero points).
+  absl::Status Award(store::Tx& tx, const std::string& key, const std::string& tenant,
+                     const std::string& unit_id, const std::string& report_id,
+                     pb::Sensitivity sensitivity, const std::string& reason, int points);
+  // The rankings of the request's tenant and period, computed in `tx`.
+  absl::StatusOr<pb::ListRankingsResponse> Rankings(store::Tx& tx, const auth::Principal& caller,
+                                                    const pb::ListRankingsRequest& req);
   // A draft bulletin an editor may change: NOT_FOUND outside the editor's subtree.
   absl::StatusOr<pb::Bulletin> LoadBulletin(store::Tx& tx, const auth::Principal& caller,
                                             const std::string& id);

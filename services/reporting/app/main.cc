@@ -51,8 +51,23 @@ int main(int argc, char** argv) {
     kinds[entry.substr(0, colon)] = entry.substr(colon + 1);
   }
 
+  // The points table (信息工作考核): per adoption level, per bulletin kind, per level of the
+  // instructing leader. Every award is a ledger row; a unit's points add up across all of them.
+  zs::reporting::PointsTable points;
+  const char* kLevels[] = {"", "county", "city", "province", "central"};
+  for (int l = 1; l <= 4; ++l) {
+    points.adoption[l] = static_cast<int>(
+        c.Int(std::string("points.adoption.") + kLevels[l], points.adoption[l], 0, 1000));
+    points.instruction[l] = static_cast<int>(
+        c.Int(std::string("points.instruction.") + kLevels[l], points.instruction[l], 0, 1000));
+  }
+  points.bulletin.clear();
+  for (const auto& [code, name] : kinds) {
+    points.bulletin[code] = static_cast<int>(c.Int("points.bulletin." + code, 1, 0, 1000));
+  }
+
   zs::reporting::ReportingServiceImpl service((*rt)->db(), (*rt)->org(), (*rt)->clock(), limits,
-                                              emergency, kinds);
+                                              emergency, kinds, points);
   (*rt)
       ->AddConsumer(supervision_stream)
       .On("supervision.item.closed", [&service](const auto& event, zs::store::Tx& tx) {

@@ -500,4 +500,69 @@ pb::Bulletin VisibleBulletin(const pb::Bulletin& b, const ReadScope& scope) {
   return out;
 }
 
+zhongshu::common::v1::Level LevelOf(const org::OrgTree& org, const std::string& tenant) {
+  switch (org.Depth(tenant)) {
+    case 0:
+      return zhongshu::common::v1::LEVEL_PROVINCE;
+    case 1:
+      return zhongshu::common::v1::LEVEL_CITY;
+    default:
+      return zhongshu::common::v1::LEVEL_COUNTY;
+  }
+}
+
+std::string LevelName(zhongshu::common::v1::Level level) {
+  switch (level) {
+    case zhongshu::common::v1::LEVEL_CITY:
+      return "市级";
+    case zhongshu::common::v1::LEVEL_PROVINCE:
+      return "省级";
+    case zhongshu::common::v1::LEVEL_CENTRAL:
+      return "中央";
+    default:
+      return "县级";
+  }
+}
+
+std::vector<pb::UnitRank> Rank(const std::vector<pb::ScoreEntry>& entries,
+                               const std::vector<const org::Unit*>& units) {
+  std::map<std::string, pb::UnitRank> by_unit;
+  for (const auto* u : units) {
+    auto& r = by_unit[u->id];
+    r.set_unit_id(u->id);
+    r.set_unit_name(u->name);
+  }
+  for (const auto& e : entries) {
+    auto it = by_unit.find(e.unit_id());
+    if (it == by_unit.end()) continue;  // a unit no longer in the org file
+    it->second.set_points(it->second.points() + e.points());
+    it->second.set_entries(it->second.entries() + 1);
+  }
+  std::vector<pb::UnitRank> out;
+  for (auto& [id, r] : by_unit) out.push_back(std::move(r));
+  std::stable_sort(out.begin(), out.end(), [](const pb::UnitRank& a, const pb::UnitRank& b) {
+    return a.points() > b.points();
+  });
+  for (size_t i = 0; i < out.size(); ++i) {
+    const bool tied = i > 0 && out[i].points() == out[i - 1].points();
+    out[i].set_rank(tied ? out[i - 1].rank() : static_cast<int32_t>(i) + 1);
+  }
+  return out;
+}
+
+std::string RankingsCsv(const std::vector<pb::UnitRank>& ranks) {
+  auto field = [](const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  std::string csv = "rank,unit_id,unit_name,points,entries\n";
+  for (const auto& r : ranks) {
+    csv += std::to_string(r.rank()) + "," + field(r.unit_id()) + "," + field(r.unit_name()) + "," +
+           std::to_string(r.points()) + "," + std::to_string(r.entries()) + "\n";
+  }
+  return csv;
+}
+
 }  // namespace zs::reporting

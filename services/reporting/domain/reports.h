@@ -157,4 +157,26 @@ absl::Status Publish(pb::Bulletin& b, int year, int published_in_year, TimePoint
 // The bulletin as `scope` may read it: items of negative reports withheld (and counted).
 pb::Bulletin VisibleBulletin(const pb::Bulletin& b, const ReadScope& scope);
 
+// ---- Points and rankings (信息工作考核) ----
+
+// Points per event; configuration (points.*). Indexes are zhongshu.common.v1.Level values
+// (1 county, 2 city, 3 province, 4 central).
+struct PointsTable {
+  int adoption[5] = {0, 1, 3, 5, 10};  // a report adopted at a level
+  std::map<std::string, int> bulletin = {{"daily", 1}, {"special", 3}, {"express", 2}};
+  int instruction[5] = {0, 2, 4, 8, 15};  // a leader of a level instructed on it
+};
+
+// The administrative level of a tenant from its depth: a root is a province, its children cities,
+// deeper tenants counties.
+zhongshu::common::v1::Level LevelOf(const org::OrgTree& org, const std::string& tenant);
+// "县级", "市级", "省级", "中央".
+std::string LevelName(zhongshu::common::v1::Level level);
+
+// Sums points per unit (every row adds up, across levels and kinds) and ranks every unit of
+// `units`: best first, equal points share a rank (1, 1, 3), ties listed by unit id.
+std::vector<pb::UnitRank> Rank(const std::vector<pb::ScoreEntry>& entries,
+                               const std::vector<const org::Unit*>& units);
+std::string RankingsCsv(const std::vector<pb::UnitRank>& ranks);
+
 }  // namespace zs::reporting

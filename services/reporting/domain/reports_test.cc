@@ -386,3 +386,57 @@ TEST_F(BulletinTest, NegativeItemsAreWithheldFromThoseWhoMayNotSeeThem) {
 
 }  // namespace
 }  // namespace zs::reporting
+
+namespace zs::reporting {
+namespace {
+
+pb::ScoreEntry Entry(const std::string& unit, int points) {
+  pb::ScoreEntry e;
+  e.set_unit_id(unit);
+  e.set_points(points);
+  return e;
+}
+
+TEST_F(ReportsTest, PointsAddUpAcrossLevelsAndKinds) {
+  PointsTable t;
+  // Adopted at county level, in 每日要情, instructed by a county and a city leader.
+  std::vector<pb::ScoreEntry> entries = {
+      Entry("430204/qtt", t.adoption[zhongshu::common::v1::LEVEL_COUNTY]),
+      Entry("430204/qtt", t.bulletin["daily"]),
+      Entry("430204/qtt", t.instruction[LevelOf(org_, "430204")]),
+      Entry("430204/qtt", t.instruction[LevelOf(org_, "430200")])};
+  std::vector<const org::Unit*> units = {org_.FindUnit("430204/qtt"), org_.FindUnit("430204/slj")};
+  const auto ranks = Rank(entries, units);
+  ASSERT_EQ(ranks.size(), 2u);
+  EXPECT_EQ(ranks[0].unit_id(), "430204/qtt");
+  EXPECT_EQ(ranks[0].points(), 1 + 1 + 2 + 4);
+  EXPECT_EQ(ranks[0].entries(), 4);
+  EXPECT_EQ(ranks[1].points(), 0) << "units without points are ranked too";
+  EXPECT_EQ(LevelOf(org_, "430000"), zhongshu::common::v1::LEVEL_PROVINCE);
+}
+
+TEST_F(ReportsTest, RankingOrderWithTies) {
+  auto tree = *org::OrgTree::Parse(R"(
+tenants: [{code: "430204"}]
+units:
+  - {id: "430204/a", name: A, tenant: "430204"}
+  - {id: "430204/b", name: B, tenant: "430204"}
+  - {id: "430204/c", name: "C, Inc", tenant: "430204"}
+  - {id: "430204/d", name: D, tenant: "430204"}
+)");
+  std::vector<const org::Unit*> units;
+  for (const auto& [id, u] : tree.units()) units.push_back(&u);
+  const auto ranks =
+      Rank({Entry("430204/b", 5), Entry("430204/c", 5), Entry("430204/a", 2), Entry("430204/c", 0)},
+           units);
+  std::vector<std::pair<std::string, int>> got;
+  for (const auto& r : ranks) got.push_back({r.unit_id(), r.rank()});
+  EXPECT_EQ(got, (std::vector<std::pair<std::string, int>>{
+                     {"430204/b", 1}, {"430204/c", 1}, {"430204/a", 3}, {"430204/d", 4}}));
+  const std::string csv = RankingsCsv(ranks);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "rank,unit_id,unit_name,points,entries");
+  EXPECT_NE(csv.find("1,430204/c,\"C, Inc\",5,2"), std::string::npos) << csv;
+}
+
+}  // namespace
+}  // namespace zs::reporting

@@ -65,6 +65,18 @@ std::vector<store::Migration> Migrations() {
        " data BLOB NOT NULL);"
        "CREATE INDEX bulletins_tenant ON bulletins (tenant, seq);"
        "CREATE INDEX bulletins_number ON bulletins (tenant, kind, year, state)"},
+      {5, "score ledger",
+       "CREATE TABLE score_ledger ("
+       " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+       " award_key TEXT NOT NULL UNIQUE,"
+       " tenant TEXT NOT NULL,"
+       " unit_id TEXT NOT NULL,"
+       " report_id TEXT NOT NULL,"
+       " reason TEXT NOT NULL,"
+       " points INTEGER NOT NULL,"
+       " at INTEGER NOT NULL,"
+       " sensitivity INTEGER NOT NULL);"
+       "CREATE INDEX score_ledger_tenant ON score_ledger (tenant, at)"},
   };
 }
 
@@ -196,6 +208,38 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstruction
   sql += " ORDER BY seq DESC LIMIT ?";
   params.emplace_back(int64_t{limit + 1});
   return store::ParseSeqRows<pb::Instruction>(tx.Query(sql, params), "instruction");
+}
+
+absl::Status AddScore(store::Tx& tx, const ScoreRow& r) {
+  return tx
+      .Exec(
+          "INSERT INTO score_ledger (award_key, tenant, unit_id, report_id, reason, points, at,"
+          " sensitivity) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (award_key) DO NOTHING",
+          {r.key, r.tenant, r.unit_id, r.report_id, r.reason, int64_t{r.points}, r.at_ms,
+           int64_t{r.sensitivity}})
+      .status();
+}
+
+absl::StatusOr<std::vector<ScoreRow>> Scores(store::Tx& tx, const std::string& tenant,
+                                             const std::string& unit_id, int64_t from_ms,
+                                             int64_t to_ms) {
+  std::string sql =
+      "SELECT award_key, tenant, unit_id, report_id, reason, points, at, sensitivity"
+      " FROM score_ledger WHERE tenant = ? AND at >= ? AND at < ?";
+  std::vector<store::Param> params{tenant, from_ms, to_ms};
+  if (!unit_id.empty()) {
+    sql += " AND unit_id = ?";
+    params.emplace_back(unit_id);
+  }
+  sql += " ORDER BY seq";
+  auto rows = tx.Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  std::vector<ScoreRow> out;
+  for (const auto& r : *rows) {
+    out.push_back({r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4),
+                   static_cast<int>(r.Int(5)), r.Int(6), static_cast<int>(r.Int(7))});
+  }
+  return out;
 }
 
 absl::Status InsertBulletin(store::Tx& tx, const pb::Bulletin& b) {

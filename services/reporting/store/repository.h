@@ -85,6 +85,23 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Bulletin>>> ListBulletins(
 absl::StatusOr<int> PublishedCount(store::Tx& tx, const std::string& tenant,
                                    const std::string& kind, int year);
 
+// The score ledger: append-only; a row's key makes awarding it twice a no-op.
+struct ScoreRow {
+  std::string key;
+  std::string tenant;
+  std::string unit_id;
+  std::string report_id;
+  std::string reason;
+  int points = 0;
+  int64_t at_ms = 0;
+  int sensitivity = 0;
+};
+absl::Status AddScore(store::Tx& tx, const ScoreRow& row);
+// Rows of a tenant (and of one unit, if given) in [from_ms, to_ms), oldest first.
+absl::StatusOr<std::vector<ScoreRow>> Scores(store::Tx& tx, const std::string& tenant,
+                                             const std::string& unit_id, int64_t from_ms,
+                                             int64_t to_ms);
+
 }  // namespace repo
 
 using store::DecodePageToken;

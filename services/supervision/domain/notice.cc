@@ -20,39 +20,6 @@ bool IsOutstanding(const pb::Task& t) {
 
 }  // namespace
 
-absl::StatusOr<Period> ParsePeriod(const std::string& text) {
-  const auto bad = absl::InvalidArgumentError("period: '" + text +
-                                              "' is not a month YYYY-MM or a quarter YYYY-Qn");
-  if (text.size() != 7 || text[4] != '-') return bad;
-  int year = 0;
-  for (int i = 0; i < 4; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return bad;
-    year = year * 10 + (text[i] - '0');
-  }
-  if (year < 2000 || year > 2200) return bad;
-  Period p;
-  p.name = text;
-  static const char* kQuarters[] = {"一", "二", "三", "四"};
-  if (text[5] == 'Q') {
-    const int q = text[6] - '0';
-    if (q < 1 || q > 4) return bad;
-    p.start = {year, (q - 1) * 3 + 1, 1};
-    p.end = calendar::AddDays(CivilDate{q == 4 ? year + 1 : year, q == 4 ? 1 : q * 3 + 1, 1}, -1);
-    p.label = std::to_string(year) + "年第" + kQuarters[q - 1] + "季度";
-    return p;
-  }
-  if (!std::isdigit(static_cast<unsigned char>(text[5])) ||
-      !std::isdigit(static_cast<unsigned char>(text[6]))) {
-    return bad;
-  }
-  const int m = (text[5] - '0') * 10 + (text[6] - '0');
-  if (m < 1 || m > 12) return bad;
-  p.start = {year, m, 1};
-  p.end = calendar::AddDays(CivilDate{m == 12 ? year + 1 : year, m == 12 ? 1 : m + 1, 1}, -1);
-  p.label = std::to_string(year) + "年" + std::to_string(m) + "月";
-  return p;
-}
-
 void ComputeNotice(const Period& period, const CivilDate& today, const std::vector<pb::Task>& tasks,
                    const std::map<std::string, std::string>& item_titles, const org::OrgTree& org,
                    const calendar::WorkCalendar& cal, int utc_offset_minutes, pb::Notice* notice) {

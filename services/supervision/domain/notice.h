@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "calendar/calendar.h"
+#include "calendar/period.h"
 #include "core/time_util.h"
 #include "org/org.h"
 #include "zhongshu/supervision/v1/supervision.pb.h"
@@ -17,14 +18,8 @@ namespace zs::supervision {
 
 namespace pb = zhongshu::supervision::v1;
 
-struct Period {
-  std::string name;  // "2026-11" or "2026-Q4"
-  CivilDate start;
-  CivilDate end;      // inclusive
-  std::string label;  // "2026年11月", "2026年第四季度"
-};
-// Parses "YYYY-MM" or "YYYY-Qn"; INVALID_ARGUMENT naming `period` otherwise.
-absl::StatusOr<Period> ParsePeriod(const std::string& text);
+using calendar::ParsePeriod;
+using calendar::Period;
 
 // Fills the statistics of `notice` for `period` from the tenant's tasks, as of `today` (the end of
 // the period, or today if the period has not ended):

@@ -47,6 +47,7 @@ TEST(ParsePeriod, MonthsAndQuarters) {
   EXPECT_EQ(FormatDate(q.start), "2026-10-01");
   EXPECT_EQ(FormatDate(q.end), "2026-12-31");
   EXPECT_EQ(q.label, "2026年第四季度");
+  EXPECT_EQ(FormatDate(ParsePeriod("2026")->end), "2026-12-31");
   for (const char* bad : {"2026-13", "2026-Q5", "26-11", "2026/11", ""}) {
     EXPECT_EQ(ParsePeriod(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
@@ -99,6 +100,13 @@ TEST_F(NoticeTest, RenderingsCarryTheFiguresAndEscapeText) {
   EXPECT_EQ(html.find("<script>"), std::string::npos);
   EXPECT_NE(html.find("a|b &lt;script&gt;"), std::string::npos);
   EXPECT_NE(html.find("区生态环境分局 &lt;b&gt;"), std::string::npos);
+}
+
+TEST(RangePeriod, EndsBeforeItStartsIsRefused) {
+  auto p = calendar::RangePeriod("2026-11-30", "2026-11-01", "start_date", "end_date");
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(p.status().message().find("end_date"), std::string::npos);
+  EXPECT_TRUE(calendar::RangePeriod("2026-11-01", "2026-11-01", "a", "b").ok());
 }
 
 }  // namespace
