@@ -460,6 +460,23 @@ TEST_F(ReportingApiTest, BulletinsCompileAdoptedReportsAndArePublishedOnceWithNu
   ASSERT_TRUE(stub_->PublishBulletin(editor().get(), pub, &again).ok());
   EXPECT_EQ(again.number(), published.number() + 1);
 
+  // A leader may instruct on an item of a published issue; not on a report the issue lacks.
+  pb::IssueInstructionRequest ir;
+  ir.set_request_id(NewUuid());
+  ir.mutable_instruction()->set_report_id(r.id());
+  ir.mutable_instruction()->set_bulletin_id(b.id());
+  ir.mutable_instruction()->set_text("请持续关注");
+  ir.mutable_instruction()->add_directed_units("430204/slj");
+  ir.mutable_instruction()->set_due_date("2099-01-01");
+  pb::Instruction on_item;
+  ASSERT_TRUE(
+      stub_->IssueInstruction(ContextFor(TokenFor("zhang.shuji")).get(), ir, &on_item).ok());
+  EXPECT_EQ(on_item.bulletin_id(), b.id());
+  ir.set_request_id(NewUuid());
+  ir.mutable_instruction()->set_report_id(r2.id());
+  EXPECT_CODE(stub_->IssueInstruction(ContextFor(TokenFor("zhang.shuji")).get(), ir, &on_item),
+              StatusCode::FAILED_PRECONDITION);
+
   // Negative information stays with editors and leaders in every bulletin read.
   pb::GetBulletinRequest get;
   get.set_id(b.id());

@@ -70,7 +70,8 @@ void Show(const Globals& g, const pb::Instruction& in) {
                {"issued", Time(in.issue_time())},
                {"answered", Time(in.answer_time())},
                {"answer", in.answer_summary()},
-               {"supervision item", in.supervision_item_id()}});
+               {"supervision item", in.supervision_item_id()},
+               {"on bulletin", in.bulletin_id()}});
 }
 
 pb::ReportKind Kind(const std::string& s) {
@@ -518,6 +519,7 @@ void AddReportingCommands(CLI::App& app, Globals& g) {
   issue->add_option("--unit", a->units, "a unit to handle it; the first leads (repeatable)")
       ->required();
   issue->add_option("--due", a->due, "due date YYYY-MM-DD")->required();
+  issue->add_option("--bulletin", a->bulletin, "the published bulletin whose item this is on");
   issue->callback([&g, a, stub] {
     pb::IssueInstructionRequest req;
     req.set_request_id(RequestId(g));
@@ -526,6 +528,7 @@ void AddReportingCommands(CLI::App& app, Globals& g) {
     in->set_text(a->text);
     for (const auto& u : a->units) in->add_directed_units(u);
     in->set_due_date(a->due);
+    in->set_bulletin_id(a->bulletin);
     Show(g, Call(g, *stub(), &Stub::IssueInstruction, req));
   });
   auto* ilist = instruction->add_subcommand("list", "list instructions");

@@ -304,6 +304,23 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
         auto r = LoadVisible(tx, caller, want.report_id());
         if (!r.ok()) return r.status();
         if (auto s = CheckInstructable(*r); !s.ok()) return s;
+        if (!want.bulletin_id().empty()) {
+          // An instruction on a bulletin item (期刊批示): the issue is published and holds it.
+          auto b = LoadBulletin(tx, caller, want.bulletin_id());
+          if (absl::IsNotFound(b.status())) {
+            return absl::NotFoundError("instruction.bulletin_id: bulletin " + want.bulletin_id() +
+                                       " not found");
+          }
+          if (!b.ok()) return b.status();
+          const bool holds =
+              std::any_of(b->items().begin(), b->items().end(),
+                          [&](const pb::BulletinItem& it) { return it.report_id() == r->id(); });
+          if (b->state() != pb::BULLETIN_STATE_PUBLISHED || !holds) {
+            return absl::FailedPreconditionError("instruction.bulletin_id: report " + r->id() +
+                                                 " is not an item of published bulletin " +
+                                                 b->id());
+          }
+        }
         const TimePoint now = clock_->Now();
         pb::Instruction in;
         in.set_id(NewResourceId(r->tenant(), "i"));
@@ -314,6 +331,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
         in.set_text(want.text());
         *in.mutable_directed_units() = want.directed_units();
         in.set_due_date(want.due_date());
+        in.set_bulletin_id(want.bulletin_id());
         in.set_state(pb::INSTRUCTION_STATE_OPEN);
         *in.mutable_issue_time() = ToProto(now);
         if (auto s = repo::InsertInstruction(tx, in, *r); !s.ok()) return s;
