@@ -1,0 +1,158 @@
+// Emergency reports (突发事件): chains from initial to final, and the follow-up reminder.
+#include "api/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <optional>
+
+#include "auth/interceptor.h"
+#include "calendar/calendar.h"
+#include "calendar/period.h"
+#include "core/ids.h"
+#include "core/time_util.h"
+#include "rpc/mutation.h"
+#include "rpc/status.h"
+#include "store/repository.h"
+#include "zhongshu/events/v1/reporting.pb.h"
+#include "zhongshu/events/v1/supervision.pb.h"
+
+namespace zs::reporting {
+
+namespace ev = zhongshu::events::v1;
+using rpc::Reject;
+
+absl::StatusOr<ChainState> ReportingServiceImpl::FollowedChain(store::Tx& tx,
+                                                               const auth::Principal& caller,
+                                                               const pb::Report& r) {
+  const std::string& previous = r.emergency().previous_id();
+  auto prev = LoadVisible(tx, caller, previous);
+  if (absl::IsNotFound(prev.status())) {
+    return absl::NotFoundError("report.emergency.previous_id: report " + previous + " not found");
+  }
+  if (!prev.ok()) return prev.status();
+  if (prev->kind() != pb::REPORT_KIND_EMERGENCY || prev->emergency().chain_id().empty()) {
+    return absl::FailedPreconditionError("report.emergency.previous_id: " + previous +
+                                         " is not a submitted emergency report");
+  }
+  auto chain = repo::GetChain(tx, prev->emergency().chain_id());
+  if (!chain.ok()) return chain.status();
+  if (!chain->has_value()) {
+    return absl::FailedPreconditionError("report.emergency.previous_id: no chain for " + previous);
+  }
+  if (auto s = CheckFollowUp(r, **chain); !s.ok()) return s;
+  return **chain;
+}
+
+absl::Status ReportingServiceImpl::SubmitEmergency(store::Tx& tx, const auth::Principal& caller,
+                                                   pb::Report& r) {
+  std::optional<ChainState> chain;
+  if (!r.emergency().previous_id().empty()) {
+    auto c = FollowedChain(tx, caller, r);
+    if (!c.ok()) return c.status();
+    chain = *c;
+  }
+  const TimePoint now = clock_->Now();
+  StampSubmission(r, chain ? &*chain : nullptr, now, emergency_.clocks);
+  const auto& e = r.emergency();
+  const ChainState next{e.chain_id(), r.id(), e.sequence(), e.phase() == pb::EMERGENCY_PHASE_FINAL};
+  if (auto s = repo::SaveChain(tx, next, r.tenant(), ToMillis(now)); !s.ok()) return s;
+  ev::EmergencyReported payload;
+  payload.set_report_id(r.id());
+  payload.set_chain_id(e.chain_id());
+  payload.set_phase(pb::EmergencyPhase_Name(e.phase()).substr(strlen("EMERGENCY_PHASE_")));
+  payload.set_sequence(e.sequence());
+  payload.set_grade(e.grade());
+  payload.set_title(r.title());
+  payload.set_unit_id(r.unit_id());
+  payload.set_place(e.place());
+  *payload.mutable_occurred_at() = e.occurred_at();
+  *payload.mutable_learned_at() = e.learned_at();
+  payload.set_deaths(e.casualties().deaths());
+  payload.set_injured(e.casualties().injured());
+  payload.set_missing(e.casualties().missing());
+  payload.set_late(e.late());
+  const std::string type =
+      e.phase() == pb::EMERGENCY_PHASE_INITIAL ? "reporting.emergency.submitted"
+      : e.phase() == pb::EMERGENCY_PHASE_FINAL ? "reporting.emergency.finalized"
+                                               : "reporting.emergency.followed_up";
+  events::Change change{"emergency." + payload.phase(),
+                        r.id(),
+                        r.tenant(),
+                        e.late() ? "迟报" : "",
+                        type,
+                        &payload,
+                        ""};
+  return recorder_.Record(tx, caller.ToActor(), change).status();
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::GetEmergencyChain(
+    grpc::CallbackServerContext* ctx, const pb::GetEmergencyChainRequest* req,
+    pb::EmergencyChain* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateId(req->chain_id(), "chain_id"); !s.ok()) return Reject(ctx, s);
+  auto scope = ReadScopeFor(org_, *caller);
+  if (!scope.ok()) return Reject(ctx, scope.status());
+  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto chain = repo::GetChain(tx, req->chain_id());
+    if (!chain.ok()) return chain.status();
+    auto reports = repo::ChainReports(tx, req->chain_id());
+    if (!reports.ok()) return reports.status();
+    for (auto& r : *reports) {
+      if (r.state() != pb::REPORT_STATE_DRAFT && MayRead(*scope, r))
+        *resp->add_reports() = std::move(r);
+    }
+    if (!chain->has_value() || resp->reports().empty()) {
+      return absl::NotFoundError("emergency chain " + req->chain_id() + " not found");
+    }
+    resp->set_chain_id(req->chain_id());
+    resp->set_closed((*chain)->closed);
+    return absl::OkStatus();
+  }));
+}
+
+absl::StatusOr<int> ReportingServiceImpl::RemindStaleChains() {
+  const TimePoint now = clock_->Now();
+  std::vector<std::pair<ChainState, std::string>> stale;
+  auto s = db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = repo::StaleChains(tx, ToMillis(now - emergency_.follow_up_interval), 100);
+    if (!rows.ok()) return rows.status();
+    stale = std::move(*rows);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  int chased = 0;
+  for (const auto& [chain, tenant] : stale) {
+    s = db_.Write([&](store::Tx& tx) -> absl::Status {
+      auto claimed = repo::ClaimReminder(tx, chain);
+      if (!claimed.ok() || !*claimed) return claimed.status();
+      auto latest = repo::GetReport(tx, chain.last_report_id);
+      if (!latest.ok()) return latest.status();
+      ev::EmergencyReported payload;
+      payload.set_report_id(latest->id());
+      payload.set_chain_id(chain.chain_id);
+      payload.set_sequence(chain.last_sequence);
+      payload.set_grade(latest->emergency().grade());
+      payload.set_title(latest->title());
+      payload.set_unit_id(latest->unit_id());
+      payload.set_place(latest->emergency().place());
+      zhongshu::common::v1::Actor system;
+      system.set_subject("system:reporting");
+      events::Change change{"emergency.follow_up_due",
+                            chain.chain_id,
+                            tenant,
+                            "no follow-up since " + chain.last_report_id,
+                            "reporting.emergency.follow_up_due",
+                            &payload,
+                            ""};
+      if (auto r = recorder_.Record(tx, system, change); !r.ok()) return r.status();
+      ++chased;
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+  }
+  return chased;
+}
+
+}  // namespace zs::reporting
