@@ -604,6 +604,37 @@ TEST_F(SupervisionLoopTest, ThreeRedCardsForOneUnitFlagAFormalTalk) {
   SetNow(kMonday0900);
 }
 
+// The command-line client as a user runs it: flags reach the service, refusals exit 1 with the
+// service's message.
+TEST_F(SupervisionLoopTest, ZsctlPassesTheCadenceAndReportsRefusals) {
+  auto zsctl = [&](std::vector<std::string> args, std::string* out) {
+    const std::string log = dir_->path() + "/zsctl-" + NewUuid() + ".log";
+    args.insert(args.begin(),
+                {"--supervision=" + supervision_->address(),
+                 "--org=" + SourceDir() + "/deploy/local/org.yaml", "--as=zhao.ducha"});
+    Process p(ZSCTL_BIN, args, {}, log);
+    p.Start();
+    const int code = p.WaitExit(std::chrono::seconds(20));
+    *out = p.Log();
+    return code;
+  };
+  std::string out;
+  EXPECT_EQ(
+      zsctl({"item", "create", "--title", "民生实事", "--requirement", "按月报送进展", "--deadline",
+             "2027-06-30", "--source", "livelihood-project", "--cadence", "monthly:31"},
+            &out),
+      1);
+  EXPECT_NE(out.find("INVALID_ARGUMENT: item.cadence.day"), std::string::npos) << out;
+  EXPECT_EQ(
+      zsctl({"item", "create", "--title", "民生实事", "--requirement", "按月报送进展", "--deadline",
+             "2027-06-30", "--source", "livelihood-project", "--cadence", "monthly:5"},
+            &out),
+      0)
+      << out;
+  EXPECT_NE(out.find("MONTHLY by day 5"), std::string::npos) << out;
+  EXPECT_EQ(zsctl({"item", "create", "--title", "x"}, &out), 2) << "bad usage";
+}
+
 TEST_F(SupervisionLoopTest, AJumpPastEveryRungIssuesOnlyTheLatest) {
   const auto in = Instruct("停机之后", "2026-12-04");
   const spb::Item item = WaitForItem(in.id());

@@ -23,6 +23,12 @@ int main(int argc, char** argv) {
 
   zsctl::AddReportingCommands(app, g);
   zsctl::AddSupervisionCommands(app, g);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help prints and succeeds; any other usage error exits 2, as documented.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
   return 0;
 }

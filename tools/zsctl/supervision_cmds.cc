@@ -30,6 +30,10 @@ void Show(const Globals& g, const pb::Item& it) {
                       : it.instructing_leader_name() + " (" + it.instructing_leader() + ")"},
        {"priority", Short(pb::Priority_Name(it.priority()), "PRIORITY_")},
        {"deadline", it.deadline()},
+       {"cadence", it.cadence().kind() == pb::Cadence::KIND_UNSPECIFIED
+                       ? ""
+                       : Short(pb::Cadence::Kind_Name(it.cadence().kind()), "KIND_") + " by day " +
+                             std::to_string(it.cadence().day())},
        {"tasks",
         std::to_string(it.closed_task_count()) + "/" + std::to_string(it.task_count()) + " closed"},
        {"feedback", it.feedback_summary()},
@@ -174,6 +178,17 @@ void AddSupervisionCommands(CLI::App& app, Globals& g) {
     it->set_deadline(a->deadline);
     it->set_priority(
         ParseEnum<pb::Priority>(a->priority, "PRIORITY_", pb::Priority_Parse, "priority"));
+    if (!a->cadence.empty()) {
+      const auto colon = a->cadence.find(':');
+      if (colon == std::string::npos) Die("--cadence must look like monthly:5 or quarterly:10");
+      it->mutable_cadence()->set_kind(ParseEnum<pb::Cadence::Kind>(
+          a->cadence.substr(0, colon), "KIND_", pb::Cadence::Kind_Parse, "cadence"));
+      try {
+        it->mutable_cadence()->set_day(std::stoi(a->cadence.substr(colon + 1)));
+      } catch (const std::exception&) {
+        Die("--cadence must look like monthly:5 or quarterly:10");
+      }
+    }
     Show(g, Call(g, *stub(), &Stub::CreateItem, req));
   });
   auto* iclose = item->add_subcommand("close", "close an item whose tasks are all closed (反馈)");
