@@ -161,6 +161,23 @@ TEST_F(ReportingEmergencyTest, AChainFromInitialToFinalIsOneTimelineAndEachEvent
   EXPECT_EQ(Events("reporting.emergency.followed_up", first.id()).size(), 1u);
 }
 
+TEST_F(ReportingEmergencyTest, ANegativeChainIsWithheldFromThoseWhoMayNotSeeIt) {
+  pb::Report neg = Emergency(pb::EMERGENCY_GRADE_IV, kNow - 5 * kMinute);
+  neg.set_sensitivity(pb::SENSITIVITY_NEGATIVE);
+  const pb::Report r = CreateAndSubmit(neg);
+  pb::GetEmergencyChainRequest get;
+  get.set_chain_id(r.id());
+  pb::EmergencyChain chain;
+  // Another clerk of the same unit: not an editor or leader, not the author.
+  const auto colleague =
+      TokenFor(auth::Principal{"qtt.other", "", "430204", "430204/qtt", {"clerk"}});
+  EXPECT_CODE(stub_->GetEmergencyChain(ContextFor(colleague).get(), get, &chain),
+              StatusCode::NOT_FOUND);
+  EXPECT_TRUE(
+      stub_->GetEmergencyChain(ContextFor(TokenFor("zhang.shuji")).get(), get, &chain).ok());
+  EXPECT_EQ(chain.reports_size(), 1);
+}
+
 TEST_F(ReportingEmergencyTest, ALateInitialReportIsFlagged) {
   // Grade I (特别重大): written report within 30 minutes; learned 31 minutes ago.
   const pb::Report r = CreateAndSubmit(Emergency(pb::EMERGENCY_GRADE_I, kNow - 31 * kMinute));
