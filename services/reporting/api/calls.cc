@@ -11,6 +11,7 @@
 #include "calendar/period.h"
 #include "core/ids.h"
 #include "core/time_util.h"
+#include "rpc/list.h"
 #include "rpc/mutation.h"
 #include "rpc/status.h"
 #include "store/repository.h"
@@ -135,16 +136,15 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetCall(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* ReportingServiceImpl::ListCalls(grpc::CallbackServerContext* ctx,
                                                           const pb::ListCallsRequest* req,
                                                           pb::ListCallsResponse* resp) {
-  auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  int32_t page_size = 0;
-  if (auto s = ValidatePageSize(req->page_size(), &page_size); !s.ok()) return Reject(ctx, s);
-  auto cursor = DecodePageToken(req->page_token());
-  if (!cursor.ok()) return Reject(ctx, cursor.status());
-  auto scope = ReadScopeFor(org_, *caller);
+  auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
+  if (!list.ok()) return Reject(ctx, list.status());
+  const auth::Principal& caller = list->caller;
+  const int32_t page_size = list->page_size;
+  const int64_t cursor = list->cursor;
+  auto scope = ReadScopeFor(org_, caller);
   if (!scope.ok()) return Reject(ctx, scope.status());
   return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = repo::ListCalls(tx, *scope, *cursor, page_size);
+    auto rows = repo::ListCalls(tx, *scope, cursor, page_size);
     if (!rows.ok()) return rows.status();
     FillPage(
         *rows, page_size,

@@ -11,6 +11,7 @@
 #include "calendar/period.h"
 #include "core/ids.h"
 #include "core/time_util.h"
+#include "rpc/list.h"
 #include "rpc/mutation.h"
 #include "rpc/status.h"
 #include "store/repository.h"
@@ -137,20 +138,19 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetInstruction(grpc::CallbackSer
 grpc::ServerUnaryReactor* ReportingServiceImpl::ListInstructions(
     grpc::CallbackServerContext* ctx, const pb::ListInstructionsRequest* req,
     pb::ListInstructionsResponse* resp) {
-  auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  int32_t page_size = 0;
-  if (auto s = ValidatePageSize(req->page_size(), &page_size); !s.ok()) return Reject(ctx, s);
-  auto cursor = DecodePageToken(req->page_token());
-  if (!cursor.ok()) return Reject(ctx, cursor.status());
+  auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
+  if (!list.ok()) return Reject(ctx, list.status());
+  const auth::Principal& caller = list->caller;
+  const int32_t page_size = list->page_size;
+  const int64_t cursor = list->cursor;
   if (!pb::InstructionState_IsValid(req->state())) {
     return Reject(ctx, absl::InvalidArgumentError("state: unknown value"));
   }
-  auto scope = ReadScopeFor(org_, *caller);
+  auto scope = ReadScopeFor(org_, caller);
   if (!scope.ok()) return Reject(ctx, scope.status());
   // A unit handler's instructions come from anywhere in its tenant; visibility is per row.
   absl::Status s = db_.Read([&](store::Tx& tx) -> absl::Status {
-    int64_t after = *cursor;
+    int64_t after = cursor;
     // Scan forward in pages until page_size visible rows are found or the table ends.
     for (;;) {
       auto rows =
@@ -162,7 +162,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListInstructions(
         after = seq;
         auto r = repo::GetReport(tx, in.report_id());
         if (!r.ok()) return r.status();
-        if (!MayReadInstruction(*scope, *caller, in, *r)) continue;
+        if (!MayReadInstruction(*scope, caller, in, *r)) continue;
         *resp->add_instructions() = std::move(in);
         if (resp->instructions_size() == page_size) {
           if (more || i + 1 < static_cast<int>(rows->size())) {

@@ -11,6 +11,7 @@
 #include "calendar/period.h"
 #include "core/ids.h"
 #include "core/time_util.h"
+#include "rpc/list.h"
 #include "rpc/mutation.h"
 #include "rpc/status.h"
 #include "store/repository.h"
@@ -159,12 +160,11 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetReport(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ReportingServiceImpl::ListReports(grpc::CallbackServerContext* ctx,
                                                             const pb::ListReportsRequest* req,
                                                             pb::ListReportsResponse* resp) {
-  auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  int32_t page_size = 0;
-  if (auto s = ValidatePageSize(req->page_size(), &page_size); !s.ok()) return Reject(ctx, s);
-  auto cursor = DecodePageToken(req->page_token());
-  if (!cursor.ok()) return Reject(ctx, cursor.status());
+  auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
+  if (!list.ok()) return Reject(ctx, list.status());
+  const auth::Principal& caller = list->caller;
+  const int32_t page_size = list->page_size;
+  const int64_t cursor = list->cursor;
   if (!pb::ReportState_IsValid(req->state())) {
     return Reject(ctx, absl::InvalidArgumentError("state: unknown value"));
   }
@@ -176,15 +176,15 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListReports(grpc::CallbackServer
     return Reject(ctx,
                   absl::InvalidArgumentError("tenant: unknown tenant '" + req->tenant() + "'"));
   }
-  auto scope = ReadScopeFor(org_, *caller);
+  auto scope = ReadScopeFor(org_, caller);
   if (!scope.ok()) return Reject(ctx, scope.status());
-  if (!req->tenant().empty() && !auth::MaySeeTenant(org_, *caller, req->tenant())) {
+  if (!req->tenant().empty() && !auth::MaySeeTenant(org_, caller, req->tenant())) {
     return Reject(ctx, absl::PermissionDeniedError("tenant " + req->tenant() +
                                                    " is outside your jurisdiction"));
   }
   absl::Status s = db_.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = repo::ListReports(tx, *scope, {req->state(), req->unit_id(), req->tenant()},
-                                  *cursor, page_size);
+    auto rows = repo::ListReports(tx, *scope, {req->state(), req->unit_id(), req->tenant()}, cursor,
+                                  page_size);
     if (!rows.ok()) return rows.status();
     FillPage(
         *rows, page_size, [&](auto&& m) { *resp->add_reports() = std::move(m); },

@@ -5,6 +5,7 @@
 #include "auth/interceptor.h"
 #include "core/ids.h"
 #include "core/time_util.h"
+#include "rpc/list.h"
 #include "rpc/mutation.h"
 #include "rpc/status.h"
 #include "zhongshu/events/v1/coordination.pb.h"
@@ -249,18 +250,17 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::GetItem(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* SupervisionServiceImpl::ListItems(grpc::CallbackServerContext* ctx,
                                                             const pb::ListItemsRequest* req,
                                                             pb::ListItemsResponse* resp) {
-  auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  int32_t page_size = 0;
-  if (auto s = ValidatePageSize(req->page_size(), &page_size); !s.ok()) return Reject(ctx, s);
-  auto cursor = DecodePageToken(req->page_token());
-  if (!cursor.ok()) return Reject(ctx, cursor.status());
+  auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
+  if (!list.ok()) return Reject(ctx, list.status());
+  const auth::Principal& caller = list->caller;
+  const int32_t page_size = list->page_size;
+  const int64_t cursor = list->cursor;
   if (!pb::ItemState_IsValid(req->state()))
     return Reject(ctx, absl::InvalidArgumentError("state: unknown value"));
-  auto scope = ScopeFor(org_, *caller);
+  auto scope = ScopeFor(org_, caller);
   if (!scope.ok()) return Reject(ctx, scope.status());
   return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = repo::ListItems(tx, *scope, req->state(), *cursor, page_size);
+    auto rows = repo::ListItems(tx, *scope, req->state(), cursor, page_size);
     if (!rows.ok()) return rows.status();
     FillPage(
         *rows, page_size, [&](auto&& m) { *resp->add_items() = std::move(m); },
@@ -367,18 +367,17 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::GetTask(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* SupervisionServiceImpl::ListTasks(grpc::CallbackServerContext* ctx,
                                                             const pb::ListTasksRequest* req,
                                                             pb::ListTasksResponse* resp) {
-  auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  int32_t page_size = 0;
-  if (auto s = ValidatePageSize(req->page_size(), &page_size); !s.ok()) return Reject(ctx, s);
-  auto cursor = DecodePageToken(req->page_token());
-  if (!cursor.ok()) return Reject(ctx, cursor.status());
+  auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
+  if (!list.ok()) return Reject(ctx, list.status());
+  const auth::Principal& caller = list->caller;
+  const int32_t page_size = list->page_size;
+  const int64_t cursor = list->cursor;
   if (!pb::TaskState_IsValid(req->state()))
     return Reject(ctx, absl::InvalidArgumentError("state: unknown value"));
-  auto scope = ScopeFor(org_, *caller);
+  auto scope = ScopeFor(org_, caller);
   if (!scope.ok()) return Reject(ctx, scope.status());
   return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = repo::ListTasks(tx, *scope, req->item_id(), req->state(), *cursor, page_size);
+    auto rows = repo::ListTasks(tx, *scope, req->item_id(), req->state(), cursor, page_size);
     if (!rows.ok()) return rows.status();
     FillPage(
         *rows, page_size, [&](auto&& m) { *resp->add_tasks() = std::move(m); },
@@ -569,16 +568,15 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::GetNotice(grpc::CallbackServer
 grpc::ServerUnaryReactor* SupervisionServiceImpl::ListNotices(grpc::CallbackServerContext* ctx,
                                                               const pb::ListNoticesRequest* req,
                                                               pb::ListNoticesResponse* resp) {
-  auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  int32_t page_size = 0;
-  if (auto s = ValidatePageSize(req->page_size(), &page_size); !s.ok()) return Reject(ctx, s);
-  auto cursor = DecodePageToken(req->page_token());
-  if (!cursor.ok()) return Reject(ctx, cursor.status());
-  auto scope = ScopeFor(org_, *caller);
+  auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
+  if (!list.ok()) return Reject(ctx, list.status());
+  const auth::Principal& caller = list->caller;
+  const int32_t page_size = list->page_size;
+  const int64_t cursor = list->cursor;
+  auto scope = ScopeFor(org_, caller);
   if (!scope.ok()) return Reject(ctx, scope.status());
   return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = repo::ListNotices(tx, *scope, *cursor, page_size);
+    auto rows = repo::ListNotices(tx, *scope, cursor, page_size);
     if (!rows.ok()) return rows.status();
     FillPage(
         *rows, page_size, [&](auto&& m) { *resp->add_notices() = std::move(m); },
