@@ -220,12 +220,12 @@ TEST_F(ReportingApiTest, NobodySeesAnotherCountyUnlessAnAncestor) {
   pb::ListReportsResponse resp;
   EXPECT_CODE(stub_->ListReports(ContextFor(TokenFor("ma.xinxi")).get(), req, &resp),
               StatusCode::PERMISSION_DENIED);
-  // A token for a tenant this deployment does not serve sees nothing.
+  // A token for a tenant this deployment does not serve is not a caller at all.
   auto stranger = TokenFor(auth::Principal{"x", "", "110101", "", {"leader"}});
   pb::GetReportRequest get;
   get.set_id(r.id());
   EXPECT_CODE(stub_->GetReport(ContextFor(stranger).get(), get, &out),
-              StatusCode::PERMISSION_DENIED);
+              StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(ReportingApiTest, UnitHandlerNeverSeesNegativeInformation) {

@@ -24,21 +24,35 @@ namespace ev = zhongshu::events::v1;
 constexpr char kStream[] = "zs:events:reporting";
 constexpr char kSupervision[] = "zs:events:supervision";
 
-// The envelope supervision publishes when it closes the item opened from an instruction.
-ev::Event ItemClosedEvent(const std::string& instruction_id) {
-  ev::ItemClosed closed;
-  closed.set_item_id("430204-s-" + RandomHex(8));
-  closed.set_source_type(ev::SOURCE_TYPE_LEADER_INSTRUCTION);
-  closed.set_source_ref(instruction_id);
-  closed.set_feedback_summary("水质已达标，管网已冲洗");
+ev::Event SupervisionEvent(const std::string& type, const google::protobuf::Message& payload) {
   ev::Event e;
   e.set_id(NewUuid());
-  e.set_type("supervision.item.closed");
+  e.set_type(type);
   e.set_tenant("430204");
   e.set_source("supervision");
   e.mutable_actor()->set_subject("zhao.ducha");
-  e.mutable_payload()->PackFrom(closed);
+  e.mutable_payload()->PackFrom(payload);
   return e;
+}
+
+// The envelope supervision publishes when it opens an item from an instruction.
+ev::Event ItemOpenedEvent(const std::string& instruction_id, const std::string& item_id) {
+  ev::ItemOpened opened;
+  opened.set_item_id(item_id);
+  opened.set_source_type(ev::SOURCE_TYPE_LEADER_INSTRUCTION);
+  opened.set_source_ref(instruction_id);
+  opened.set_title("关于批示的督查事项");
+  return SupervisionEvent("supervision.item.opened", opened);
+}
+
+// The envelope supervision publishes when it closes the item opened from an instruction.
+ev::Event ItemClosedEvent(const std::string& instruction_id, const std::string& item_id) {
+  ev::ItemClosed closed;
+  closed.set_item_id(item_id);
+  closed.set_source_type(ev::SOURCE_TYPE_LEADER_INSTRUCTION);
+  closed.set_source_ref(instruction_id);
+  closed.set_feedback_summary("水质已达标，管网已冲洗");
+  return SupervisionEvent("supervision.item.closed", closed);
 }
 
 class ReportingEventsTest : public ::testing::Test {
@@ -132,14 +146,22 @@ class ReportingEventsTest : public ::testing::Test {
     }
     return ids;
   }
-  // Publishes supervision.item.closed for an instruction, as the supervision service will.
-  std::string PublishItemClosed(const std::string& instruction_id) {
-    const ev::Event e = ItemClosedEvent(instruction_id);
+  std::string PublishSupervision(const ev::Event& e) {
     auto c = redis_->Connect();
     auto r =
         c->Command({"XADD", kSupervision, "*", "type", e.type(), "event", e.SerializeAsString()});
     EXPECT_TRUE(r.ok() && !r->IsError());
     return e.id();
+  }
+  // Publishes supervision.item.opened for an instruction, as supervision does; returns the item.
+  std::string PublishItemOpened(const std::string& instruction_id) {
+    const std::string item_id = "430204-s-" + RandomHex(8);
+    PublishSupervision(ItemOpenedEvent(instruction_id, item_id));
+    return item_id;
+  }
+  // Publishes supervision.item.closed for the item of an instruction, as supervision does.
+  std::string PublishItemClosed(const std::string& instruction_id, const std::string& item_id) {
+    return PublishSupervision(ItemClosedEvent(instruction_id, item_id));
   }
   int64_t Pending(const std::string& stream, const std::string& group) {
     auto c = redis_->Connect();
@@ -261,11 +283,13 @@ TEST_P(ConsumerCrashTest, CrashedConsumerGetsTheEventAgainAndAppliesItOnce) {
   pb::Report r;
   ASSERT_TRUE(CreateAndSubmit("回音", &r).ok());
   const auto inst = Instruct(r.id(), NewUuid());
+  const std::string item_id = PublishItemOpened(inst.id());
+  ASSERT_TRUE(Eventually([&] { return Pending(kSupervision, "reporting") == 0; }));
 
   service_->Stop();
   service_->env()["ZS_FAULT_CONSUMER_CRASH"] = GetParam();
   service_->Start();
-  const std::string event_id = PublishItemClosed(inst.id());
+  const std::string event_id = PublishItemClosed(inst.id(), item_id);
   EXPECT_EQ(service_->WaitExit(std::chrono::seconds(20)), 86) << "the fault point was reached";
 
   service_->env().erase("ZS_FAULT_CONSUMER_CRASH");
@@ -293,12 +317,55 @@ TEST_P(ConsumerCrashTest, CrashedConsumerGetsTheEventAgainAndAppliesItOnce) {
 INSTANTIATE_TEST_SUITE_P(BeforeAndAfterCommit, ConsumerCrashTest,
                          ::testing::Values("before_commit", "after_commit"));
 
+// A forged answer: another county's events, or another item of the same county, never answer an
+// instruction; only the item opened for it in its tenant does.
+TEST_F(ReportingEventsTest, OnlyTheItemOpenedForAnInstructionInItsTenantAnswersIt) {
+  pb::Report r;
+  ASSERT_TRUE(CreateAndSubmit("只认本事项", &r).ok());
+  const auto inst = Instruct(r.id(), NewUuid());
+  const std::string forged_item = "430203-s-" + RandomHex(8);
+  auto forged_open = ItemOpenedEvent(inst.id(), forged_item);
+  forged_open.set_tenant("430203");
+  auto forged_close = ItemClosedEvent(inst.id(), forged_item);
+  forged_close.set_tenant("430203");
+  auto* payload = forged_close.mutable_payload();
+  ev::ItemClosed c;
+  payload->UnpackTo(&c);
+  c.set_feedback_summary("伪造的办结反馈");
+  payload->PackFrom(c);
+  PublishSupervision(forged_open);
+  PublishSupervision(forged_close);
+
+  const std::string item_id = PublishItemOpened(inst.id());
+  const std::string other_item = PublishItemOpened(inst.id());  // a second item claiming it
+  auto other_close = ItemClosedEvent(inst.id(), other_item);
+  PublishSupervision(other_close);
+  PublishItemClosed(inst.id(), item_id);
+  ASSERT_TRUE(Eventually(
+      [&] { return GetInstruction(inst.id()).state() == pb::INSTRUCTION_STATE_ANSWERED; }));
+  const auto answered = GetInstruction(inst.id());
+  EXPECT_EQ(answered.supervision_item_id(), item_id);
+  EXPECT_EQ(answered.answer_summary(), "水质已达标，管网已冲洗");
+  EXPECT_EQ(QueryInt(service_->db_path(),
+                     "SELECT COUNT(*) FROM audit_log WHERE action = 'instruction.answer' AND "
+                     "resource = '" +
+                         inst.id() + "'"),
+            1);
+  // The refused events were applied by nobody: none of them is recorded as consumed.
+  for (const auto& id : {forged_open.id(), forged_close.id(), other_close.id()}) {
+    EXPECT_EQ(QueryInt(service_->db_path(),
+                       "SELECT COUNT(*) FROM consumed_events WHERE event_id = '" + id + "'"),
+              0);
+  }
+}
+
 TEST_F(ReportingEventsTest, ItemClosedTwiceAnswersOnce) {
   pb::Report r;
   ASSERT_TRUE(CreateAndSubmit("两次销号", &r).ok());
   const auto inst = Instruct(r.id(), NewUuid());
-  PublishItemClosed(inst.id());
-  PublishItemClosed(inst.id());  // a second, distinct close event for the same instruction
+  const std::string item_id = PublishItemOpened(inst.id());
+  PublishItemClosed(inst.id(), item_id);
+  PublishItemClosed(inst.id(), item_id);  // a second, distinct close event for the same item
   ASSERT_TRUE(Eventually([&] {
     return Pending(kSupervision, "reporting") == 0 &&
            GetInstruction(inst.id()).state() == pb::INSTRUCTION_STATE_ANSWERED;
@@ -399,10 +466,12 @@ TEST(ReportingReplicas, TwoReplicasPublishAndConsumeExactlyOnce) {
   ir.mutable_instruction()->set_due_date("2099-01-01");
   pb::Instruction in;
   ASSERT_TRUE(stub->IssueInstruction(ContextFor(TokenFor("zhang.shuji")).get(), ir, &in).ok());
-  const ev::Event e = ItemClosedEvent(in.id());
+  const std::string item_id = "430204-s-" + RandomHex(8);
   {
     auto c = redis.Connect();
-    ASSERT_TRUE(c->Command({"XADD", kSupervision, "*", "event", e.SerializeAsString()}).ok());
+    for (const auto& e : {ItemOpenedEvent(in.id(), item_id), ItemClosedEvent(in.id(), item_id)}) {
+      ASSERT_TRUE(c->Command({"XADD", kSupervision, "*", "event", e.SerializeAsString()}).ok());
+    }
   }
   EXPECT_TRUE(Eventually([&] {
     return QueryInt(a.db_path(),

@@ -657,5 +657,263 @@ TEST_F(SupervisionLoopTest, AJumpPastEveryRungIssuesOnlyTheLatest) {
   SetNow(kMonday0900);
 }
 
+// ---- Trust: a service believes nothing it did not check ----
+
+// A supervisor, of any county, cannot register an item that claims a leader's instruction: only
+// reporting's event opens one, so no forged item can later answer the instruction.
+TEST_F(SupervisionLoopTest, NoClientCanClaimAnotherServicesSource) {
+  const auto in = Instruct("冒认批示");
+  WaitForItem(in.id());
+  const std::string other_county =
+      TokenFor(auth::Principal{"ma.ducha", "", "430203", "430203/qwb", {"supervisor"}});
+  const auto before = SupervisionCount("SELECT COUNT(*) FROM items");
+  for (const auto& token : {other_county, TokenFor("zhao.ducha")}) {
+    spb::CreateItemRequest req;
+    req.set_request_id(NewUuid());
+    auto* item = req.mutable_item();
+    item->set_title("关于饮用水问题的批示");
+    item->set_requirement("核查");
+    item->set_source_type(ev::SOURCE_TYPE_LEADER_INSTRUCTION);
+    item->set_source_ref(in.id());
+    item->set_instructing_leader("zhang.shuji");
+    item->set_deadline("2026-12-31");
+    spb::Item out;
+    auto s = sstub_->CreateItem(ContextFor(token).get(), req, &out);
+    EXPECT_CODE(s, StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(s.error_message().rfind("item.source_type", 0), 0u) << s.error_message();
+    // The same with a source of its own, but another county's leader as the instructing one.
+    item->set_source_type(ev::SOURCE_TYPE_LIVELIHOOD_PROJECT);
+    item->set_source_ref("");
+    s = sstub_->CreateItem(ContextFor(token).get(), req, &out);
+    if (token == other_county) {
+      EXPECT_CODE(s, StatusCode::INVALID_ARGUMENT);
+      EXPECT_EQ(s.error_message().rfind("item.instructing_leader", 0), 0u) << s.error_message();
+    } else {
+      ASSERT_TRUE(s.ok()) << s.error_message();
+      EXPECT_EQ(out.instructing_leader_name(), "张书记");
+    }
+  }
+  EXPECT_EQ(SupervisionCount("SELECT COUNT(*) FROM items"), before + 1);
+}
+
+// One rule in both services: an instruction names units of the report's own county only, and
+// the refusal comes when it is issued, not minutes later in a dead-letter stream.
+TEST_F(SupervisionLoopTest, AnInstructionNamesOnlyUnitsOfTheReportsCounty) {
+  rpb::CreateReportRequest c;
+  c.set_request_id(NewUuid());
+  c.mutable_report()->set_title("跨县水源地保护");
+  c.mutable_report()->set_kind(rpb::REPORT_KIND_PROBLEM);
+  c.mutable_report()->set_sensitivity(rpb::SENSITIVITY_INTERNAL);
+  rpb::Report r;
+  ASSERT_TRUE(rstub_->CreateReport(ContextFor(TokenFor("wang.xinxi")).get(), c, &r).ok());
+  rpb::SubmitReportRequest sub;
+  sub.set_request_id(NewUuid());
+  sub.set_id(r.id());
+  ASSERT_TRUE(rstub_->SubmitReport(ContextFor(TokenFor("wang.xinxi")).get(), sub, &r).ok());
+  const auto outbox = QueryInt(reporting_->db_path(), "SELECT COUNT(*) FROM outbox");
+  rpb::IssueInstructionRequest i;
+  i.set_request_id(NewUuid());
+  i.mutable_instruction()->set_report_id(r.id());
+  i.mutable_instruction()->set_text("请两区水利局共同研究");
+  i.mutable_instruction()->add_directed_units("430204/slj");
+  i.mutable_instruction()->add_directed_units("430203/slj");  // the sibling county's unit
+  i.mutable_instruction()->set_due_date("2026-12-31");
+  rpb::Instruction in;
+  auto s = rstub_->IssueInstruction(ContextFor(TokenFor("qian.shiwei")).get(), i, &in);
+  EXPECT_CODE(s, StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("instruction.directed_units[1]", 0), 0u) << s.error_message();
+  EXPECT_EQ(QueryInt(reporting_->db_path(), "SELECT COUNT(*) FROM outbox"), outbox);
+  // With the county's own units the city leader's instruction opens an item there.
+  i.set_request_id(NewUuid());
+  i.mutable_instruction()->set_directed_units(1, "430204/sthj");
+  s = rstub_->IssueInstruction(ContextFor(TokenFor("qian.shiwei")).get(), i, &in);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(WaitForItem(in.id()).tenant(), "430204");
+}
+
+// Every unit a task names is checked: a co-unit of another county is refused when assigned, and
+// a coordination decision naming one reassigns nothing.
+TEST_F(SupervisionLoopTest, EveryUnitOfATaskIsInsideTheItemsCounty) {
+  const auto in = Instruct("跨县配合");
+  const spb::Item item = WaitForItem(in.id());
+  spb::AssignTaskRequest assign;
+  assign.set_request_id(NewUuid());
+  auto* nt = assign.mutable_task();
+  nt->set_item_id(item.id());
+  nt->set_lead_unit("430204/sthj");
+  nt->add_co_units("430204/qtt");
+  nt->add_co_units("430203/slj");
+  nt->set_deliverable("联合排查");
+  nt->set_due_date("2026-12-20");
+  spb::Task t;
+  const auto tasks = SupervisionCount("SELECT COUNT(*) FROM tasks");
+  auto s = sstub_->AssignTask(ContextFor(TokenFor("zhao.ducha")).get(), assign, &t);
+  EXPECT_CODE(s, StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("task.co_units[1]", 0), 0u) << s.error_message();
+  EXPECT_EQ(SupervisionCount("SELECT COUNT(*) FROM tasks"), tasks);
+
+  const spb::Task task = OnlyTask(item.id());
+  spb::ContestTaskRequest c = WithIds(spb::ContestTaskRequest(), task.id());
+  c.set_reason("不属于水利局职责");
+  ASSERT_TRUE(sstub_->ContestTask(ContextFor(TokenFor("chen.shuili")).get(), c, &t).ok());
+  ev::MatterResolved m;
+  m.set_matter_id("430204-c-2");
+  m.set_raised_by("supervision");
+  m.set_raised_ref(task.id());
+  m.set_lead_unit("430204/sthj");
+  m.add_co_units("430203/slj");
+  m.set_decision("由外县水利局配合");
+  Publish("zs:events:coordination", "coordination.matter.resolved", m);
+  m.clear_co_units();
+  m.add_co_units("430204/slj");
+  m.set_decision("由区生态环境分局牵头，区水利局配合");
+  Publish("zs:events:coordination", "coordination.matter.resolved", m);
+  spb::GetTaskRequest get;
+  get.set_id(task.id());
+  ASSERT_TRUE(Eventually([&] {
+    return sstub_->GetTask(ContextFor(TokenFor("zhao.ducha")).get(), get, &t).ok() &&
+           t.state() == spb::TASK_STATE_ASSIGNED;
+  }));
+  ASSERT_EQ(t.co_units_size(), 1);
+  EXPECT_EQ(t.co_units(0), "430204/slj");
+}
+
+// A signed token is not enough: its tenant must be served here and its unit must be inside it,
+// or nothing runs — in either service.
+TEST_F(SupervisionLoopTest, ATokenMustNameAConsistentPrincipal) {
+  const std::string ghost_tenant =
+      TokenFor(auth::Principal{"ghost", "", "999999", "", {"editor", "supervisor", "clerk"}});
+  const std::string foreign_unit =
+      TokenFor(auth::Principal{"mole", "", "430204", "430203/slj", {"clerk"}});
+  const auto reporting_outbox = QueryInt(reporting_->db_path(), "SELECT COUNT(*) FROM outbox");
+  const auto reporting_audit = QueryInt(reporting_->db_path(), "SELECT COUNT(*) FROM audit_log");
+  for (const auto& token : {ghost_tenant, foreign_unit}) {
+    rpb::CreateReportRequest c;
+    c.set_request_id(NewUuid());
+    c.mutable_report()->set_title("越权写入");
+    c.mutable_report()->set_kind(rpb::REPORT_KIND_PROBLEM);
+    c.mutable_report()->set_sensitivity(rpb::SENSITIVITY_INTERNAL);
+    c.mutable_report()->set_unit_id("430204/qtt");
+    rpb::Report r;
+    EXPECT_CODE(rstub_->CreateReport(ContextFor(token).get(), c, &r), StatusCode::UNAUTHENTICATED);
+    rpb::CreateBulletinRequest b;
+    b.set_request_id(NewUuid());
+    b.set_kind("daily");
+    rpb::Bulletin out;
+    EXPECT_CODE(rstub_->CreateBulletin(ContextFor(token).get(), b, &out),
+                StatusCode::UNAUTHENTICATED);
+    rpb::ListReportsRequest lr;
+    rpb::ListReportsResponse lresp;
+    EXPECT_CODE(rstub_->ListReports(ContextFor(token).get(), lr, &lresp),
+                StatusCode::UNAUTHENTICATED);
+    spb::CreateItemRequest ci;
+    ci.set_request_id(NewUuid());
+    spb::Item item;
+    EXPECT_CODE(sstub_->CreateItem(ContextFor(token).get(), ci, &item),
+                StatusCode::UNAUTHENTICATED);
+  }
+  EXPECT_EQ(QueryInt(reporting_->db_path(), "SELECT COUNT(*) FROM outbox"), reporting_outbox);
+  EXPECT_EQ(QueryInt(reporting_->db_path(), "SELECT COUNT(*) FROM audit_log"), reporting_audit);
+}
+
+// Blank means blank in Chinese too: a full-width space is not a title, a comment or a reason.
+TEST_F(SupervisionLoopTest, FullWidthAndInvisibleSpacesAreBlank) {
+  for (const std::string blank : {"\u3000\u3000", "\u00a0", "\u200b\ufeff", " \u3000\t"}) {
+    rpb::CreateReportRequest c;
+    c.set_request_id(NewUuid());
+    c.mutable_report()->set_title(blank);
+    c.mutable_report()->set_kind(rpb::REPORT_KIND_PROBLEM);
+    c.mutable_report()->set_sensitivity(rpb::SENSITIVITY_INTERNAL);
+    rpb::Report r;
+    auto s = rstub_->CreateReport(ContextFor(TokenFor("wang.xinxi")).get(), c, &r);
+    EXPECT_CODE(s, StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(s.error_message().rfind("report.title", 0), 0u) << s.error_message();
+    spb::CreateItemRequest ci;
+    ci.set_request_id(NewUuid());
+    ci.mutable_item()->set_title("为民办实事");
+    ci.mutable_item()->set_requirement(blank);
+    ci.mutable_item()->set_source_type(ev::SOURCE_TYPE_LIVELIHOOD_PROJECT);
+    ci.mutable_item()->set_deadline("2026-12-31");
+    spb::Item item;
+    s = sstub_->CreateItem(ContextFor(TokenFor("zhao.ducha")).get(), ci, &item);
+    EXPECT_CODE(s, StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(s.error_message().rfind("item.requirement", 0), 0u) << s.error_message();
+  }
+}
+
+// Negative information (负面信息) keeps its readers in supervision too: the item's title and
+// requirement, the event announcing it and the month's notice show nothing of the report to
+// the supervision office or the units; the leader still reads it.
+TEST_F(SupervisionLoopTest, NegativeInformationStaysWithItsReadersInSupervision) {
+  SetNow(kMonday0900 + 60 * kDay);  // 2027-01-22
+  const std::string secret = "某镇干部违规收受礼金";
+  rpb::CreateReportRequest c;
+  c.set_request_id(NewUuid());
+  c.mutable_report()->set_title(secret);
+  c.mutable_report()->set_body("群众举报，涉及金额约 5 万元。");
+  c.mutable_report()->set_kind(rpb::REPORT_KIND_PROBLEM);
+  c.mutable_report()->set_sensitivity(rpb::SENSITIVITY_NEGATIVE);
+  rpb::Report r;
+  ASSERT_TRUE(rstub_->CreateReport(ContextFor(TokenFor("wang.xinxi")).get(), c, &r).ok());
+  rpb::SubmitReportRequest sub;
+  sub.set_request_id(NewUuid());
+  sub.set_id(r.id());
+  ASSERT_TRUE(rstub_->SubmitReport(ContextFor(TokenFor("wang.xinxi")).get(), sub, &r).ok());
+  rpb::IssueInstructionRequest i;
+  i.set_request_id(NewUuid());
+  i.mutable_instruction()->set_report_id(r.id());
+  i.mutable_instruction()->set_text("请纪委监委介入，严肃查处" + secret + "问题");
+  i.mutable_instruction()->add_directed_units("430204/slj");
+  i.mutable_instruction()->set_due_date("2027-01-25");
+  rpb::Instruction in;
+  ASSERT_TRUE(rstub_->IssueInstruction(ContextFor(TokenFor("zhang.shuji")).get(), i, &in).ok());
+  const spb::Item listed = WaitForItem(in.id());  // as the supervisor lists it
+  EXPECT_TRUE(listed.negative());
+  spb::GetItemRequest get;
+  get.set_id(listed.id());
+  for (const char* user : {"zhao.ducha", "chen.shuili", "sun.zonghe"}) {
+    spb::Item seen;
+    auto s = sstub_->GetItem(ContextFor(TokenFor(user)).get(), get, &seen);
+    ASSERT_TRUE(s.ok()) << user << ": " << s.error_message();
+    EXPECT_EQ(seen.SerializeAsString().find(secret), std::string::npos) << user;
+  }
+  EXPECT_EQ(listed.SerializeAsString().find(secret), std::string::npos);
+  spb::Item leader_view;
+  ASSERT_TRUE(sstub_->GetItem(ContextFor(TokenFor("zhang.shuji")).get(), get, &leader_view).ok());
+  EXPECT_NE(leader_view.title().find(secret), std::string::npos);
+  // The event that announces the item carries no words of the report either.
+  ASSERT_TRUE(Eventually([&] {
+    auto conn = redis_->Connect();
+    for (const auto& e : ReadStream(*conn, "zs:events:supervision")) {
+      if (e.type != "supervision.item.opened") continue;
+      ev::Event env;
+      env.ParseFromString(e.raw_event);
+      ev::ItemOpened opened;
+      if (env.payload().UnpackTo(&opened) && opened.item_id() == listed.id()) {
+        EXPECT_TRUE(opened.negative());
+        EXPECT_EQ(opened.title().find(secret), std::string::npos);
+        return true;
+      }
+    }
+    return false;
+  }));
+  // Overdue at the end of January, it is listed in the notice every unit reads — untitled.
+  SetNow(kMonday0900 + 71 * kDay);  // 2027-02-02
+  spb::PublishNoticeRequest req;
+  req.set_request_id(NewUuid());
+  req.set_period("2027-01");
+  spb::Notice n;
+  auto s = sstub_->PublishNotice(ContextFor(TokenFor("zhao.ducha")).get(), req, &n);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  bool listed_overdue = false;
+  for (const auto& o : n.overdue())
+    listed_overdue |= o.item_title() == "（涉及负面信息的督查事项，标题不予显示）";
+  EXPECT_TRUE(listed_overdue);
+  EXPECT_EQ(n.SerializeAsString().find(secret), std::string::npos);
+  EXPECT_EQ(n.markdown().find(secret), std::string::npos);
+  EXPECT_EQ(n.html().find(secret), std::string::npos);
+  SetNow(kMonday0900);
+}
+
 }  // namespace
 }  // namespace zs::testing

@@ -143,6 +143,10 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   } else {
     rt->org_ = std::move(*org);
   }
+  // Every caller must be a consistent principal of this org tree before any handler runs.
+  vo.check_claims = [org = &rt->org_](const auth::Principal& p) {
+    return auth::CheckPrincipal(*org, p);
+  };
   // Tokens are checked against real time even when the domain clock is moved in tests.
   auto verifier = auth::TokenVerifier::Create(vo, SystemClock::Get());
   if (vo.algorithm != "HS256" && vo.algorithm != "RS256") {

@@ -53,6 +53,9 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token) const 
   auto v = Decode(token);
   if (!v.ok()) return v.status();
   if (auto s = CheckWindow(*v); !s.ok()) return s;
+  if (options_.check_claims) {
+    if (auto s = options_.check_claims(v->principal); !s.ok()) return s;
+  }
   std::lock_guard lock(mu_);
   if (cache_.size() >= kCacheSize) cache_.clear();
   cache_.emplace(token, *v);

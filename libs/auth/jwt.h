@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,9 @@ struct VerifierOptions {
   std::string key;
   std::string issuer;               // when set, the token's "iss" must equal it
   std::chrono::seconds leeway{30};  // allowed clock skew for exp/nbf
+  // When set, a signed token is accepted only if its claims pass this check too (e.g. that the
+  // tenant and unit exist in the org tree: see CheckPrincipal). Its error is returned as is.
+  std::function<absl::Status(const Principal&)> check_claims;
 };
 
 // Verifies bearer JWTs. The token must be signed with exactly the configured algorithm (so an

@@ -149,3 +149,30 @@ TEST_F(JwtTest, CachedTokenStillExpires) {
 
 }  // namespace
 }  // namespace zs::auth
+
+namespace zs::auth {
+namespace {
+
+// A signed token whose claims fail the configured check is refused, also on its second use.
+TEST(JwtClaims, ClaimsCheckRefusesAfterTheSignature) {
+  FakeClock clock{TimePoint(std::chrono::milliseconds(1795280400000))};
+  VerifierOptions o{"HS256", kSecret, "", std::chrono::seconds(30)};
+  o.check_claims = [](const Principal& p) {
+    return p.tenant == "430204" ? absl::OkStatus()
+                                : absl::UnauthenticatedError("tenant " + p.tenant + " unknown");
+  };
+  auto v = *TokenVerifier::Create(o, &clock);
+  auto good = IssueHs256(kSecret, Clerk(), clock.Now(), std::chrono::hours(1));
+  EXPECT_TRUE(v->Verify(*good).ok());
+  Principal stranger = Clerk();
+  stranger.tenant = "999999";
+  auto bad = IssueHs256(kSecret, stranger, clock.Now(), std::chrono::hours(1));
+  for (int i = 0; i < 2; ++i) {
+    auto p = v->Verify(*bad);
+    EXPECT_EQ(p.status().code(), absl::StatusCode::kUnauthenticated);
+    EXPECT_NE(p.status().message().find("999999"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace zs::auth

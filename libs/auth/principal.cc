@@ -20,4 +20,53 @@ bool MaySeeUnit(const org::OrgTree& org, const Principal& p, const std::string& 
   return u != nullptr && MaySeeTenant(org, p, u->tenant);
 }
 
+absl::Status CheckPrincipal(const org::OrgTree& org, const Principal& p) {
+  if (org.FindTenant(p.tenant) == nullptr) {
+    return absl::UnauthenticatedError("token claim tenant '" + p.tenant +
+                                      "' is not a tenant served here");
+  }
+  if (!p.unit.empty()) {
+    const org::Unit* u = org.FindUnit(p.unit);
+    if (u == nullptr) {
+      return absl::UnauthenticatedError("token claim unit '" + p.unit + "' is not a known unit");
+    }
+    if (u->tenant != p.tenant) {
+      return absl::UnauthenticatedError("token claim unit '" + p.unit +
+                                        "' does not belong to tenant " + p.tenant);
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool MayReadNegative(const Principal& p) { return p.HasAnyRole({"editor", "leader", "service"}); }
+
+absl::Status CheckUnit(const org::OrgTree& org, const Principal* caller, const std::string& tenant,
+                       const std::string& unit, const std::string& field) {
+  const org::Unit* u = org.FindUnit(unit);
+  if (u == nullptr) {
+    return absl::InvalidArgumentError(field + ": unknown unit '" + unit + "'");
+  }
+  if (u->tenant != tenant) {
+    return absl::InvalidArgumentError(field + ": " + unit + " is not a unit of tenant " + tenant);
+  }
+  if (caller != nullptr && !MaySeeTenant(org, *caller, u->tenant)) {
+    return absl::PermissionDeniedError(field + ": unit " + unit + " is outside your jurisdiction");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckUnits(const org::OrgTree& org, const Principal* caller, const std::string& tenant,
+                        const std::vector<std::string>& units, const std::string& field) {
+  for (size_t i = 0; i < units.size(); ++i) {
+    const std::string f = field + "[" + std::to_string(i) + "]";
+    if (auto s = CheckUnit(org, caller, tenant, units[i], f); !s.ok()) return s;
+    for (size_t j = 0; j < i; ++j) {
+      if (units[j] == units[i]) {
+        return absl::InvalidArgumentError(f + ": unit " + units[i] + " is named twice");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace zs::auth

@@ -12,7 +12,8 @@ namespace zs {
 
 // Number of Unicode code points in UTF-8 text.
 size_t Utf8Length(const std::string& s);
-// True for empty or whitespace-only text.
+// True for text that shows nothing: empty, or only white space of any script (U+3000 ideographic
+// space, NBSP, ...), zero-width and other invisible format characters, and control characters.
 bool Blank(const std::string& s);
 // INVALID_ARGUMENT "<field>: <why>".
 absl::Status InvalidField(const std::string& field, const std::string& why);

@@ -95,8 +95,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::AddBulletinItem(
         auto* item = b->add_items();
         item->set_report_id(r->id());
         item->set_unit_id(r->unit_id());
-        item->set_title(req->title().empty() ? r->title() : req->title());
-        item->set_body(req->body().empty() ? r->body() : req->body());
+        item->set_title(Blank(req->title()) ? r->title() : req->title());
+        item->set_body(Blank(req->body()) ? r->body() : req->body());
         item->set_sensitivity(r->sensitivity());
         if (auto s = repo::UpdateBulletin(tx, *b); !s.ok()) return s;
         events::Change change{"bulletin.add", b->id(), b->tenant(), r->id(), "", nullptr, ""};

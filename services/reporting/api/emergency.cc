@@ -72,6 +72,7 @@ absl::Status ReportingServiceImpl::SubmitEmergency(store::Tx& tx, const auth::Pr
   payload.set_injured(e.casualties().injured());
   payload.set_missing(e.casualties().missing());
   payload.set_late(e.late());
+  payload.set_negative(r.sensitivity() == pb::SENSITIVITY_NEGATIVE);
   const std::string type =
       e.phase() == pb::EMERGENCY_PHASE_INITIAL ? "reporting.emergency.submitted"
       : e.phase() == pb::EMERGENCY_PHASE_FINAL ? "reporting.emergency.finalized"
@@ -137,6 +138,7 @@ absl::StatusOr<int> ReportingServiceImpl::RemindStaleChains() {
       payload.set_title(latest->title());
       payload.set_unit_id(latest->unit_id());
       payload.set_place(latest->emergency().place());
+      payload.set_negative(latest->sensitivity() == pb::SENSITIVITY_NEGATIVE);
       zhongshu::common::v1::Actor system;
       system.set_subject("system:reporting");
       events::Change change{"emergency.follow_up_due",

@@ -51,6 +51,13 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
         auto r = LoadVisible(tx, caller, want.report_id());
         if (!r.ok()) return r.status();
         if (auto s = CheckInstructable(*r); !s.ok()) return s;
+        // The item supervision opens lives in the report's tenant: every unit must be one of its.
+        if (auto s = auth::CheckUnits(org_, &caller, r->tenant(),
+                                      {want.directed_units().begin(), want.directed_units().end()},
+                                      "instruction.directed_units");
+            !s.ok()) {
+          return s;
+        }
         if (!want.bulletin_id().empty()) {
           // An instruction on a bulletin item (期刊批示): the issue is published and holds it.
           auto b = LoadBulletin(tx, caller, want.bulletin_id());
@@ -100,6 +107,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
         *payload.mutable_directed_units() = in.directed_units();
         payload.set_due_date(in.due_date());
         *payload.mutable_issued_at() = in.issue_time();
+        payload.set_negative(r->sensitivity() == pb::SENSITIVITY_NEGATIVE);
         events::Change change{"instruction.issue",
                               in.id(),
                               in.tenant(),

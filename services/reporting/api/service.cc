@@ -269,19 +269,69 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServer
       });
 }
 
+namespace {
+
+// The instruction a supervision event names, if the event may act on it: an instruction of
+// another tenant is refused (PERMISSION_DENIED, so the event is dead-lettered and seen).
+absl::StatusOr<std::optional<pb::Instruction>> InstructionFor(store::Tx& tx, const ev::Event& event,
+                                                              const std::string& instruction_id,
+                                                              const std::string& item_id) {
+  auto in = repo::GetInstruction(tx, instruction_id);
+  if (absl::IsNotFound(in.status())) {
+    spdlog::warn("{} for item {} names unknown instruction {}; ignored", event.type(), item_id,
+                 instruction_id);
+    return std::nullopt;
+  }
+  if (!in.ok()) return in.status();
+  if (in->tenant() != event.tenant()) {
+    return absl::PermissionDeniedError(event.type() + " of tenant " + event.tenant() +
+                                       " names instruction " + in->id() + " of tenant " +
+                                       in->tenant());
+  }
+  return std::optional<pb::Instruction>(std::move(*in));
+}
+
+}  // namespace
+
+absl::Status ReportingServiceImpl::OnItemOpened(const ev::Event& event, store::Tx& tx) {
+  ev::ItemOpened opened;
+  if (!event.payload().UnpackTo(&opened) || opened.item_id().empty()) {
+    return absl::InvalidArgumentError("supervision.item.opened without an ItemOpened payload");
+  }
+  if (opened.source_type() != ev::SOURCE_TYPE_LEADER_INSTRUCTION) return absl::OkStatus();
+  auto in = InstructionFor(tx, event, opened.source_ref(), opened.item_id());
+  if (!in.ok()) return in.status();
+  if (!in->has_value()) return absl::OkStatus();
+  pb::Instruction& instruction = **in;
+  if (instruction.supervision_item_id() == opened.item_id()) return absl::OkStatus();
+  if (!instruction.supervision_item_id().empty()) {
+    return absl::FailedPreconditionError("item " + opened.item_id() + " claims instruction " +
+                                         instruction.id() + ", which item " +
+                                         instruction.supervision_item_id() + " handles");
+  }
+  instruction.set_supervision_item_id(opened.item_id());
+  return repo::UpdateInstruction(tx, instruction);
+}
+
 absl::Status ReportingServiceImpl::OnItemClosed(const ev::Event& event, store::Tx& tx) {
   ev::ItemClosed closed;
   if (!event.payload().UnpackTo(&closed)) {
     return absl::InvalidArgumentError("supervision.item.closed without an ItemClosed payload");
   }
   if (closed.source_type() != ev::SOURCE_TYPE_LEADER_INSTRUCTION) return absl::OkStatus();
-  auto in = repo::GetInstruction(tx, closed.source_ref());
-  if (absl::IsNotFound(in.status())) {
-    spdlog::warn("item {} closed for unknown instruction {}; ignored", closed.item_id(),
-                 closed.source_ref());
-    return absl::OkStatus();
+  auto found = InstructionFor(tx, event, closed.source_ref(), closed.item_id());
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return absl::OkStatus();
+  auto in = &**found;
+  if (in->supervision_item_id().empty()) {
+    // The item.opened event precedes this one on the stream; until it is applied, wait.
+    return absl::UnavailableError("instruction " + in->id() + " has no item recorded yet");
   }
-  if (!in.ok()) return in.status();
+  if (in->supervision_item_id() != closed.item_id()) {
+    return absl::PermissionDeniedError("item " + closed.item_id() + " may not answer instruction " +
+                                       in->id() + ", which item " + in->supervision_item_id() +
+                                       " handles");
+  }
   if (!Answer(*in, closed.item_id(), closed.feedback_summary(), clock_->Now())) {
     return absl::OkStatus();
   }

@@ -104,7 +104,12 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   // older than the follow-up interval. Returns how many chains were chased.
   absl::StatusOr<int> RemindStaleChains();
 
-  // Handler of "supervision.item.closed": marks the instruction it came from answered.
+  // Handler of "supervision.item.opened": an item opened for one of our instructions is recorded
+  // on it (the first one only, and only from the instruction's own tenant), so that only that
+  // item can answer it.
+  absl::Status OnItemOpened(const zhongshu::events::v1::Event& event, store::Tx& tx);
+  // Handler of "supervision.item.closed": marks the instruction it came from answered, if the
+  // event is of the instruction's tenant and the item is the one opened for it.
   absl::Status OnItemClosed(const zhongshu::events::v1::Event& event, store::Tx& tx);
 
  private:

@@ -68,11 +68,13 @@ int main(int argc, char** argv) {
 
   zs::reporting::ReportingServiceImpl service((*rt)->db(), (*rt)->org(), (*rt)->clock(), limits,
                                               emergency, kinds, points);
-  (*rt)
-      ->AddConsumer(supervision_stream)
-      .On("supervision.item.closed", [&service](const auto& event, zs::store::Tx& tx) {
-        return service.OnItemClosed(event, tx);
-      });
+  auto& supervision = (*rt)->AddConsumer(supervision_stream);
+  supervision.On("supervision.item.opened", [&service](const auto& event, zs::store::Tx& tx) {
+    return service.OnItemOpened(event, tx);
+  });
+  supervision.On("supervision.item.closed", [&service](const auto& event, zs::store::Tx& tx) {
+    return service.OnItemClosed(event, tx);
+  });
   // Chains without a follow-up for the interval are chased once per latest report; units that
   // did not answer a call by its due date are reminded once.
   std::mutex mu;

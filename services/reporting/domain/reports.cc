@@ -14,8 +14,7 @@ using zhongshu::common::v1::Level;
 std::string StateName(pb::ReportState s) { return pb::ReportState_Name(s); }
 
 absl::Status ValidateTitle(const std::string& title, const Limits& l, const std::string& field) {
-  if (title.find_first_not_of(" \t\r\n") == std::string::npos)
-    return InvalidField(field, "must not be empty");
+  if (Blank(title)) return InvalidField(field, "must not be empty");
   if (Utf8Length(title) > l.max_title_chars) {
     return InvalidField(field, "longer than " + std::to_string(l.max_title_chars) + " characters");
   }
@@ -36,7 +35,7 @@ absl::Status ValidateTags(const google::protobuf::RepeatedPtrField<std::string>&
     return InvalidField(field, "more than " + std::to_string(l.max_tags) + " tags");
   }
   for (const auto& t : tags) {
-    if (t.empty() || Utf8Length(t) > l.max_tag_chars) {
+    if (Blank(t) || Utf8Length(t) > l.max_tag_chars) {
       return InvalidField(
           field, "each tag must be 1 to " + std::to_string(l.max_tag_chars) + " characters");
     }
@@ -105,7 +104,7 @@ absl::Status ValidateUpdate(const pb::UpdateReportRequest& req, const Limits& l,
 
 absl::Status ValidateReturn(const pb::ReturnReportRequest& req, const Limits& l) {
   if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  if (req.comment().find_first_not_of(" \t\r\n") == std::string::npos) {
+  if (Blank(req.comment())) {
     return InvalidField("comment", "required: say what to change");
   }
   if (Utf8Length(req.comment()) > l.max_comment_chars) {
@@ -127,7 +126,7 @@ absl::Status ValidateAdopt(const pb::AdoptReportRequest& req) {
 absl::Status ValidateInstruction(const pb::Instruction& in, const org::OrgTree& org,
                                  const Limits& l, TimePoint now) {
   if (auto s = ValidateId(in.report_id(), "instruction.report_id"); !s.ok()) return s;
-  if (in.text().find_first_not_of(" \t\r\n") == std::string::npos) {
+  if (Blank(in.text())) {
     return InvalidField("instruction.text", "must not be empty");
   }
   if (Utf8Length(in.text()) > l.max_instruction_chars) {
@@ -163,7 +162,7 @@ absl::StatusOr<ReadScope> ReadScopeFor(const org::OrgTree& org, const auth::Prin
   ReadScope scope;
   scope.own_unit = caller.unit;
   scope.subject = caller.subject;
-  if (caller.HasAnyRole({"editor", "leader", "service"})) {
+  if (auth::MayReadNegative(caller)) {
     scope.tenants = org.Subtree(caller.tenant);
     scope.negative = true;
   } else if (caller.HasAnyRole({"supervisor", "coordinator"})) {

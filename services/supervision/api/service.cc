@@ -101,8 +101,9 @@ absl::Status SupervisionServiceImpl::OpenItem(store::Tx& tx,
   payload.set_item_id(item.id());
   payload.set_source_type(item.source_type());
   payload.set_source_ref(item.source_ref());
-  payload.set_title(item.title());
+  payload.set_title(PublicTitle(item));
   payload.set_deadline(item.deadline());
+  payload.set_negative(item.negative());
   events::Change change{
       "item.open", item.id(), item.tenant(), item.title(), "supervision.item.opened",
       &payload,    trace_id};
@@ -208,8 +209,12 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CreateItem(grpc::CallbackServe
     return Reject(ctx, s);
   }
   pb::Item item = req->item();
+  if (auto s = ResolveInstructingLeader(org_, caller->tenant, item); !s.ok()) {
+    return Reject(ctx, s);
+  }
   item.set_id(NewResourceId(caller->tenant, "s"));
   item.set_tenant(caller->tenant);
+  item.set_negative(false);  // output only: set when opened from negative information
   item.set_state(pb::ITEM_STATE_OPEN);
   if (item.priority() == pb::PRIORITY_UNSPECIFIED) item.set_priority(pb::PRIORITY_NORMAL);
   item.clear_feedback_summary();
@@ -242,6 +247,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::GetItem(grpc::CallbackServerCo
         !scope->only_unit.empty() && repo::UnitHasTask(tx, item->id(), scope->only_unit);
     if (!MayReadItem(*scope, *item, has))
       return absl::NotFoundError("item " + req->id() + " not found");
+    Redact(*scope, *item);
     *resp = std::move(*item);
     return absl::OkStatus();
   }));
@@ -263,7 +269,11 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ListItems(grpc::CallbackServer
     auto rows = repo::ListItems(tx, *scope, req->state(), cursor, page_size);
     if (!rows.ok()) return rows.status();
     FillPage(
-        *rows, page_size, [&](auto&& m) { *resp->add_items() = std::move(m); },
+        *rows, page_size,
+        [&](auto&& m) {
+          Redact(*scope, m);
+          *resp->add_items() = std::move(m);
+        },
         resp->mutable_next_page_token());
     return absl::OkStatus();
   }));
@@ -277,9 +287,11 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CloseItem(grpc::CallbackServer
   if (auto s = ValidateCloseItem(*req, options_.limits); !s.ok()) return Reject(ctx, s);
   if (auto s = RequireSupervisor(org_, *caller, "", "closing an item"); !s.ok())
     return Reject(ctx, s);
+  auto scope = ScopeFor(org_, *caller);
+  if (!scope.ok()) return Reject(ctx, scope.status());
   return rpc::RunMutation(
       ctx, db_, rpc::IdempotencyScope(caller->subject, "CloseItem"), req->request_id(), *req, resp,
-      [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
+      [this, caller = *caller, scope = *scope, req, resp](store::Tx& tx) -> absl::Status {
         auto item = repo::GetItem(tx, req->id());
         if (!item.ok()) return item.status();
         if (!auth::MaySeeTenant(org_, caller, item->tenant())) {
@@ -306,6 +318,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CloseItem(grpc::CallbackServer
                               &payload,
                               ""};
         if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
+        Redact(scope, *item);
         *resp = std::move(*item);
         return absl::OkStatus();
       });
@@ -332,11 +345,16 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::AssignTask(grpc::CallbackServe
         if (item->state() != pb::ITEM_STATE_OPEN) {
           return absl::FailedPreconditionError("item " + item->id() + " is closed");
         }
-        for (const auto& u : {req->task().lead_unit()}) {
-          if (org_.FindUnit(u)->tenant != item->tenant()) {
-            return absl::InvalidArgumentError("task.lead_unit: " + u + " is not a unit of tenant " +
-                                              item->tenant());
-          }
+        if (auto s = auth::CheckUnit(org_, &caller, item->tenant(), req->task().lead_unit(),
+                                     "task.lead_unit");
+            !s.ok()) {
+          return s;
+        }
+        if (auto s = auth::CheckUnits(
+                org_, &caller, item->tenant(),
+                {req->task().co_units().begin(), req->task().co_units().end()}, "task.co_units");
+            !s.ok()) {
+          return s;
         }
         pb::Task task;
         task.set_lead_unit(req->task().lead_unit());
@@ -601,14 +619,15 @@ absl::Status SupervisionServiceImpl::OpenFromEvent(const ev::Event& event, Sourc
   if (org_.FindTenant(event.tenant()) == nullptr) {
     return absl::InvalidArgumentError(event.type() + ": unknown tenant " + event.tenant());
   }
-  std::vector<std::string> units{src.lead_unit};
-  units.insert(units.end(), src.co_units.begin(), src.co_units.end());
-  for (const auto& u : units) {
-    const auto* unit = org_.FindUnit(u);
-    if (unit == nullptr || unit->tenant != event.tenant()) {
-      return absl::InvalidArgumentError(event.type() + ": unit '" + u + "' is not a unit of " +
-                                        event.tenant());
-    }
+  std::erase(src.co_units, src.lead_unit);
+  if (auto s =
+          auth::CheckUnit(org_, nullptr, event.tenant(), src.lead_unit, event.type() + ": lead");
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = auth::CheckUnits(org_, nullptr, event.tenant(), src.co_units, event.type() + ": co");
+      !s.ok()) {
+    return s;
   }
   if (!ParseDate(src.item.deadline())) {
     return absl::InvalidArgumentError(event.type() + ": bad due date '" + src.item.deadline() +
@@ -629,9 +648,7 @@ absl::Status SupervisionServiceImpl::OpenFromEvent(const ev::Event& event, Sourc
   if (auto s = OpenItem(tx, actor, item, event.trace_id()); !s.ok()) return s;
   pb::Task task;
   task.set_lead_unit(src.lead_unit);
-  for (const auto& u : src.co_units) {
-    if (u != src.lead_unit) task.add_co_units(u);
-  }
+  for (const auto& u : src.co_units) task.add_co_units(u);
   task.set_deliverable(src.deliverable);
   task.set_due_date(item.deadline());
   return AddTask(tx, actor, item, task, event.trace_id());
@@ -644,12 +661,21 @@ absl::Status SupervisionServiceImpl::OnInstructionIssued(const ev::Event& event,
     return absl::InvalidArgumentError("reporting.instruction.issued without its payload or units");
   }
   const auto* ctx = std::any_cast<ReportContext>(&prepared);
+  if (ctx != nullptr && !ctx->tenant.empty() && ctx->tenant != event.tenant()) {
+    return absl::PermissionDeniedError("reporting.instruction.issued of tenant " + event.tenant() +
+                                       " names report " + in.report_id() + " of tenant " +
+                                       ctx->tenant);
+  }
   Sourced src;
   src.item.set_title("关于《" + in.report_title() + "》的批示");
   src.item.set_source_type(ev::SOURCE_TYPE_LEADER_INSTRUCTION);
   src.item.set_source_ref(in.instruction_id());
   src.item.set_requirement(in.text());
-  if (ctx != nullptr && !ctx->negative) src.item.set_background(ctx->body);
+  // Negative information (负面信息) travels with the item: reporting says so in the event, and
+  // the report fetched says so too; either is enough.
+  const bool negative = in.negative() || ctx == nullptr || ctx->negative;
+  src.item.set_negative(negative);
+  if (!negative) src.item.set_background(ctx->body);
   src.item.set_instructing_leader(in.leader());
   src.item.set_instructing_leader_name(in.leader_name());
   src.item.set_deadline(in.due_date());
@@ -730,17 +756,25 @@ absl::Status SupervisionServiceImpl::OnMatterResolved(const ev::Event& event, st
     return absl::OkStatus();
   }
   if (!task.ok()) return task.status();
-  if (task->state() != pb::TASK_STATE_CONTESTED) return absl::OkStatus();  // already handled
-  for (const auto& u : std::vector<std::string>{m.lead_unit()}) {
-    if (org_.FindUnit(u) == nullptr) {
-      return absl::InvalidArgumentError("coordination.matter.resolved: unknown unit '" + u + "'");
-    }
+  if (task->tenant() != event.tenant()) {
+    return absl::PermissionDeniedError("coordination.matter.resolved of tenant " + event.tenant() +
+                                       " names task " + task->id() + " of tenant " +
+                                       task->tenant());
   }
-  if (auto s =
-          Reassign(*task, m.lead_unit(), {m.co_units().begin(), m.co_units().end()}, clock_->Now());
+  if (task->state() != pb::TASK_STATE_CONTESTED) return absl::OkStatus();  // already handled
+  std::vector<std::string> co{m.co_units().begin(), m.co_units().end()};
+  std::erase(co, m.lead_unit());
+  if (auto s = auth::CheckUnit(org_, nullptr, task->tenant(), m.lead_unit(),
+                               "coordination.matter.resolved: lead_unit");
       !s.ok()) {
     return s;
   }
+  if (auto s = auth::CheckUnits(org_, nullptr, task->tenant(), co,
+                                "coordination.matter.resolved: co_units");
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = Reassign(*task, m.lead_unit(), co, clock_->Now()); !s.ok()) return s;
   if (auto s = repo::UpdateTask(tx, *task); !s.ok()) return s;
   if (auto s = repo::SetTaskUnits(tx, *task); !s.ok()) return s;
   if (auto s = Schedule(tx, *task); !s.ok()) return s;

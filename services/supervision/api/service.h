@@ -19,8 +19,9 @@ namespace zs::supervision {
 
 // What supervision needs from the reporting service about an instruction's report.
 struct ReportContext {
-  std::string body;  // empty when withheld (negative information) or unavailable
-  bool negative = false;
+  std::string body;      // empty when withheld (negative information) or unavailable
+  bool negative = true;  // unknown content is treated as negative information (withheld)
+  std::string tenant;    // the report's tenant; empty when the report was not found
 };
 // Fetches a report from the reporting service on behalf of the given tenant.
 using ReportFetcher = std::function<absl::StatusOr<ReportContext>(const std::string& tenant,

@@ -45,11 +45,13 @@ class ReportingClient {
     req.set_id(report_id);
     rpb::Report r;
     grpc::Status s = stub_->GetReport(&ctx, req, &r);
+    // Not visible to this tenant's service account: its words stay withheld.
     if (s.error_code() == grpc::StatusCode::NOT_FOUND) return zs::supervision::ReportContext{};
     if (!s.ok()) {
       return absl::UnavailableError("reporting GetReport " + report_id + ": " + s.error_message());
     }
-    return zs::supervision::ReportContext{r.body(), r.sensitivity() == rpb::SENSITIVITY_NEGATIVE};
+    return zs::supervision::ReportContext{r.body(), r.sensitivity() == rpb::SENSITIVITY_NEGATIVE,
+                                          r.tenant()};
   }
 
  private:

@@ -37,6 +37,22 @@ absl::Status ValidateNewItem(const pb::Item& item, const Limits& l, const CivilD
       !zhongshu::events::v1::SourceType_IsValid(item.source_type())) {
     return InvalidField("item.source_type", "required");
   }
+  switch (item.source_type()) {
+    case zhongshu::events::v1::SOURCE_TYPE_LEADER_INSTRUCTION:
+      return InvalidField("item.source_type",
+                          "items from leader instructions are opened only from reporting's "
+                          "instruction events");
+    case zhongshu::events::v1::SOURCE_TYPE_STANDING_COMMITTEE_DECISION:
+    case zhongshu::events::v1::SOURCE_TYPE_DOCUMENT_INSTRUCTION:
+      return InvalidField("item.source_type",
+                          "items from meeting decisions and document instructions are opened only "
+                          "from coordination's events");
+    case zhongshu::events::v1::SOURCE_TYPE_OVERDUE_PROPOSAL:
+      return InvalidField("item.source_type",
+                          "items for overdue proposals are opened only from proposals' events");
+    default:
+      break;
+  }
   if (item.source_ref().size() > 128)
     return InvalidField("item.source_ref", "longer than 128 characters");
   if (!pb::Priority_IsValid(item.priority())) return InvalidField("item.priority", "unknown value");
@@ -130,11 +146,41 @@ absl::Status ValidateCloseItem(const pb::CloseItemRequest& req, const Limits& l)
   return ValidateText(req.feedback_summary(), "feedback_summary", l.max_text_chars, true);
 }
 
+absl::Status ResolveInstructingLeader(const org::OrgTree& org, const std::string& tenant,
+                                      pb::Item& item) {
+  item.clear_instructing_leader_name();
+  if (item.instructing_leader().empty()) return absl::OkStatus();
+  const org::User* u = org.FindUser(item.instructing_leader());
+  if (u == nullptr || std::find(u->roles.begin(), u->roles.end(), "leader") == u->roles.end()) {
+    return InvalidField("item.instructing_leader",
+                        "'" + item.instructing_leader() + "' is not a leader of the org tree");
+  }
+  if (!org.IsAncestorOrSelf(u->tenant, tenant)) {
+    return InvalidField(
+        "item.instructing_leader",
+        "'" + item.instructing_leader() + "' is not a leader of tenant " + tenant + " or above it");
+  }
+  item.set_instructing_leader_name(u->name);
+  return absl::OkStatus();
+}
+
+void Redact(const Scope& scope, pb::Item& item) {
+  if (!item.negative() || scope.negative) return;
+  item.set_title(kWithheldTitle);
+  item.set_requirement(kWithheldText);
+  item.clear_background();
+}
+
+std::string PublicTitle(const pb::Item& item) {
+  return item.negative() ? kWithheldTitle : item.title();
+}
+
 absl::StatusOr<Scope> ScopeFor(const org::OrgTree& org, const auth::Principal& caller) {
   if (org.FindTenant(caller.tenant) == nullptr) {
     return absl::PermissionDeniedError("tenant " + caller.tenant + " is not served here");
   }
   Scope scope;
+  scope.negative = auth::MayReadNegative(caller);
   if (caller.HasAnyRole({"supervisor", "leader", "coordinator", "service"})) {
     scope.tenants = org.Subtree(caller.tenant);
   } else if (caller.HasRole("unit_handler")) {

@@ -29,7 +29,16 @@ struct Limits {
 
 // ---- Validation: INVALID_ARGUMENT naming the field; no storage is read. ----
 
+// An item registered by hand (CreateItem). Sources that belong to another service — a leader
+// instruction, a meeting decision, a document instruction, an overdue proposal — are refused
+// (INVALID_ARGUMENT naming item.source_type): those items are opened only from that service's
+// events, so no client can claim one.
 absl::Status ValidateNewItem(const pb::Item& item, const Limits& l, const CivilDate& today);
+// The instructing leader a hand-registered item names, checked against the org tree: empty, or a
+// user with the leader role in `tenant` or above it (INVALID_ARGUMENT naming
+// item.instructing_leader otherwise). Sets the leader's name from the org tree.
+absl::Status ResolveInstructingLeader(const org::OrgTree& org, const std::string& tenant,
+                                      pb::Item& item);
 // A new task; `today` is the assignment date (a due date before it is refused).
 absl::Status ValidateNewTask(const pb::Task& task, const org::OrgTree& org, const Limits& l,
                              const CivilDate& today);
@@ -47,11 +56,22 @@ absl::Status ValidateCloseItem(const pb::CloseItemRequest& req, const Limits& l)
 struct Scope {
   std::vector<std::string> tenants;
   std::string only_unit;  // set for unit handlers
+  bool negative = false;  // may read items that come from negative information (负面信息)
 };
 absl::StatusOr<Scope> ScopeFor(const org::OrgTree& org, const auth::Principal& caller);
 bool MayReadTask(const Scope& scope, const pb::Task& task);
 // `unit_has_task`: whether the caller's unit has a task in the item (only asked for handlers).
 bool MayReadItem(const Scope& scope, const pb::Item& item, bool unit_has_task);
+
+// What an item from negative information shows in place of its words.
+inline constexpr char kWithheldTitle[] = "（涉及负面信息的督查事项，标题不予显示）";
+inline constexpr char kWithheldText[] =
+    "（涉及负面信息，内容仅限领导和信息科阅看，请向交办领导了解）";
+// The item as `scope` may read it: an item from negative information keeps its title,
+// requirement and background only for those who may read negative information.
+void Redact(const Scope& scope, pb::Item& item);
+// The title anyone may read (notices, event payloads): withheld for negative information.
+std::string PublicTitle(const pb::Item& item);
 
 // PERMISSION_DENIED unless the caller is a supervisor whose subtree holds `tenant`.
 absl::Status RequireSupervisor(const org::OrgTree& org, const auth::Principal& caller,

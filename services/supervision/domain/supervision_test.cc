@@ -16,6 +16,11 @@ units:
   - {id: "430204/slj", name: 水利局, tenant: "430204"}
   - {id: "430204/sthj", name: 生态环境分局, tenant: "430204"}
   - {id: "430203/slj", name: 水利局, tenant: "430203"}
+users:
+  - {id: zhang, name: 张书记, tenant: "430204", roles: [leader]}
+  - {id: qian, name: 钱市委, tenant: "430200", roles: [leader]}
+  - {id: ma, name: 马书记, tenant: "430203", roles: [leader]}
+  - {id: zhao, name: 赵督查, tenant: "430204", roles: [supervisor]}
 )";
 
 CivilDate D(const char* s) { return *ParseDate(s); }
@@ -262,6 +267,80 @@ TEST_F(SupervisionTest, ReassignOnlyAContestedTask) {
   ASSERT_EQ(t.co_units_size(), 1) << "the lead is not its own co-unit";
   EXPECT_EQ(t.co_units(0), "430204/slj");
   EXPECT_TRUE(t.contest_reason().empty());
+}
+
+pb::Item HandItem(zhongshu::events::v1::SourceType source) {
+  pb::Item item;
+  item.set_title("为民办实事：老旧小区改造");
+  item.set_requirement("年底前完成 12 个小区改造");
+  item.set_source_type(source);
+  item.set_deadline("2026-12-31");
+  return item;
+}
+
+// Sources that belong to another service are opened only from that service's events.
+TEST_F(SupervisionTest, AHandRegisteredItemCannotClaimAnotherServicesSource) {
+  namespace ev = zhongshu::events::v1;
+  for (auto source :
+       {ev::SOURCE_TYPE_LEADER_INSTRUCTION, ev::SOURCE_TYPE_STANDING_COMMITTEE_DECISION,
+        ev::SOURCE_TYPE_DOCUMENT_INSTRUCTION, ev::SOURCE_TYPE_OVERDUE_PROPOSAL}) {
+    auto s = ValidateNewItem(HandItem(source), limits_, today_);
+    EXPECT_TRUE(absl::IsInvalidArgument(s)) << source;
+    EXPECT_EQ(s.message().rfind("item.source_type", 0), 0u) << s.message();
+  }
+  for (auto source : {ev::SOURCE_TYPE_LIVELIHOOD_PROJECT, ev::SOURCE_TYPE_WORK_REPORT_TASK,
+                      ev::SOURCE_TYPE_OTHER}) {
+    EXPECT_TRUE(ValidateNewItem(HandItem(source), limits_, today_).ok()) << source;
+  }
+}
+
+TEST_F(SupervisionTest, BlankInChineseIsBlank) {
+  auto item = HandItem(zhongshu::events::v1::SOURCE_TYPE_OTHER);
+  item.set_title("\u3000\u3000");
+  auto s = ValidateNewItem(item, limits_, today_);
+  EXPECT_EQ(s.message().rfind("item.title", 0), 0u) << s.message();
+  item.set_title("改造");
+  item.set_requirement("\u00a0\u200b");
+  s = ValidateNewItem(item, limits_, today_);
+  EXPECT_EQ(s.message().rfind("item.requirement", 0), 0u) << s.message();
+}
+
+TEST_F(SupervisionTest, TheInstructingLeaderMustBeALeaderOfTheTenantOrAbove) {
+  auto item = HandItem(zhongshu::events::v1::SOURCE_TYPE_LIVELIHOOD_PROJECT);
+  item.set_instructing_leader("qian");
+  item.set_instructing_leader_name("冒名");
+  ASSERT_TRUE(ResolveInstructingLeader(org_, "430204", item).ok());
+  EXPECT_EQ(item.instructing_leader_name(), "钱市委");
+  for (const char* who : {"ma", "zhao", "nobody"}) {  // a sibling county, not a leader, unknown
+    item.set_instructing_leader(who);
+    auto s = ResolveInstructingLeader(org_, "430204", item);
+    EXPECT_TRUE(absl::IsInvalidArgument(s)) << who;
+    EXPECT_EQ(s.message().rfind("item.instructing_leader", 0), 0u) << s.message();
+  }
+}
+
+TEST_F(SupervisionTest, AnItemFromNegativeInformationShowsItsWordsOnlyToThoseWhoMayReadThem) {
+  pb::Item item = HandItem(zhongshu::events::v1::SOURCE_TYPE_LEADER_INSTRUCTION);
+  item.set_title("关于《某镇干部违规收受礼金》的批示");
+  item.set_background("原文");
+  item.set_negative(true);
+  for (const auto& roles :
+       std::vector<std::vector<std::string>>{{"supervisor"}, {"coordinator"}, {"unit_handler"}}) {
+    auto scope = ScopeFor(org_, Who("430204", "430204/slj", roles));
+    ASSERT_TRUE(scope.ok());
+    pb::Item seen = item;
+    Redact(*scope, seen);
+    EXPECT_EQ(seen.title(), kWithheldTitle) << roles[0];
+    EXPECT_EQ(seen.requirement(), kWithheldText);
+    EXPECT_TRUE(seen.background().empty());
+  }
+  auto leader = ScopeFor(org_, Who("430204", "", {"leader"}));
+  pb::Item seen = item;
+  Redact(*leader, seen);
+  EXPECT_EQ(seen.title(), item.title());
+  EXPECT_EQ(PublicTitle(item), kWithheldTitle);
+  item.set_negative(false);
+  EXPECT_EQ(PublicTitle(item), item.title());
 }
 
 }  // namespace

@@ -259,7 +259,7 @@ absl::StatusOr<std::map<std::string, std::string>> ItemTitles(store::Tx& tx,
       tx.Query("SELECT seq, data FROM items WHERE tenant = ?", {tenant}), "item");
   if (!rows.ok()) return rows.status();
   std::map<std::string, std::string> out;
-  for (auto& [seq, it] : *rows) out[it.id()] = it.title();
+  for (auto& [seq, it] : *rows) out[it.id()] = PublicTitle(it);  // a notice is read by all
   return out;
 }
 

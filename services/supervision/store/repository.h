@@ -57,7 +57,7 @@ absl::StatusOr<std::vector<Timer>> DueTimers(store::Tx& tx, int64_t now_ms, int 
 // Marks the timer fired; false when another process fired it first.
 absl::StatusOr<bool> ClaimTimer(store::Tx& tx, const Timer& t, int64_t now_ms,
                                 const std::string& outcome);
-// Every task and item title of a tenant (for notices).
+// Every task of a tenant, and every item's title anyone may read (for notices).
 absl::StatusOr<std::vector<pb::Task>> TasksOfTenant(store::Tx& tx, const std::string& tenant);
 absl::StatusOr<std::map<std::string, std::string>> ItemTitles(store::Tx& tx,
                                                               const std::string& tenant);
