@@ -256,6 +256,15 @@ TEST_F(ReportingEmergencyTest, ACallShowsWhoAnsweredAndRemindsTheRestOnce) {
   cc.set_request_id(NewUuid());
   EXPECT_CODE(stub_->CreateCall(ContextFor(TokenFor("wang.xinxi")).get(), cc, &created),
               StatusCode::PERMISSION_DENIED);
+  // The call lives in the editor's own tenant: a city editor cannot orphan it on a county unit
+  // (the county's clerks would never see it), and the refusal names the unit.
+  {
+    pb::Call orphan;
+    cc.set_request_id(NewUuid());
+    auto s = stub_->CreateCall(ContextFor(TokenFor("qian.shiwei")).get(), cc, &orphan);
+    EXPECT_CODE(s, StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(s.error_message().rfind("call.unit_ids[0]", 0), 0u) << s.error_message();
+  }
   pb::Report answer;
   answer.set_title("清水塘街道供水保障情况");
   answer.set_kind(pb::REPORT_KIND_DYNAMIC);
