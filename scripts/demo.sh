@@ -87,8 +87,8 @@ z --as zhao.ducha task verify "$task2" --approve --comment "逾期办结，已�
 z --as zhao.ducha item close "$item" \
   --feedback "经核查，清水塘片区水质已达标，管网冲洗完成，周边企业无违法排污。" | grep -E '^(id|state|tasks|feedback):'
 
-say "督查室 publishes this month's notice (通报): per-unit rates, overdue tasks and cards"
-z --as zhao.ducha notice publish --period "$(date -d "$today +21 days" +%Y-%m)"
+say "督查室 publishes this month's notice so far (阶段性通报): per-unit rates, overdue tasks and cards"
+z --as zhao.ducha notice publish --provisional --period "$(date -d "$today +21 days" +%Y-%m)"
 
 say "张书记 sees the instruction answered in reporting (件件有回音)"
 for _ in $(seq 50); do

@@ -544,16 +544,40 @@ TEST_F(SupervisionLoopTest, AMonthlyCadenceChasesAMissedProgressReport) {
   SetNow(kMonday0900);
 }
 
+// A notice (通报) is one edition per period: previewed without a number, published as
+// provisional (阶段性) while the period runs, once when it has ended, and again only as a
+// correction (更正).
 TEST_F(SupervisionLoopTest, ANoticeIsPublishedOnceInMarkdownAndHtml) {
+  auto supervisor = [] { return ContextFor(TokenFor("zhao.ducha")); };
+  const auto notices = [&] { return SupervisionCount("SELECT COUNT(*) FROM notices"); };
+  const auto stored = notices();
+  spb::PreviewNoticeRequest preview;
+  preview.set_period("2026-11");
+  spb::Notice draft;
+  ASSERT_TRUE(sstub_->PreviewNotice(supervisor().get(), preview, &draft).ok());
+  EXPECT_EQ(draft.number(), 0);
+  EXPECT_TRUE(draft.id().empty());
+  EXPECT_TRUE(draft.provisional());
+  EXPECT_NE(draft.markdown().find("预览（未编号）"), std::string::npos);
+  EXPECT_EQ(notices(), stored) << "a preview stores nothing";
+
   spb::PublishNoticeRequest req;
   req.set_request_id(NewUuid());
   req.set_period("2026-11");
   spb::Notice first, again;
-  ASSERT_TRUE(sstub_->PublishNotice(ContextFor(TokenFor("zhao.ducha")).get(), req, &first).ok());
-  ASSERT_TRUE(sstub_->PublishNotice(ContextFor(TokenFor("zhao.ducha")).get(), req, &again).ok());
+  auto s = sstub_->PublishNotice(supervisor().get(), req, &first);
+  EXPECT_CODE(s, StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(s.error_message().find("provisional"), std::string::npos) << s.error_message();
+  req.set_request_id(NewUuid());
+  req.set_provisional(true);
+  ASSERT_TRUE(sstub_->PublishNotice(supervisor().get(), req, &first).ok());
+  ASSERT_TRUE(sstub_->PublishNotice(supervisor().get(), req, &again).ok());
   EXPECT_EQ(first.id(), again.id()) << "a retried publication is the same notice";
-  EXPECT_EQ(first.title(), "石峰区委办公室督查通报（2026年11月）");
+  EXPECT_TRUE(first.provisional());
+  EXPECT_EQ(first.as_of(), "2026-11-23");
+  EXPECT_EQ(first.title(), "石峰区委办公室督查通报（2026年11月）（阶段性）");
   EXPECT_NE(first.markdown().find("## 各单位办理情况"), std::string::npos);
+  EXPECT_NE(first.markdown().find("阶段性通报，数据截至 2026-11-23"), std::string::npos);
   EXPECT_EQ(first.html().rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_EQ(first.period_end(), "2026-11-30");
   EXPECT_TRUE(Eventually([&] {
@@ -572,15 +596,120 @@ TEST_F(SupervisionLoopTest, ANoticeIsPublishedOnceInMarkdownAndHtml) {
   get.set_id(first.id());
   spb::Notice seen;
   EXPECT_TRUE(sstub_->GetNotice(ContextFor(TokenFor("zhang.shuji")).get(), get, &seen).ok());
+
+  // Once the month has ended: one final edition, then only a correction of it.
+  SetNow(kMonday0900 + 8 * kDay);  // 2026-12-01
+  req.set_request_id(NewUuid());
+  s = sstub_->PublishNotice(supervisor().get(), req, &seen);
+  EXPECT_CODE(s, StatusCode::FAILED_PRECONDITION);  // provisional, but the period has ended
+  req.set_request_id(NewUuid());
+  req.set_provisional(false);
+  spb::Notice final_edition, correction;
+  ASSERT_TRUE(sstub_->PublishNotice(supervisor().get(), req, &final_edition).ok());
+  EXPECT_FALSE(final_edition.provisional());
+  EXPECT_EQ(final_edition.number(), first.number() + 1);
+  EXPECT_EQ(final_edition.title(), "石峰区委办公室督查通报（2026年11月）");
+  req.set_request_id(NewUuid());
+  s = sstub_->PublishNotice(supervisor().get(), req, &seen);
+  EXPECT_CODE(s, StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(s.error_message().find(final_edition.id()), std::string::npos) << s.error_message();
+  req.set_request_id(NewUuid());
+  req.set_correction(true);
+  ASSERT_TRUE(sstub_->PublishNotice(supervisor().get(), req, &correction).ok());
+  EXPECT_EQ(correction.corrects(), final_edition.id());
+  EXPECT_EQ(correction.title(), "石峰区委办公室督查通报（2026年11月）（更正）");
+  SetNow(kMonday0900);
+
   // Bad period, wrong role.
   req.set_request_id(NewUuid());
   req.set_period("2026-13");
-  auto s = sstub_->PublishNotice(ContextFor(TokenFor("zhao.ducha")).get(), req, &seen);
+  s = sstub_->PublishNotice(supervisor().get(), req, &seen);
   EXPECT_CODE(s, StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(s.error_message().find("period"), std::string::npos);
   req.set_period("2026-Q4");
   EXPECT_CODE(sstub_->PublishNotice(ContextFor(TokenFor("chen.shuili")).get(), req, &seen),
               StatusCode::PERMISSION_DENIED);
+  preview.set_period("2026-Q4");
+  EXPECT_CODE(sstub_->PreviewNotice(ContextFor(TokenFor("chen.shuili")).get(), preview, &seen),
+              StatusCode::PERMISSION_DENIED);
+}
+
+// The dead end of a contested task without coordination: the supervision office reassigns it,
+// or cancels it; an item can be edited and cancelled, and a cancelled item still answers the
+// leader's instruction with the reason.
+TEST_F(SupervisionLoopTest, TheSupervisionOfficeReassignsCancelsAndEdits) {
+  const auto in = Instruct("无人认领");
+  const spb::Item item = WaitForItem(in.id());
+  const spb::Task task = OnlyTask(item.id());
+  spb::Task t;
+  spb::ContestTaskRequest c = WithIds(spb::ContestTaskRequest(), task.id());
+  c.set_reason("不属于水利局职责");
+  ASSERT_TRUE(sstub_->ContestTask(ContextFor(TokenFor("chen.shuili")).get(), c, &t).ok());
+  spb::ReassignTaskRequest r = WithIds(spb::ReassignTaskRequest(), task.id());
+  r.set_lead_unit("430204/zjj");
+  r.add_co_units("430203/slj");  // another county's unit is refused, naming it
+  r.set_reason("经研究，由区住建局牵头");
+  auto s = sstub_->ReassignTask(ContextFor(TokenFor("zhao.ducha")).get(), r, &t);
+  EXPECT_CODE(s, StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("co_units[0]", 0), 0u) << s.error_message();
+  r.set_co_units(0, "430204/slj");
+  r.set_due_date("2027-01-15");
+  EXPECT_CODE(sstub_->ReassignTask(ContextFor(TokenFor("chen.shuili")).get(), r, &t),
+              StatusCode::PERMISSION_DENIED);
+  s = sstub_->ReassignTask(ContextFor(TokenFor("zhao.ducha")).get(), r, &t);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(t.state(), spb::TASK_STATE_ASSIGNED);
+  EXPECT_EQ(t.lead_unit(), "430204/zjj");
+  EXPECT_EQ(t.due_date(), "2027-01-15");
+  // The new lead sees it; the old one still assists.
+  auto zjj = TokenFor(auth::Principal{"zjj", "", "430204", "430204/zjj", {"unit_handler"}});
+  spb::GetTaskRequest get;
+  get.set_id(task.id());
+  EXPECT_TRUE(sstub_->GetTask(ContextFor(zjj).get(), get, &t).ok());
+  EXPECT_EQ(SupervisionCount("SELECT COUNT(*) FROM task_units WHERE task_id = '" + task.id() +
+                             "' AND unit_id = '430204/zjj'"),
+            1);
+
+  // Edit the item; then a second task, cancelled; then the item is cancelled with its open task.
+  spb::UpdateItemRequest u;
+  u.set_request_id(NewUuid());
+  u.mutable_item()->set_id(item.id());
+  u.mutable_item()->set_deadline("2027-01-31");
+  u.mutable_update_mask()->add_paths("deadline");
+  spb::Item edited;
+  s = sstub_->UpdateItem(ContextFor(TokenFor("zhao.ducha")).get(), u, &edited);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(edited.deadline(), "2027-01-31");
+  EXPECT_EQ(edited.title(), item.title());
+  u.mutable_update_mask()->set_paths(0, "source_ref");
+  u.set_request_id(NewUuid());
+  EXPECT_CODE(sstub_->UpdateItem(ContextFor(TokenFor("zhao.ducha")).get(), u, &edited),
+              StatusCode::INVALID_ARGUMENT);
+
+  spb::CancelItemRequest cancel = WithIds(spb::CancelItemRequest(), item.id());
+  cancel.set_reason("\u3000");
+  EXPECT_CODE(sstub_->CancelItem(ContextFor(TokenFor("zhao.ducha")).get(), cancel, &edited),
+              StatusCode::INVALID_ARGUMENT);
+  cancel.set_reason("问题已由市级统一部署整治");
+  s = sstub_->CancelItem(ContextFor(TokenFor("zhao.ducha")).get(), cancel, &edited);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(edited.state(), spb::ITEM_STATE_CANCELLED);
+  ASSERT_TRUE(sstub_->GetTask(ContextFor(TokenFor("zhao.ducha")).get(), get, &t).ok());
+  EXPECT_EQ(t.state(), spb::TASK_STATE_CANCELLED);
+  EXPECT_EQ(t.cancel_reason(), "问题已由市级统一部署整治");
+  // No more cards for a cancelled task, and the instruction is answered with the reason.
+  EXPECT_EQ(SupervisionCount("SELECT COUNT(*) FROM audit_log WHERE action = 'task.cancel' AND "
+                             "resource = '" +
+                             task.id() + "'"),
+            1);
+  ASSERT_TRUE(Eventually([&] {
+    return GetInstruction(in.id()).state() == rpb::INSTRUCTION_STATE_ANSWERED;
+  }));
+  EXPECT_EQ(GetInstruction(in.id()).answer_summary(), "督查事项已撤销：问题已由市级统一部署整治");
+  spb::CancelTaskRequest ct = WithIds(spb::CancelTaskRequest(), task.id());
+  ct.set_reason("重复");
+  EXPECT_CODE(sstub_->CancelTask(ContextFor(TokenFor("zhao.ducha")).get(), ct, &t),
+              StatusCode::FAILED_PRECONDITION);
 }
 
 TEST_F(SupervisionLoopTest, ThreeRedCardsForOneUnitFlagAFormalTalk) {

@@ -37,6 +37,8 @@ void Show(const Globals& g, const pb::Item& it) {
        {"tasks",
         std::to_string(it.closed_task_count()) + "/" + std::to_string(it.task_count()) + " closed"},
        {"feedback", it.feedback_summary()},
+       {"cancelled", it.cancel_reason()},
+       {"sensitivity", it.negative() ? "negative information (负面信息)" : ""},
        {"created", Time(it.create_time())},
        {"closed", Time(it.close_time())}});
   if (!it.background().empty()) std::cout << "\n" << it.background() << "\n";
@@ -64,6 +66,7 @@ void Show(const Globals& g, const pb::Task& t) {
                {"completion", t.completion_summary()},
                {"evidence", Join(t.completion_evidence())},
                {"verification", t.verification_comment()},
+               {"cancelled", t.cancel_reason()},
                {"extensions", ext},
                {"assigned", Time(t.assign_time())},
                {"closed", Time(t.close_time())}});
@@ -159,8 +162,8 @@ void AddSupervisionCommands(CLI::App& app, Globals& g) {
   icreate->add_option("--title", a->title)->required();
   icreate->add_option("--requirement", a->requirement, "what must be achieved")->required();
   icreate->add_option("--source", a->source,
-                      "standing-committee-decision|leader-instruction|work-report-task|"
-                      "livelihood-project|overdue-proposal|document-instruction|other");
+                      "work-report-task|livelihood-project|other (items from instructions, "
+                      "meeting decisions, documents and overdue proposals open from their events)");
   icreate->add_option("--ref", a->ref, "reference of the source (document number, ...)");
   icreate->add_option("--deadline", a->deadline, "YYYY-MM-DD")->required();
   icreate->add_option("--priority", a->priority, "normal|high|urgent");
@@ -201,16 +204,64 @@ void AddSupervisionCommands(CLI::App& app, Globals& g) {
     req.set_feedback_summary(a->feedback);
     Show(g, Call(g, *stub(), &Stub::CloseItem, req));
   });
+  auto* iupdate = item->add_subcommand("update", "edit an open item (only the options given)");
+  iupdate->add_option("id", a->id)->required();
+  auto* utitle = iupdate->add_option("--title", a->title);
+  auto* ureq = iupdate->add_option("--requirement", a->requirement);
+  auto* uprio = iupdate->add_option("--priority", a->priority, "normal|high|urgent");
+  auto* udead = iupdate->add_option("--deadline", a->deadline, "YYYY-MM-DD");
+  iupdate->callback([&g, a, stub, rid, utitle, ureq, uprio, udead] {
+    pb::UpdateItemRequest req;
+    rid(req);
+    auto* it = req.mutable_item();
+    it->set_id(a->id);
+    auto* mask = req.mutable_update_mask();
+    if (utitle->count()) {
+      mask->add_paths("title");
+      it->set_title(a->title);
+    }
+    if (ureq->count()) {
+      mask->add_paths("requirement");
+      it->set_requirement(a->requirement);
+    }
+    if (uprio->count()) {
+      mask->add_paths("priority");
+      it->set_priority(
+          ParseEnum<pb::Priority>(a->priority, "PRIORITY_", pb::Priority_Parse, "priority"));
+    }
+    if (udead->count()) {
+      mask->add_paths("deadline");
+      it->set_deadline(a->deadline);
+    }
+    if (mask->paths().empty())
+      Die("give at least one of --title, --requirement, --priority, --deadline");
+    Show(g, Call(g, *stub(), &Stub::UpdateItem, req));
+  });
+  auto* icancel = item->add_subcommand("cancel", "cancel (撤销) an item and its open tasks");
+  icancel->add_option("id", a->id)->required();
+  icancel->add_option("--reason", a->reason, "why; sent to the instructing leader")->required();
+  icancel->callback([&g, a, stub, rid] {
+    pb::CancelItemRequest req;
+    rid(req);
+    req.set_id(a->id);
+    req.set_reason(a->reason);
+    Show(g, Call(g, *stub(), &Stub::CancelItem, req));
+  });
 
   auto* notice = app.add_subcommand("notice", "notices (通报) of a month or quarter");
   notice->require_subcommand(1);
-  auto* publish = notice->add_subcommand("publish", "publish the notice of a period");
+  auto* publish = notice->add_subcommand(
+      "publish", "publish the notice of a period (once it has ended, unless --provisional)");
   publish->add_option("--period", a->period, "YYYY-MM or YYYY-Qn")->required();
   publish->add_flag("--html", a->html, "print the HTML rendering");
+  publish->add_flag("--provisional", a->approve, "the period has not ended: 阶段性通报");
+  publish->add_flag("--correction", a->reject, "a corrected edition (更正) of the latest one");
   publish->callback([&g, a, stub, rid] {
     pb::PublishNoticeRequest req;
     rid(req);
     req.set_period(a->period);
+    req.set_provisional(a->approve);
+    req.set_correction(a->reject);
     auto n = Call(g, *stub(), &Stub::PublishNotice, req);
     if (g.json) {
       std::cout << Json(n) << "\n";
@@ -218,6 +269,16 @@ void AddSupervisionCommands(CLI::App& app, Globals& g) {
       std::cout << (a->html ? n.html() : n.markdown());
       std::cerr << "notice " << n.id() << " published\n";
     }
+  });
+  auto* preview =
+      notice->add_subcommand("preview", "print the notice of a period as it stands (no number)");
+  preview->add_option("--period", a->period, "YYYY-MM or YYYY-Qn")->required();
+  preview->add_flag("--html", a->html, "print the HTML rendering");
+  preview->callback([&g, a, stub] {
+    pb::PreviewNoticeRequest req;
+    req.set_period(a->period);
+    auto n = Call(g, *stub(), &Stub::PreviewNotice, req);
+    std::cout << (g.json ? Json(n) + "\n" : a->html ? n.html() : n.markdown());
   });
   auto* nlist = notice->add_subcommand("list", "list published notices");
   nlist->add_option("--page-size", a->page_size);
@@ -377,6 +438,33 @@ void AddSupervisionCommands(CLI::App& app, Globals& g) {
     req.set_new_due_date(a->due);
     req.set_reason(a->reason);
     Show(g, Call(g, *stub(), &Stub::RequestExtension, req));
+  });
+  auto* reassign = task->add_subcommand(
+      "reassign", "give a task new lead and co-units (and a due date): supervisors");
+  reassign->add_option("id", a->id)->required();
+  reassign->add_option("--lead", a->lead, "the new lead unit (牵头)")->required();
+  reassign->add_option("--co", a->co, "a co-unit (配合), repeatable");
+  reassign->add_option("--due", a->due, "a new due date YYYY-MM-DD");
+  reassign->add_option("--reason", a->reason)->required();
+  reassign->callback([&g, a, stub, rid] {
+    pb::ReassignTaskRequest req;
+    rid(req);
+    req.set_id(a->id);
+    req.set_lead_unit(a->lead);
+    for (const auto& u : a->co) req.add_co_units(u);
+    req.set_due_date(a->due);
+    req.set_reason(a->reason);
+    Show(g, Call(g, *stub(), &Stub::ReassignTask, req));
+  });
+  auto* tcancel = task->add_subcommand("cancel", "cancel a task no longer needed: supervisors");
+  tcancel->add_option("id", a->id)->required();
+  tcancel->add_option("--reason", a->reason)->required();
+  tcancel->callback([&g, a, stub, rid] {
+    pb::CancelTaskRequest req;
+    rid(req);
+    req.set_id(a->id);
+    req.set_reason(a->reason);
+    Show(g, Call(g, *stub(), &Stub::CancelTask, req));
   });
   auto* decide = task->add_subcommand("decide-extension",
                                       "approve (--approve) or refuse (--refuse) an extension");

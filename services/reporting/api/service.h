@@ -108,7 +108,8 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   // on it (the first one only, and only from the instruction's own tenant), so that only that
   // item can answer it.
   absl::Status OnItemOpened(const zhongshu::events::v1::Event& event, store::Tx& tx);
-  // Handler of "supervision.item.closed": marks the instruction it came from answered, if the
+  // Handler of "supervision.item.closed" and "supervision.item.cancelled": marks the instruction
+  // it came from answered (with the feedback or the reason for cancelling), if the
   // event is of the instruction's tenant and the item is the one opened for it.
   absl::Status OnItemClosed(const zhongshu::events::v1::Event& event, store::Tx& tx);
 

@@ -72,9 +72,12 @@ int main(int argc, char** argv) {
   supervision.On("supervision.item.opened", [&service](const auto& event, zs::store::Tx& tx) {
     return service.OnItemOpened(event, tx);
   });
-  supervision.On("supervision.item.closed", [&service](const auto& event, zs::store::Tx& tx) {
-    return service.OnItemClosed(event, tx);
-  });
+  // A cancelled item answers its instruction too, with the reason (件件有回音).
+  for (const char* type : {"supervision.item.closed", "supervision.item.cancelled"}) {
+    supervision.On(type, [&service](const auto& event, zs::store::Tx& tx) {
+      return service.OnItemClosed(event, tx);
+    });
+  }
   // Chains without a follow-up for the interval are chased once per latest report; units that
   // did not answer a call by its due date are reminded once.
   std::mutex mu;

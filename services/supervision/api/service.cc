@@ -41,6 +41,8 @@ std::string TaskEventType(pb::TaskState s) {
       return "supervision.task.closed";
     case pb::TASK_STATE_RETURNED:
       return "supervision.task.returned";
+    case pb::TASK_STATE_CANCELLED:
+      return "supervision.task.cancelled";
     default:
       return "supervision.task.changed";
   }
@@ -179,10 +181,18 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ChangeTask(
        apply = std::move(apply)](store::Tx& tx) -> absl::Status {
         auto t = LoadVisibleTask(tx, caller, id);
         if (!t.ok()) return t.status();
-        const std::string due_before = t->due_date();
+        const pb::Task before = *t;
         if (auto s = apply(*t); !s.ok()) return s;
         if (auto s = repo::UpdateTask(tx, *t); !s.ok()) return s;
-        if (t->due_date() != due_before) {
+        const bool units_changed =
+            t->lead_unit() != before.lead_unit() ||
+            !std::equal(t->co_units().begin(), t->co_units().end(), before.co_units().begin(),
+                        before.co_units().end());
+        if (units_changed) {
+          if (auto s = repo::SetTaskUnits(tx, *t); !s.ok()) return s;
+        }
+        if (t->due_date() != before.due_date() ||
+            t->assign_time().SerializeAsString() != before.assign_time().SerializeAsString()) {
           if (auto s = Schedule(tx, *t); !s.ok()) return s;
         }
         if (t->state() == pb::TASK_STATE_CLOSED && audit.action == "task.verify") {
@@ -529,21 +539,27 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::PublishNotice(grpc::CallbackSe
   }
   return rpc::RunMutation(
       ctx, db_, rpc::IdempotencyScope(caller->subject, "PublishNotice"), req->request_id(), *req,
-      resp, [this, caller = *caller, period = *period, resp](store::Tx& tx) -> absl::Status {
-        auto tasks = repo::TasksOfTenant(tx, caller.tenant);
-        if (!tasks.ok()) return tasks.status();
-        auto titles = repo::ItemTitles(tx, caller.tenant);
-        if (!titles.ok()) return titles.status();
+      resp,
+      [this, caller = *caller, period = *period, req, resp](store::Tx& tx) -> absl::Status {
+        auto earlier = repo::NoticesOfPeriod(tx, caller.tenant, period.name);
+        if (!earlier.ok()) return earlier.status();
+        std::string corrects;
+        if (auto s = CheckEdition(period, Today(), *earlier, req->provisional(), req->correction(),
+                                  &corrects);
+            !s.ok()) {
+          return s;
+        }
         auto published = repo::NoticesInYear(tx, caller.tenant, period.start.year);
         if (!published.ok()) return published.status();
-        pb::Notice n;
+        auto computed = ComputeNoticeFor(tx, caller, period);
+        if (!computed.ok()) return computed.status();
+        pb::Notice n = std::move(*computed);
         n.set_id(NewResourceId(caller.tenant, "n"));
-        n.set_tenant(caller.tenant);
         n.set_number(static_cast<int32_t>(*published) + 1);
-        const auto* tenant = org_.FindTenant(caller.tenant);
-        n.set_title((tenant ? tenant->name : caller.tenant) + "督查通报（" + period.label + "）");
-        ComputeNotice(period, Today(), *tasks, *titles, org_, cal_,
-                      options_.limits.utc_offset_minutes, &n);
+        n.set_provisional(req->provisional());
+        n.set_corrects(corrects);
+        if (req->provisional()) n.set_title(n.title() + "（阶段性）");
+        if (!corrects.empty()) n.set_title(n.title() + "（更正）");
         n.set_published_by(caller.subject);
         *n.mutable_publish_time() = ToProto(clock_->Now());
         n.set_markdown(RenderMarkdown(n));
@@ -599,6 +615,182 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ListNotices(grpc::CallbackServ
     FillPage(
         *rows, page_size, [&](auto&& m) { *resp->add_notices() = std::move(m); },
         resp->mutable_next_page_token());
+    return absl::OkStatus();
+  }));
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::ReassignTask(grpc::CallbackServerContext* ctx,
+                                                               const pb::ReassignTaskRequest* req,
+                                                               pb::Task* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateReassign(*req, options_.limits, Today()); !s.ok()) return Reject(ctx, s);
+  if (auto s = RequireSupervisor(org_, *caller, "", "reassigning a task"); !s.ok()) {
+    return Reject(ctx, s);
+  }
+  return ChangeTask(
+      ctx, *caller, "ReassignTask", *req, req->request_id(), req->id(), resp,
+      {"task.reassign", "supervision.task.reassigned", req->reason()},
+      [this, caller = *caller, req](pb::Task& t) -> absl::Status {
+        std::vector<std::string> co{req->co_units().begin(), req->co_units().end()};
+        if (auto s = auth::CheckUnit(org_, &caller, t.tenant(), req->lead_unit(), "lead_unit");
+            !s.ok()) {
+          return s;
+        }
+        if (auto s = auth::CheckUnits(org_, &caller, t.tenant(), co, "co_units"); !s.ok()) return s;
+        if (std::find(co.begin(), co.end(), req->lead_unit()) != co.end()) {
+          return absl::InvalidArgumentError("co_units: the lead unit " + req->lead_unit() +
+                                            " cannot also assist");
+        }
+        return ReassignByOffice(t, req->lead_unit(), co, req->due_date(), clock_->Now());
+      });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::CancelTask(grpc::CallbackServerContext* ctx,
+                                                             const pb::CancelTaskRequest* req,
+                                                             pb::Task* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateCancelTask(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  if (auto s = RequireSupervisor(org_, *caller, "", "cancelling a task"); !s.ok()) {
+    return Reject(ctx, s);
+  }
+  return ChangeTask(ctx, *caller, "CancelTask", *req, req->request_id(), req->id(), resp,
+                    {"task.cancel", "supervision.task.cancelled", req->reason()},
+                    [this, req](pb::Task& t) {
+                      return supervision::CancelTask(t, req->reason(), clock_->Now());
+                    });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::ChangeItem(
+    grpc::CallbackServerContext* ctx, const auth::Principal& caller, const char* method,
+    const google::protobuf::Message& req, const std::string& request_id, const std::string& id,
+    pb::Item* resp, std::function<absl::Status(store::Tx&, pb::Item&)> apply) {
+  auto scope = ScopeFor(org_, caller);
+  if (!scope.ok()) return Reject(ctx, scope.status());
+  return rpc::RunMutation(
+      ctx, db_, rpc::IdempotencyScope(caller.subject, method), request_id, req, resp,
+      [this, caller, scope = *scope, id, resp, apply = std::move(apply)](store::Tx& tx) {
+        auto item = repo::GetItem(tx, id);
+        if (!item.ok()) return item.status();
+        if (!auth::MaySeeTenant(org_, caller, item->tenant())) {
+          return absl::NotFoundError("item " + id + " not found");
+        }
+        if (auto s = apply(tx, *item); !s.ok()) return s;
+        if (auto s = repo::UpdateItem(tx, *item); !s.ok()) return s;
+        Redact(scope, *item);
+        *resp = std::move(*item);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::UpdateItem(grpc::CallbackServerContext* ctx,
+                                                             const pb::UpdateItemRequest* req,
+                                                             pb::Item* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  std::vector<std::string> paths;
+  if (auto s = ValidateItemUpdate(*req, options_.limits, Today(), &paths); !s.ok()) {
+    return Reject(ctx, s);
+  }
+  if (auto s = RequireSupervisor(org_, *caller, "", "editing an item"); !s.ok()) {
+    return Reject(ctx, s);
+  }
+  return ChangeItem(
+      ctx, *caller, "UpdateItem", *req, req->request_id(), req->item().id(), resp,
+      [this, caller = *caller, req, paths](store::Tx& tx, pb::Item& item) -> absl::Status {
+        if (auto s = supervision::UpdateItem(item, req->item(), paths,
+                                             auth::MayReadNegative(caller));
+            !s.ok()) {
+          return s;
+        }
+        ev::ItemOpened payload;
+        payload.set_item_id(item.id());
+        payload.set_source_type(item.source_type());
+        payload.set_source_ref(item.source_ref());
+        payload.set_title(PublicTitle(item));
+        payload.set_deadline(item.deadline());
+        payload.set_negative(item.negative());
+        std::string fields;
+        for (const auto& p : paths) fields += (fields.empty() ? "" : ",") + p;
+        events::Change change{"item.update", item.id(), item.tenant(), fields,
+                              "supervision.item.updated", &payload, ""};
+        return recorder_.Record(tx, caller.ToActor(), change).status();
+      });
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::CancelItem(grpc::CallbackServerContext* ctx,
+                                                             const pb::CancelItemRequest* req,
+                                                             pb::Item* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (auto s = ValidateCancelItem(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  if (auto s = RequireSupervisor(org_, *caller, "", "cancelling an item"); !s.ok()) {
+    return Reject(ctx, s);
+  }
+  return ChangeItem(
+      ctx, *caller, "CancelItem", *req, req->request_id(), req->id(), resp,
+      [this, caller = *caller, req](store::Tx& tx, pb::Item& item) -> absl::Status {
+        auto tasks = repo::TasksOfItem(tx, item.id());
+        if (!tasks.ok()) return tasks.status();
+        auto changed = supervision::CancelItem(item, *tasks, req->reason(), clock_->Now());
+        if (!changed.ok()) return changed.status();
+        const auto actor = caller.ToActor();
+        for (pb::Task* t : *changed) {
+          if (auto s = repo::UpdateTask(tx, *t); !s.ok()) return s;
+          if (auto s = RecordTask(tx, actor, *t, {"task.cancel", "", req->reason()}, ""); !s.ok()) {
+            return s;
+          }
+        }
+        // The leader who instructed gets an answer all the same: the item was cancelled, and why.
+        ev::ItemClosed payload;
+        payload.set_item_id(item.id());
+        payload.set_source_type(item.source_type());
+        payload.set_source_ref(item.source_ref());
+        payload.set_feedback_summary("督查事项已撤销：" + req->reason());
+        *payload.mutable_closed_at() = item.close_time();
+        events::Change change{"item.cancel", item.id(), item.tenant(), req->reason(),
+                              "supervision.item.cancelled", &payload, ""};
+        return recorder_.Record(tx, actor, change).status();
+      });
+}
+
+absl::StatusOr<pb::Notice> SupervisionServiceImpl::ComputeNoticeFor(store::Tx& tx,
+                                                                    const auth::Principal& caller,
+                                                                    const Period& period) {
+  auto tasks = repo::TasksOfTenant(tx, caller.tenant);
+  if (!tasks.ok()) return tasks.status();
+  auto titles = repo::ItemTitles(tx, caller.tenant);
+  if (!titles.ok()) return titles.status();
+  pb::Notice n;
+  n.set_tenant(caller.tenant);
+  const auto* tenant = org_.FindTenant(caller.tenant);
+  n.set_title((tenant ? tenant->name : caller.tenant) + "督查通报（" + period.label + "）");
+  ComputeNotice(period, Today(), *tasks, *titles, org_, cal_, options_.limits.utc_offset_minutes,
+                &n);
+  return n;
+}
+
+grpc::ServerUnaryReactor* SupervisionServiceImpl::PreviewNotice(grpc::CallbackServerContext* ctx,
+                                                                const pb::PreviewNoticeRequest* req,
+                                                                pb::Notice* resp) {
+  auto caller = auth::CallerOf(ctx);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  auto period = ParsePeriod(req->period());
+  if (!period.ok()) return Reject(ctx, period.status());
+  if (period->start > Today()) {
+    return Reject(ctx, absl::InvalidArgumentError("period: " + req->period() + " has not begun"));
+  }
+  if (auto s = RequireSupervisor(org_, *caller, caller->tenant, "previewing a notice"); !s.ok()) {
+    return Reject(ctx, s);
+  }
+  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto n = ComputeNoticeFor(tx, *caller, *period);
+    if (!n.ok()) return n.status();
+    n->set_provisional(!(period->end < Today()));
+    n->set_markdown(RenderMarkdown(*n));
+    n->set_html(RenderHtml(*n));
+    *resp = std::move(*n);
     return absl::OkStatus();
   }));
 }

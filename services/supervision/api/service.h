@@ -48,6 +48,10 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
                                       pb::ListItemsResponse*) override;
   grpc::ServerUnaryReactor* CloseItem(grpc::CallbackServerContext*, const pb::CloseItemRequest*,
                                       pb::Item*) override;
+  grpc::ServerUnaryReactor* UpdateItem(grpc::CallbackServerContext*, const pb::UpdateItemRequest*,
+                                       pb::Item*) override;
+  grpc::ServerUnaryReactor* CancelItem(grpc::CallbackServerContext*, const pb::CancelItemRequest*,
+                                       pb::Item*) override;
   grpc::ServerUnaryReactor* AssignTask(grpc::CallbackServerContext*, const pb::AssignTaskRequest*,
                                        pb::Task*) override;
   grpc::ServerUnaryReactor* GetTask(grpc::CallbackServerContext*, const pb::GetTaskRequest*,
@@ -70,8 +74,14 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
                                              pb::Task*) override;
   grpc::ServerUnaryReactor* DecideExtension(grpc::CallbackServerContext*,
                                             const pb::DecideExtensionRequest*, pb::Task*) override;
+  grpc::ServerUnaryReactor* ReassignTask(grpc::CallbackServerContext*,
+                                         const pb::ReassignTaskRequest*, pb::Task*) override;
+  grpc::ServerUnaryReactor* CancelTask(grpc::CallbackServerContext*, const pb::CancelTaskRequest*,
+                                       pb::Task*) override;
   grpc::ServerUnaryReactor* PublishNotice(grpc::CallbackServerContext*,
                                           const pb::PublishNoticeRequest*, pb::Notice*) override;
+  grpc::ServerUnaryReactor* PreviewNotice(grpc::CallbackServerContext*,
+                                          const pb::PreviewNoticeRequest*, pb::Notice*) override;
   grpc::ServerUnaryReactor* GetNotice(grpc::CallbackServerContext*, const pb::GetNoticeRequest*,
                                       pb::Notice*) override;
   grpc::ServerUnaryReactor* ListNotices(grpc::CallbackServerContext*, const pb::ListNoticesRequest*,
@@ -130,6 +140,16 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
                                        const std::string& request_id, const std::string& id,
                                        pb::Task* resp, Audit audit,
                                        std::function<absl::Status(pb::Task&)> apply);
+  // The notice of `period` for the caller's tenant as of now, rendered, without id or number.
+  absl::StatusOr<pb::Notice> ComputeNoticeFor(store::Tx& tx, const auth::Principal& caller,
+                                              const Period& period);
+  // Item changes (edit, cancel) share load, authorize, save and record.
+  grpc::ServerUnaryReactor* ChangeItem(grpc::CallbackServerContext* ctx,
+                                       const auth::Principal& caller, const char* method,
+                                       const google::protobuf::Message& req,
+                                       const std::string& request_id, const std::string& id,
+                                       pb::Item* resp,
+                                       std::function<absl::Status(store::Tx&, pb::Item&)> apply);
   CivilDate Today() const;
   int64_t FireAtMs(const CivilDate& d) const;
 

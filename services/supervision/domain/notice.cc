@@ -1,5 +1,7 @@
 #include "domain/notice.h"
 
+#include "domain/supervision.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -14,9 +16,6 @@ std::string Percent(double rate, int denominator) {
   return buf;
 }
 
-bool IsOutstanding(const pb::Task& t) {
-  return t.state() != pb::TASK_STATE_CLOSED && t.state() != pb::TASK_STATE_COMPLETION_REPORTED;
-}
 
 }  // namespace
 
@@ -34,9 +33,10 @@ void ComputeNotice(const Period& period, const CivilDate& today, const std::vect
     }
     return s;
   };
+  notice->set_as_of(FormatDate(cutoff));
   for (const auto& t : tasks) {
     const auto due = ParseDate(t.due_date());
-    if (!due) continue;
+    if (!due || t.state() == pb::TASK_STATE_CANCELLED) continue;  // 撤销: owed by nobody
     const bool closed_by_cutoff = t.state() == pb::TASK_STATE_CLOSED &&
                                   DateOf(FromProto(t.close_time()), utc_offset_minutes) <= cutoff;
     if (*due >= period.start && *due <= period.end) {
@@ -50,7 +50,7 @@ void ComputeNotice(const Period& period, const CivilDate& today, const std::vect
       }
     }
     if (*due < cutoff && !closed_by_cutoff &&
-        (IsOutstanding(t) || t.state() == pb::TASK_STATE_CLOSED)) {
+        (Outstanding(t) || t.state() == pb::TASK_STATE_CLOSED)) {
       auto& s = stats(t.lead_unit());
       s.set_overdue(s.overdue() + 1);
       auto* o = notice->add_overdue();
@@ -143,13 +143,61 @@ std::string Cell(const std::string& s) {
   return out;
 }
 
+// "第 N 期 · 统计期间 a 至 b", with what makes this edition different: a preview has no number
+// yet, a provisional notice says how far its figures go, a correction names what it replaces.
+std::string Heading(const pb::Notice& n) {
+  std::string s = n.number() > 0 ? "第 " + std::to_string(n.number()) + " 期" : "预览（未编号）";
+  s += " · 统计期间 " + n.period_start() + " 至 " + n.period_end();
+  if (n.provisional()) s += " · 阶段性通报，数据截至 " + n.as_of();
+  if (!n.corrects().empty()) s += " · 更正版，替代 " + n.corrects();
+  return s;
+}
+
 }  // namespace
+
+absl::Status CheckEdition(const Period& period, const CivilDate& today,
+                          const std::vector<pb::Notice>& published, bool provisional,
+                          bool correction, std::string* corrects) {
+  const bool open = !(period.end < today);
+  if (provisional) {
+    if (!open) {
+      return absl::FailedPreconditionError("period " + period.name + " has ended (" +
+                                           FormatDate(period.end) +
+                                           "); publish its notice without provisional");
+    }
+    if (correction) {
+      return absl::FailedPreconditionError(
+          "a provisional notice is not a correction; publish the period's notice once it ends");
+    }
+    return absl::OkStatus();
+  }
+  if (open) {
+    return absl::FailedPreconditionError(
+        "period " + period.name + " runs until " + FormatDate(period.end) +
+        "; preview its notice, or publish it as provisional (阶段性)");
+  }
+  const pb::Notice* latest = nullptr;
+  for (const auto& n : published) {
+    if (!n.provisional()) latest = &n;
+  }
+  if (latest != nullptr && !correction) {
+    return absl::FailedPreconditionError(
+        "the notice for " + period.name + " was published as 第 " +
+        std::to_string(latest->number()) + " 期 (" + latest->id() +
+        "); publish again only as a correction");
+  }
+  if (latest == nullptr && correction) {
+    return absl::FailedPreconditionError("no notice for " + period.name +
+                                         " was published; there is nothing to correct");
+  }
+  if (latest != nullptr) *corrects = latest->id();
+  return absl::OkStatus();
+}
 
 std::string RenderMarkdown(const pb::Notice& n) {
   std::ostringstream md;
   md << "# " << n.title() << "\n\n";
-  md << "第 " << n.number() << " 期 · 统计期间 " << n.period_start() << " 至 " << n.period_end()
-     << "\n\n";
+  md << Heading(n) << "\n\n";
   md << "## 各单位办理情况\n\n";
   md << "| 单位 | 到期任务 | 已销号 | 按期销号 | 办结率 | 按期率 | 逾期 | 蓝牌 | 黄牌 | 红牌 | "
         "未按期报进展 |\n";
@@ -183,8 +231,7 @@ std::string RenderHtml(const pb::Notice& n) {
        "table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;padding:4px 8px}"
        "td.n{text-align:right}.red{color:#b00}</style>\n</head>\n<body>\n";
   h << "<h1>" << EscapeHtml(n.title()) << "</h1>\n";
-  h << "<p>第 " << n.number() << " 期 · 统计期间 " << EscapeHtml(n.period_start()) << " 至 "
-    << EscapeHtml(n.period_end()) << "</p>\n";
+  h << "<p>" << EscapeHtml(Heading(n)) << "</p>\n";
   h << "<h2>各单位办理情况</h2>\n<table>\n<tr><th>单位</th><th>到期任务</th><th>已销号</th>"
        "<th>按期销号</th><th>办结率</th><th>按期率</th><th>逾期</th><th>蓝牌</th><th>黄牌</th>"
        "<th>红牌</th><th>未按期报进展</th></tr>\n";

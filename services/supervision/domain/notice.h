@@ -32,6 +32,14 @@ void ComputeNotice(const Period& period, const CivilDate& today, const std::vect
                    const std::map<std::string, std::string>& item_titles, const org::OrgTree& org,
                    const calendar::WorkCalendar& cal, int utc_offset_minutes, pb::Notice* notice);
 
+// Which edition a publication for `period` may be, given the notices already `published` for it
+// (in order): a period that has not ended (today on or before its last day) only as provisional
+// (阶段性); once ended, one final edition, then only a correction (更正) of the latest final one,
+// whose id is put in *corrects. FAILED_PRECONDITION saying what to do otherwise.
+absl::Status CheckEdition(const Period& period, const CivilDate& today,
+                          const std::vector<pb::Notice>& published, bool provisional,
+                          bool correction, std::string* corrects);
+
 std::string RenderMarkdown(const pb::Notice& notice);
 // A self-contained HTML page; all text is escaped.
 std::string RenderHtml(const pb::Notice& notice);

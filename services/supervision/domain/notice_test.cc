@@ -109,5 +109,46 @@ TEST(RangePeriod, EndsBeforeItStartsIsRefused) {
   EXPECT_TRUE(calendar::RangePeriod("2026-11-01", "2026-11-01", "a", "b").ok());
 }
 
+TEST_F(NoticeTest, OneEditionPerPeriodProvisionalWhileItRunsCorrectionsAfter) {
+  const auto period = *ParsePeriod("2026-11");
+  std::string corrects;
+  // While it runs (the last day included): only provisional.
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      CheckEdition(period, D("2026-11-30"), {}, false, false, &corrects)));
+  EXPECT_TRUE(CheckEdition(period, D("2026-11-30"), {}, true, false, &corrects).ok());
+  // Ended: provisional no more; the first final edition; then corrections only.
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      CheckEdition(period, D("2026-12-01"), {}, true, false, &corrects)));
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      CheckEdition(period, D("2026-12-01"), {}, false, true, &corrects)));
+  pb::Notice provisional;
+  provisional.set_id("n-p");
+  provisional.set_provisional(true);
+  EXPECT_TRUE(CheckEdition(period, D("2026-12-01"), {provisional}, false, false, &corrects).ok());
+  EXPECT_TRUE(corrects.empty());
+  pb::Notice final_edition;
+  final_edition.set_id("n-1");
+  final_edition.set_number(7);
+  auto s = CheckEdition(period, D("2026-12-01"), {provisional, final_edition}, false, false,
+                        &corrects);
+  EXPECT_TRUE(absl::IsFailedPrecondition(s));
+  EXPECT_NE(s.message().find("n-1"), std::string::npos) << s.message();
+  ASSERT_TRUE(
+      CheckEdition(period, D("2026-12-01"), {provisional, final_edition}, false, true, &corrects)
+          .ok());
+  EXPECT_EQ(corrects, "n-1");
+}
+
+TEST_F(NoticeTest, CancelledTasksCountNowhere) {
+  pb::Notice n;
+  ComputeNotice(*ParsePeriod("2026-11"), D("2026-12-10"),
+                {T("t1", "430204/slj", "2026-11-10", pb::TASK_STATE_CANCELLED)}, {}, org_, cal_,
+                480, &n);
+  EXPECT_TRUE(n.units().empty());
+  EXPECT_TRUE(n.overdue().empty());
+  EXPECT_EQ(n.as_of(), "2026-11-30");
+}
+
 }  // namespace
 }  // namespace zs::supervision
+

@@ -146,6 +146,58 @@ absl::Status ValidateCloseItem(const pb::CloseItemRequest& req, const Limits& l)
   return ValidateText(req.feedback_summary(), "feedback_summary", l.max_text_chars, true);
 }
 
+absl::Status ValidateItemUpdate(const pb::UpdateItemRequest& req, const Limits& l,
+                                const CivilDate& today, std::vector<std::string>* paths) {
+  if (auto s = ValidateId(req.item().id(), "item.id"); !s.ok()) return s;
+  static const std::vector<std::string> kEditable = {"title", "requirement", "priority",
+                                                     "deadline"};
+  paths->assign(req.update_mask().paths().begin(), req.update_mask().paths().end());
+  if (paths->empty()) *paths = kEditable;
+  const auto& it = req.item();
+  for (const auto& p : *paths) {
+    absl::Status s;
+    if (p == "title") {
+      s = ValidateText(it.title(), "item.title", l.max_title_chars, true);
+    } else if (p == "requirement") {
+      s = ValidateText(it.requirement(), "item.requirement", l.max_text_chars, true);
+    } else if (p == "priority") {
+      if (it.priority() == pb::PRIORITY_UNSPECIFIED || !pb::Priority_IsValid(it.priority())) {
+        s = InvalidField("item.priority", "required: normal, high or urgent");
+      }
+    } else if (p == "deadline") {
+      s = Date(it.deadline(), "item.deadline", today);
+    } else {
+      s = InvalidField("update_mask",
+                       "'" + p + "' cannot be updated; use title, requirement, priority or deadline");
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCancelItem(const pb::CancelItemRequest& req, const Limits& l) {
+  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
+  return ValidateText(req.reason(), "reason", l.max_text_chars, true);
+}
+
+absl::Status ValidateReassign(const pb::ReassignTaskRequest& req, const Limits& l,
+                              const CivilDate& today) {
+  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
+  if (req.lead_unit().empty()) return InvalidField("lead_unit", "required");
+  if (static_cast<size_t>(req.co_units_size()) > l.max_co_units) {
+    return InvalidField("co_units", "more than " + std::to_string(l.max_co_units) + " units");
+  }
+  if (!req.due_date().empty()) {
+    if (auto s = Date(req.due_date(), "due_date", today); !s.ok()) return s;
+  }
+  return ValidateText(req.reason(), "reason", l.max_text_chars, true);
+}
+
+absl::Status ValidateCancelTask(const pb::CancelTaskRequest& req, const Limits& l) {
+  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
+  return ValidateText(req.reason(), "reason", l.max_text_chars, true);
+}
+
 absl::Status ResolveInstructingLeader(const org::OrgTree& org, const std::string& tenant,
                                       pb::Item& item) {
   item.clear_instructing_leader_name();
@@ -229,7 +281,8 @@ absl::Status RequireLeadUnit(const auth::Principal& caller, const pb::Task& t,
 }
 
 bool Outstanding(const pb::Task& t) {
-  return t.state() != pb::TASK_STATE_CLOSED && t.state() != pb::TASK_STATE_COMPLETION_REPORTED;
+  return t.state() != pb::TASK_STATE_CLOSED && t.state() != pb::TASK_STATE_COMPLETION_REPORTED &&
+         t.state() != pb::TASK_STATE_CANCELLED;
 }
 
 absl::Status Accept(pb::Task& t, TimePoint) {
@@ -342,11 +395,18 @@ absl::Status CloseItem(pb::Item& item, const std::vector<pb::Task>& tasks,
     return absl::FailedPreconditionError("item " + item.id() +
                                          " has no tasks; assign and close them first");
   }
+  bool any_closed = false;
   for (const auto& t : tasks) {
+    if (t.state() == pb::TASK_STATE_CANCELLED) continue;
     if (t.state() != pb::TASK_STATE_CLOSED) {
       return absl::FailedPreconditionError("task " + t.id() + " of item " + item.id() + " is " +
                                            Name(t.state()) + "; every task must be closed first");
     }
+    any_closed = true;
+  }
+  if (!any_closed) {
+    return absl::FailedPreconditionError("every task of item " + item.id() +
+                                         " was cancelled; cancel the item instead");
   }
   item.set_state(pb::ITEM_STATE_CLOSED);
   item.set_feedback_summary(feedback);
@@ -355,9 +415,10 @@ absl::Status CloseItem(pb::Item& item, const std::vector<pb::Task>& tasks,
   return absl::OkStatus();
 }
 
-absl::Status Reassign(pb::Task& t, const std::string& lead, const std::vector<std::string>& co,
-                      TimePoint now) {
-  if (t.state() != pb::TASK_STATE_CONTESTED) return OutOfOrder(t, "reassign it");
+namespace {
+
+void AssignAnew(pb::Task& t, const std::string& lead, const std::vector<std::string>& co,
+                TimePoint now) {
   t.set_lead_unit(lead);
   t.clear_co_units();
   for (const auto& u : co) {
@@ -367,7 +428,76 @@ absl::Status Reassign(pb::Task& t, const std::string& lead, const std::vector<st
   t.clear_contest_reason();
   *t.mutable_assign_time() = ToProto(now);
   Touch(t);
+}
+
+bool Final(const pb::Task& t) {
+  return t.state() == pb::TASK_STATE_CLOSED || t.state() == pb::TASK_STATE_CANCELLED;
+}
+
+}  // namespace
+
+absl::Status Reassign(pb::Task& t, const std::string& lead, const std::vector<std::string>& co,
+                      TimePoint now) {
+  if (t.state() != pb::TASK_STATE_CONTESTED) return OutOfOrder(t, "reassign it");
+  AssignAnew(t, lead, co, now);
   return absl::OkStatus();
+}
+
+absl::Status ReassignByOffice(pb::Task& t, const std::string& lead,
+                              const std::vector<std::string>& co, const std::string& due,
+                              TimePoint now) {
+  if (Final(t)) return OutOfOrder(t, "reassign it");
+  AssignAnew(t, lead, co, now);
+  if (!due.empty()) t.set_due_date(due);
+  return absl::OkStatus();
+}
+
+absl::Status CancelTask(pb::Task& t, const std::string& reason, TimePoint) {
+  if (Final(t)) return OutOfOrder(t, "cancel it");
+  t.set_state(pb::TASK_STATE_CANCELLED);
+  t.set_cancel_reason(reason);
+  Touch(t);
+  return absl::OkStatus();
+}
+
+absl::Status UpdateItem(pb::Item& item, const pb::Item& patch, const std::vector<std::string>& paths,
+                        bool may_read_negative) {
+  if (item.state() != pb::ITEM_STATE_OPEN) {
+    return absl::FailedPreconditionError("item " + item.id() + " is " +
+                                         pb::ItemState_Name(item.state()) + "; cannot edit it");
+  }
+  for (const auto& p : paths) {
+    if (item.negative() && !may_read_negative && (p == "title" || p == "requirement")) {
+      return absl::PermissionDeniedError("item " + item.id() +
+                                         " comes from negative information; only editors and "
+                                         "leaders may change its " + p);
+    }
+    if (p == "title") item.set_title(patch.title());
+    if (p == "requirement") item.set_requirement(patch.requirement());
+    if (p == "priority") item.set_priority(patch.priority());
+    if (p == "deadline") item.set_deadline(patch.deadline());
+  }
+  item.set_version(item.version() + 1);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<pb::Task*>> CancelItem(pb::Item& item, std::vector<pb::Task>& tasks,
+                                                  const std::string& reason, TimePoint now) {
+  if (item.state() != pb::ITEM_STATE_OPEN) {
+    return absl::FailedPreconditionError("item " + item.id() + " is " +
+                                         pb::ItemState_Name(item.state()) + "; cannot cancel it");
+  }
+  std::vector<pb::Task*> changed;
+  for (auto& t : tasks) {
+    if (Final(t)) continue;
+    if (auto s = CancelTask(t, reason, now); !s.ok()) return s;
+    changed.push_back(&t);
+  }
+  item.set_state(pb::ITEM_STATE_CANCELLED);
+  item.set_cancel_reason(reason);
+  *item.mutable_close_time() = ToProto(now);
+  item.set_version(item.version() + 1);
+  return changed;
 }
 
 std::vector<Rung> LadderFor(const calendar::WorkCalendar& cal, const LadderConfig& c,

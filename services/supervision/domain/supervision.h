@@ -48,6 +48,15 @@ absl::Status ValidateVerify(const pb::VerifyTaskRequest& req, const Limits& l);
 absl::Status ValidateContest(const pb::ContestTaskRequest& req, const Limits& l);
 absl::Status ValidateExtensionRequest(const pb::RequestExtensionRequest& req, const Limits& l);
 absl::Status ValidateCloseItem(const pb::CloseItemRequest& req, const Limits& l);
+// The paths of an item update (title, requirement, priority, deadline; all four when the mask is
+// empty), each checked as for a new item; `today` bounds the deadline.
+absl::Status ValidateItemUpdate(const pb::UpdateItemRequest& req, const Limits& l,
+                                const CivilDate& today, std::vector<std::string>* paths);
+absl::Status ValidateCancelItem(const pb::CancelItemRequest& req, const Limits& l);
+// New units are checked against the org tree by the caller (auth::CheckUnits).
+absl::Status ValidateReassign(const pb::ReassignTaskRequest& req, const Limits& l,
+                              const CivilDate& today);
+absl::Status ValidateCancelTask(const pb::CancelTaskRequest& req, const Limits& l);
 
 // ---- Authorization ----
 
@@ -101,7 +110,22 @@ absl::Status CloseItem(pb::Item& item, const std::vector<pb::Task>& tasks,
 // ASSIGNED, assigned anew from `now`).
 absl::Status Reassign(pb::Task& t, const std::string& lead, const std::vector<std::string>& co,
                       TimePoint now);
-// True while the task still owes work (not completed, not closed).
+// The supervision office reassigns a task itself: from any state but CLOSED and CANCELLED, to
+// ASSIGNED with the new units, assigned anew from `now`; a non-empty `due` moves the due date.
+absl::Status ReassignByOffice(pb::Task& t, const std::string& lead,
+                              const std::vector<std::string>& co, const std::string& due,
+                              TimePoint now);
+// A task no longer needed: CANCELLED with the reason, from any state but CLOSED and CANCELLED.
+absl::Status CancelTask(pb::Task& t, const std::string& reason, TimePoint now);
+// Edits an open item: the fields of `patch` named by `paths`. An item from negative information
+// keeps its words for those who may read them: `may_read_negative` false refuses title and
+// requirement edits (the caller cannot see what they would replace).
+absl::Status UpdateItem(pb::Item& item, const pb::Item& patch, const std::vector<std::string>& paths,
+                        bool may_read_negative);
+// Cancels (撤销) an open item and every task of it that is not closed; returns the tasks changed.
+absl::StatusOr<std::vector<pb::Task*>> CancelItem(pb::Item& item, std::vector<pb::Task>& tasks,
+                                                  const std::string& reason, TimePoint now);
+// True while the task still owes work (not completed, closed or cancelled).
 bool Outstanding(const pb::Task& t);
 
 // ---- The warning ladder (亮牌) ----

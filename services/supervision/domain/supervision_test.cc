@@ -343,5 +343,43 @@ TEST_F(SupervisionTest, AnItemFromNegativeInformationShowsItsWordsOnlyToThoseWho
   EXPECT_EQ(PublicTitle(item), item.title());
 }
 
+TEST_F(SupervisionTest, TheOfficeReassignsOrCancelsAnyTaskNotFinished) {
+  pb::Task t = Task(pb::TASK_STATE_IN_PROGRESS);
+  ASSERT_TRUE(ReassignByOffice(t, "430204/sthj", {"430204/slj"}, "2027-01-15", now_).ok());
+  EXPECT_EQ(t.state(), pb::TASK_STATE_ASSIGNED);
+  EXPECT_EQ(t.lead_unit(), "430204/sthj");
+  EXPECT_EQ(t.due_date(), "2027-01-15");
+  ASSERT_TRUE(CancelTask(t, "重复交办", now_).ok());
+  EXPECT_EQ(t.state(), pb::TASK_STATE_CANCELLED);
+  EXPECT_FALSE(Outstanding(t));
+  EXPECT_FALSE(RungApplies("red", t));
+  EXPECT_FALSE(RungApplies("reminder", t));
+  EXPECT_TRUE(absl::IsFailedPrecondition(CancelTask(t, "again", now_)));
+  EXPECT_TRUE(absl::IsFailedPrecondition(ReassignByOffice(t, "430204/slj", {}, "", now_)));
+}
+
+TEST_F(SupervisionTest, AnItemClosesWhenItsTasksAreClosedOrCancelledAndOneIsClosed) {
+  pb::Item item;
+  item.set_id("430204-s-1");
+  item.set_state(pb::ITEM_STATE_OPEN);
+  std::vector<pb::Task> tasks{Task(pb::TASK_STATE_CANCELLED)};
+  EXPECT_TRUE(absl::IsFailedPrecondition(CloseItem(item, tasks, "反馈", now_)));
+  tasks.push_back(Task(pb::TASK_STATE_CLOSED));
+  EXPECT_TRUE(CloseItem(item, tasks, "反馈", now_).ok());
+
+  pb::Item other;
+  other.set_id("430204-s-2");
+  other.set_state(pb::ITEM_STATE_OPEN);
+  std::vector<pb::Task> open{Task(pb::TASK_STATE_ACCEPTED), Task(pb::TASK_STATE_CLOSED)};
+  auto changed = CancelItem(other, open, "统一部署", now_);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(changed->size(), 1u);
+  EXPECT_EQ(open[0].state(), pb::TASK_STATE_CANCELLED);
+  EXPECT_EQ(open[1].state(), pb::TASK_STATE_CLOSED);
+  EXPECT_EQ(other.state(), pb::ITEM_STATE_CANCELLED);
+  EXPECT_TRUE(absl::IsFailedPrecondition(CancelItem(other, open, "again", now_).status()));
+}
+
 }  // namespace
 }  // namespace zs::supervision
+

@@ -299,6 +299,18 @@ absl::StatusOr<int64_t> NoticesInYear(store::Tx& tx, const std::string& tenant, 
   return (*rows)[0].Int(0);
 }
 
+absl::StatusOr<std::vector<pb::Notice>> NoticesOfPeriod(store::Tx& tx, const std::string& tenant,
+                                                        const std::string& period) {
+  auto rows = store::ParseSeqRows<pb::Notice>(
+      tx.Query("SELECT seq, data FROM notices WHERE tenant = ? AND period = ? ORDER BY seq",
+               {tenant, period}),
+      "notice");
+  if (!rows.ok()) return rows.status();
+  std::vector<pb::Notice> out;
+  for (auto& [seq, n] : *rows) out.push_back(std::move(n));
+  return out;
+}
+
 absl::StatusOr<int64_t> RedCardsSince(store::Tx& tx, const std::string& unit, int64_t since_ms) {
   auto rows = tx.Query(
       "SELECT COUNT(*) FROM task_timers WHERE unit_id = ? AND rung = 'red' AND outcome = 'fired' "

@@ -70,6 +70,9 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Notice>>> ListNotices(store::T
                                                                         int64_t after, int limit);
 // How many notices the tenant published in `year` (numbering is per tenant and year).
 absl::StatusOr<int64_t> NoticesInYear(store::Tx& tx, const std::string& tenant, int year);
+// The notices of a tenant for one period, in publication order.
+absl::StatusOr<std::vector<pb::Notice>> NoticesOfPeriod(store::Tx& tx, const std::string& tenant,
+                                                        const std::string& period);
 
 // Red cards issued to a unit since `since_ms`.
 absl::StatusOr<int64_t> RedCardsSince(store::Tx& tx, const std::string& unit, int64_t since_ms);
