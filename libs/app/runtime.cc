@@ -122,6 +122,7 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   ro.retention = c.Duration("events.outbox_retention", std::chrono::hours(24 * 7));
   ro.backoff_max = c.Duration("events.relay_backoff_max", std::chrono::seconds(5));
   ro.maintenance_interval = c.Duration("events.maintenance_interval", std::chrono::seconds(30));
+  ro.check_interval = c.Duration("events.relay_check_interval", std::chrono::seconds(1));
   auto& co = rt->consumer_defaults_;
   co.redis_host = redis_host;
   co.redis_port = redis_port;
@@ -131,6 +132,14 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   co.min_idle = c.Duration("events.claim_min_idle", std::chrono::seconds(30));
   co.max_tries = static_cast<int>(c.Int("events.max_tries", 5, 1, 1000));
   co.block = c.Duration("events.block", std::chrono::milliseconds(1000));
+  co.retry_initial = c.Duration("events.retry_initial", std::chrono::seconds(1));
+  co.retry_max = c.Duration("events.retry_max", std::chrono::seconds(60));
+  co.consumed_retention = c.Duration("events.consumed_retention", std::chrono::hours(24 * 14));
+  if (co.consumed_retention < ro.retention) {
+    c.AddError("events.consumed_retention", "must be at least events.outbox_retention");
+  }
+  co.prune_interval = ro.maintenance_interval;
+  co.clock = rt->clock_;
   co.crash_point = c.String("fault.consumer_crash", "");
   if (!co.crash_point.empty() && co.crash_point != "before_commit" &&
       co.crash_point != "after_commit") {
@@ -222,6 +231,8 @@ int ServiceRuntime::Run(grpc::Service* service, const std::string& health_name) 
           db_->Read([](store::Tx& tx) { return tx.Query("SELECT 1").status(); }).ok();
       host.SetServing(db_ok);
       host.SetHealth(relay_health, relay_->redis_ok());
+      const auto dead = events::OpenDeadLetters(*db_);
+      host.SetHealth("zhongshu.events.dead_letters", dead.ok() && *dead == 0);
       cv.wait_for(lock, std::chrono::seconds(1), [&] { return stop.load(); });
     }
   });

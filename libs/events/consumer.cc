@@ -54,6 +54,29 @@ void StreamConsumer::Stop() {
   thread_.join();
 }
 
+int64_t StreamConsumer::NowMs() const {
+  return ToMillis((options_.clock ? options_.clock : SystemClock::Get())->Now());
+}
+
+namespace {
+
+bool IsTransient(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kCancelled:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsNoGroup(const Reply& r) { return r.IsError() && r.str.find("NOGROUP") != std::string::npos; }
+
+}  // namespace
+
 absl::Status StreamConsumer::EnsureReady() {
   if (redis_ && !redis_->broken()) return absl::OkStatus();
   redis_.reset();
@@ -61,6 +84,8 @@ absl::Status StreamConsumer::EnsureReady() {
                                        std::chrono::milliseconds(1000),
                                        options_.block + std::chrono::milliseconds(5000));
   if (!conn.ok()) return conn.status();
+  // From "0": a group created again after Redis lost it reads everything the stream holds (what
+  // the producers publish again included); consumed_events makes the repeats harmless.
   auto r = (*conn)->Command({"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"});
   if (!r.ok()) return r.status();
   if (r->IsError() && r->str.find("BUSYGROUP") == std::string::npos) {
@@ -68,6 +93,7 @@ absl::Status StreamConsumer::EnsureReady() {
   }
   redis_ = std::move(*conn);
   drained_own_pending_ = false;
+  retries_.clear();
   spdlog::info("consumer {}/{}: reading {}", options_.group, options_.consumer, options_.stream);
   return absl::OkStatus();
 }
@@ -85,15 +111,49 @@ std::vector<StreamConsumer::Entry> StreamConsumer::ParseEntries(const Reply& ent
   return out;
 }
 
-absl::Status StreamConsumer::Ack(const std::string& id) {
-  auto r = redis_->Command({"XACK", options_.stream, options_.group, id});
-  if (!r.ok()) return r.status();
-  return absl::OkStatus();
+absl::StatusOr<int64_t> StreamConsumer::CountFailure(const Result& r) {
+  int64_t tries = 0;
+  auto s = db_.Write([&](store::Tx& tx) -> absl::Status {
+    auto rows = tx.Query(
+        "INSERT INTO consumer_failures (consumer, event_key, tries, last_error, updated_at) "
+        "VALUES (?, ?, 1, ?, ?) ON CONFLICT (consumer, event_key) DO UPDATE SET "
+        "tries = tries + 1, last_error = excluded.last_error, updated_at = excluded.updated_at "
+        "RETURNING tries",
+        {options_.group, r.key, r.error, NowMs()});
+    if (!rows.ok()) return rows.status();
+    tries = rows->empty() ? 1 : (*rows)[0].Int(0);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return tries;
 }
 
-absl::Status StreamConsumer::DeadLetter(const Entry& entry, const std::string& reason) {
-  spdlog::error("consumer {}: entry {} moved to {}: {}", options_.group, entry.id,
-                options_.dead_letter_stream, reason);
+absl::Status StreamConsumer::DeadLetter(const Entry& entry, const Result& r, int64_t tries) {
+  const auto field = [&](const std::string& k) {
+    auto it = entry.fields.find(k);
+    return it == entry.fields.end() ? std::string() : it->second;
+  };
+  // The durable, replayable record first; then the dead-letter stream for those watching Redis.
+  auto s = db_.Write([&](store::Tx& tx) -> absl::Status {
+    auto ins = tx.Exec(
+        "INSERT INTO dead_letters (consumer, stream, entry_id, event_key, event_id, type, event,"
+        " reason, tries, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'dead',"
+        " ?, ?) ON CONFLICT (consumer, event_key) DO UPDATE SET stream = excluded.stream,"
+        " entry_id = excluded.entry_id, reason = excluded.reason, tries = excluded.tries,"
+        " state = 'dead', updated_at = excluded.updated_at",
+        {options_.group, options_.stream, entry.id, r.key, r.event_id, field("type"),
+         store::Blob{field("event")}, r.error, tries, NowMs(), NowMs()});
+    if (!ins.ok()) return ins.status();
+    return tx
+        .Exec("DELETE FROM consumer_failures WHERE consumer = ? AND event_key = ?",
+              {options_.group, r.key})
+        .status();
+  });
+  if (!s.ok()) return s;
+  spdlog::error(
+      "consumer {}: event {} (entry {} of {}) is a dead letter after {} failures: {}; list with "
+      "'zsadmin dead-letters list', replay after a fix with 'zsadmin dead-letters replay'",
+      options_.group, r.key, entry.id, options_.stream, tries, r.error);
   std::vector<std::string> argv{"XADD",
                                 options_.dead_letter_stream,
                                 "*",
@@ -102,57 +162,52 @@ absl::Status StreamConsumer::DeadLetter(const Entry& entry, const std::string& r
                                 "group",
                                 options_.group,
                                 "reason",
-                                reason};
+                                r.error};
   for (const auto& [k, v] : entry.fields) {
     argv.push_back(k);
     argv.push_back(v);
   }
-  auto r = redis_->Command(argv);
-  if (!r.ok()) return r.status();
-  if (r->IsError()) return absl::UnavailableError("consumer: dead-letter XADD: " + r->str);
-  return Ack(entry.id);
+  auto x = redis_->Command(argv);
+  if (!x.ok()) return x.status();
+  if (x->IsError()) return absl::UnavailableError("consumer: dead-letter XADD: " + x->str);
+  return absl::OkStatus();
 }
 
-absl::Status StreamConsumer::HandleBatch(const std::vector<Entry>& entries, bool check_tries) {
+void StreamConsumer::ScheduleRetry(const std::string& entry_id) {
+  auto [it, fresh] = retries_.try_emplace(entry_id, Retry{{}, options_.retry_initial});
+  if (!fresh) it->second.backoff = std::min(it->second.backoff * 2, options_.retry_max);
+  it->second.next = std::chrono::steady_clock::now() + it->second.backoff;
+}
+
+std::vector<StreamConsumer::Result> StreamConsumer::Apply(const std::vector<Entry>& entries) {
   struct Work {
-    const Entry* entry;
+    size_t index = 0;
     zhongshu::events::v1::Event event;
-    const Registration* reg;
+    const Registration* reg = nullptr;
     std::any prepared;
     bool ready = false;  // prepared (or needs no preparation)
     bool applied_before = false;
     absl::Status result;
   };
+  std::vector<Result> results(entries.size());
   std::vector<Work> work;
-  std::vector<std::string> acks;
-  for (const auto& entry : entries) {
-    if (check_tries) {
-      auto p =
-          redis_->Command({"XPENDING", options_.stream, options_.group, entry.id, entry.id, "1"});
-      if (!p.ok()) return p.status();
-      if (p->type == Reply::Type::kArray && !p->elements.empty() &&
-          p->elements[0].elements.size() >= 4 &&
-          p->elements[0].elements[3].integer > options_.max_tries) {
-        if (auto s = DeadLetter(entry,
-                                "handler failed " + std::to_string(options_.max_tries) + " times");
-            !s.ok()) {
-          return s;
-        }
-        continue;
-      }
-    }
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Entry& entry = entries[i];
     zhongshu::events::v1::Event event;
     auto it = entry.fields.find("event");
     if (it == entry.fields.end() || !event.ParseFromString(it->second) || event.id().empty()) {
-      if (auto s = DeadLetter(entry, "not a zhongshu.events.v1.Event"); !s.ok()) return s;
+      results[i] = {Outcome::kFailed, "entry:" + options_.stream + "/" + entry.id, "",
+                    "not a zhongshu.events.v1.Event"};
       continue;
     }
+    results[i].key = results[i].event_id = event.id();
     auto h = handlers_.find(event.type());
-    if (h == handlers_.end()) {
-      acks.push_back(entry.id);  // not for this service
-      continue;
-    }
-    work.push_back(Work{&entry, std::move(event), &h->second});
+    if (h == handlers_.end()) continue;  // not for this service: done
+    Work w;
+    w.index = i;
+    w.event = std::move(event);
+    w.reg = &h->second;
+    work.push_back(std::move(w));
   }
 
   // Events applied before are not prepared again: one query for the whole batch.
@@ -172,7 +227,11 @@ absl::Status StreamConsumer::HandleBatch(const std::vector<Entry>& entries, bool
       for (const auto& r : *rows) seen.insert(r.Text(0));
       return absl::OkStatus();
     });
-    if (!read.ok()) return read;
+    if (!read.ok()) {
+      for (auto& w : work)
+        results[w.index] = {Outcome::kTransient, w.event.id(), w.event.id(), read.ToString()};
+      return results;
+    }
   }
   // Preparations (network calls) run outside any transaction, side by side on a few threads.
   auto prepare = [&](Work& w) {
@@ -186,9 +245,8 @@ absl::Status StreamConsumer::HandleBatch(const std::vector<Entry>& entries, bool
     }
     auto p = w.reg->prepare(w.event);
     if (!p.ok()) {
-      spdlog::warn("consumer {}: preparing event {} ({}) failed, will retry: {}", options_.group,
-                   w.event.id(), w.event.type(), p.status().ToString());
-      return;  // stays pending; claimed again after min_idle
+      w.result = p.status();
+      return;
     }
     w.prepared = std::move(*p);
     w.ready = true;
@@ -219,7 +277,7 @@ absl::Status StreamConsumer::HandleBatch(const std::vector<Entry>& entries, bool
           auto inserted = tx.Exec(
               "INSERT INTO consumed_events (consumer, event_id, consumed_at) VALUES (?, ?, ?) "
               "ON CONFLICT (consumer, event_id) DO NOTHING",
-              {options_.group, w.event.id(), ToMillis(SystemClock::Get()->Now())});
+              {options_.group, w.event.id(), NowMs()});
           if (!inserted.ok()) return inserted.status();
           if (*inserted == 0) return absl::OkStatus();  // applied before: a redelivery
           if (auto hs = w.reg->apply(w.event, w.prepared, tx); !hs.ok()) return hs;
@@ -238,43 +296,101 @@ absl::Status StreamConsumer::HandleBatch(const std::vector<Entry>& entries, bool
   }
   bool applied_any = false;
   for (auto& w : work) {
-    if (!w.ready) continue;
-    if (!w.result.ok()) {
-      spdlog::warn("consumer {}: event {} ({}) failed, will retry: {}", options_.group,
-                   w.event.id(), w.event.type(), w.result.ToString());
-      continue;  // stays pending; claimed again after min_idle
+    Result& r = results[w.index];
+    if (w.result.ok()) {
+      applied_any = applied_any || !w.applied_before;
+      continue;
     }
-    applied_any = applied_any || !w.applied_before;
-    acks.push_back(w.entry->id);
+    r.outcome = IsTransient(w.result) ? Outcome::kTransient : Outcome::kFailed;
+    r.error = (w.ready ? "applying " : "preparing ") + w.event.type() + ": " + w.result.ToString();
   }
   if (applied_any && options_.crash_point == "after_commit") CrashHere("after_commit");
-  if (acks.empty()) return absl::OkStatus();
-  std::vector<std::string> argv{"XACK", options_.stream, options_.group};
-  argv.insert(argv.end(), acks.begin(), acks.end());
-  auto r = redis_->Command(argv);
-  if (!r.ok()) return r.status();
-  return absl::OkStatus();
+  return results;
+}
+
+absl::Status StreamConsumer::HandleBatch(const std::vector<Entry>& all) {
+  // Entries waiting for their retry time stay pending until then.
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<Entry> entries;
+  for (const auto& e : all) {
+    auto it = retries_.find(e.id);
+    if (it == retries_.end() || it->second.next <= now) entries.push_back(e);
+  }
+  if (entries.empty()) return absl::OkStatus();
+  const auto results = Apply(entries);
+  std::vector<std::string> acks;
+  absl::Status first_error;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    const Result& r = results[i];
+    if (r.outcome == Outcome::kDone) {
+      acks.push_back(e.id);
+      retries_.erase(e.id);
+      continue;
+    }
+    if (r.outcome == Outcome::kTransient) {
+      spdlog::warn("consumer {}: event {} failed transiently, will retry: {}", options_.group,
+                   r.key, r.error);
+      ScheduleRetry(e.id);
+      continue;
+    }
+    auto tries = CountFailure(r);
+    if (!tries.ok()) {
+      ScheduleRetry(e.id);
+      continue;
+    }
+    if (*tries < options_.max_tries) {
+      spdlog::warn("consumer {}: event {} failed ({} of {} tries), will retry: {}", options_.group,
+                   r.key, *tries, options_.max_tries, r.error);
+      ScheduleRetry(e.id);
+      continue;
+    }
+    if (auto s = DeadLetter(e, r, *tries); !s.ok()) {
+      if (first_error.ok()) first_error = s;
+      ScheduleRetry(e.id);
+      continue;
+    }
+    acks.push_back(e.id);
+    retries_.erase(e.id);
+  }
+  if (!acks.empty()) {
+    std::vector<std::string> argv{"XACK", options_.stream, options_.group};
+    argv.insert(argv.end(), acks.begin(), acks.end());
+    auto x = redis_->Command(argv);
+    if (!x.ok()) return x.status();
+    if (IsNoGroup(*x)) redis_.reset();
+  }
+  return first_error;
 }
 
 absl::Status StreamConsumer::ReadAndHandle(const std::string& from_id, std::string* last_id) {
   std::vector<std::string> argv{"XREADGROUP",      "GROUP", options_.group,
                                 options_.consumer, "COUNT", std::to_string(options_.count)};
   if (from_id == ">") {
+    // Wake in time for the next retry.
+    auto block = options_.block;
+    if (!retries_.empty()) {
+      auto next = retries_.begin()->second.next;
+      for (const auto& [id, r] : retries_) next = std::min(next, r.next);
+      const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
+          next - std::chrono::steady_clock::now());
+      block = std::clamp(until, std::chrono::milliseconds(1), options_.block);
+    }
     argv.push_back("BLOCK");
-    argv.push_back(std::to_string(options_.block.count()));
+    argv.push_back(std::to_string(block.count()));
   }
   argv.insert(argv.end(), {"STREAMS", options_.stream, from_id});
   auto r = redis_->Command(argv);
   if (!r.ok()) return r.status();
   if (r->IsError()) {
-    if (r->str.find("NOGROUP") != std::string::npos) redis_.reset();  // recreate on next round
+    if (IsNoGroup(*r)) redis_.reset();  // recreate on next round
     return absl::UnavailableError("consumer: XREADGROUP: " + r->str);
   }
   last_id->clear();
   if (r->IsNil() || r->elements.empty()) return absl::OkStatus();
   const auto entries = ParseEntries(r->elements[0].elements.at(1));
   if (!entries.empty()) *last_id = entries.back().id;
-  return HandleBatch(entries, /*check_tries=*/from_id != ">");
+  return HandleBatch(entries);
 }
 
 absl::Status StreamConsumer::ClaimStale() {
@@ -285,32 +401,127 @@ absl::Status StreamConsumer::ClaimStale() {
                               std::to_string(options_.count)});
     if (!r.ok()) return r.status();
     if (r->IsError() || r->elements.size() < 2) {
+      if (IsNoGroup(*r)) redis_.reset();
       return absl::UnavailableError("consumer: XAUTOCLAIM: " + r->str);
     }
     cursor = r->elements[0].str;
-    if (auto s = HandleBatch(ParseEntries(r->elements[1]), /*check_tries=*/true); !s.ok()) {
-      return s;
-    }
-  } while (cursor != "0-0" && running_);
+    if (auto s = HandleBatch(ParseEntries(r->elements[1])); !s.ok()) return s;
+  } while (cursor != "0-0" && running_ && redis_);
   return absl::OkStatus();
+}
+
+absl::Status StreamConsumer::RetryDue() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> due;
+  for (const auto& [id, r] : retries_) {
+    if (r.next <= now) due.push_back(id);
+  }
+  if (due.empty()) return absl::OkStatus();
+  // Claiming them again (idle 0) also keeps other members from taking them meanwhile.
+  std::vector<std::string> argv{"XCLAIM", options_.stream, options_.group, options_.consumer, "0"};
+  argv.insert(argv.end(), due.begin(), due.end());
+  auto r = redis_->Command(argv);
+  if (!r.ok()) return r.status();
+  if (r->IsError()) {
+    if (IsNoGroup(*r)) redis_.reset();
+    return absl::UnavailableError("consumer: XCLAIM: " + r->str);
+  }
+  auto entries = ParseEntries(*r);
+  std::set<std::string> claimed;
+  for (const auto& e : entries) claimed.insert(e.id);
+  for (const auto& id : due) {
+    if (!claimed.count(id)) retries_.erase(id);  // acknowledged elsewhere, or gone
+  }
+  return HandleBatch(entries);
+}
+
+absl::Status StreamConsumer::ReplayMarked() {
+  std::vector<store::Row> rows;
+  auto s = db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto r = tx.Query(
+        "SELECT id, entry_id, type, event FROM dead_letters WHERE state = 'replay' AND consumer = ?"
+        " AND stream = ? ORDER BY id LIMIT ?",
+        {options_.group, options_.stream, int64_t{options_.count}});
+    if (!r.ok()) return r.status();
+    rows = std::move(*r);
+    return absl::OkStatus();
+  });
+  if (!s.ok() || rows.empty()) return s;
+  std::vector<Entry> entries;
+  for (const auto& row : rows) {
+    entries.push_back(Entry{row.Text(1), {{"type", row.Text(2)}, {"event", row.Text(3)}}});
+  }
+  const auto results = Apply(entries);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Result& r = results[i];
+    if (r.outcome == Outcome::kTransient) continue;  // still marked: tried again next round
+    const bool ok = r.outcome == Outcome::kDone;
+    if (ok) {
+      spdlog::info("consumer {}: dead letter {} (event {}) replayed", options_.group,
+                   rows[i].Int(0), r.key);
+    } else {
+      spdlog::error("consumer {}: dead letter {} (event {}) failed again on replay: {}",
+                    options_.group, rows[i].Int(0), r.key, r.error);
+    }
+    auto w = db_.Write([&](store::Tx& tx) -> absl::Status {
+      return tx
+          .Exec(ok ? "UPDATE dead_letters SET state = 'replayed', updated_at = ? WHERE id = ?"
+                   : "UPDATE dead_letters SET state = 'dead', tries = tries + 1, reason = ?,"
+                     " updated_at = ? WHERE id = ?",
+                ok ? std::vector<store::Param>{NowMs(), rows[i].Int(0)}
+                   : std::vector<store::Param>{r.error, NowMs(), rows[i].Int(0)})
+          .status();
+    });
+    if (!w.ok()) return w;
+  }
+  return absl::OkStatus();
+}
+
+void StreamConsumer::Prune() {
+  const int64_t cutoff = NowMs() - options_.consumed_retention.count();
+  auto s = db_.Write([&](store::Tx& tx) -> absl::Status {
+    auto d = tx.Exec("DELETE FROM consumed_events WHERE consumer = ? AND consumed_at < ?",
+                     {options_.group, cutoff});
+    if (!d.ok()) return d.status();
+    return tx
+        .Exec("DELETE FROM consumer_failures WHERE consumer = ? AND updated_at < ?",
+              {options_.group, cutoff})
+        .status();
+  });
+  if (!s.ok())
+    spdlog::warn("consumer {}: pruning consumed events: {}", options_.group, s.ToString());
 }
 
 void StreamConsumer::Loop() {
   auto backoff = std::chrono::milliseconds(100);
   auto next_claim = std::chrono::steady_clock::now();
+  auto next_prune = std::chrono::steady_clock::now();
+  auto next_replay = std::chrono::steady_clock::now();
   while (running_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_prune) {
+      next_prune = now + options_.prune_interval;
+      Prune();
+    }
+    if (now >= next_replay) {
+      next_replay = now + options_.replay_interval;
+      if (auto r = ReplayMarked(); !r.ok()) {
+        spdlog::warn("consumer {}: replaying dead letters: {}", options_.group, r.ToString());
+      }
+    }
     absl::Status s = EnsureReady();
     if (s.ok() && !drained_own_pending_) {
       // Entries delivered to this consumer before a crash: its pending list, page by page.
       std::string cursor = "0";
-      while (s.ok() && !cursor.empty() && running_) s = ReadAndHandle(cursor, &cursor);
-      drained_own_pending_ = s.ok();
+      while (s.ok() && redis_ && !cursor.empty() && running_) s = ReadAndHandle(cursor, &cursor);
+      drained_own_pending_ = s.ok() && redis_;
     }
-    if (s.ok() && std::chrono::steady_clock::now() >= next_claim) {
+    if (s.ok() && redis_ && std::chrono::steady_clock::now() >= next_claim) {
       next_claim = std::chrono::steady_clock::now() + options_.claim_interval;
       s = ClaimStale();
     }
-    if (s.ok()) {
+    if (s.ok() && redis_) s = RetryDue();
+    if (s.ok() && redis_) {
       std::string ignored;
       s = ReadAndHandle(">", &ignored);
     }

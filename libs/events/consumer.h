@@ -27,9 +27,25 @@ struct ConsumerOptions {
   std::chrono::milliseconds block{1000};
   std::chrono::milliseconds claim_interval{5000};
   std::chrono::milliseconds min_idle{30000};  // pending this long: claimed again
-  int max_tries = 5;                          // then the entry goes to the dead-letter stream
-  std::string dead_letter_stream;             // default "<stream>:dead"
-  std::chrono::milliseconds backoff_max{5000};
+  // Deterministic failures (a bad event, a missing reference) an event may have before it is
+  // dead-lettered. Transient failures (UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED,
+  // RESOURCE_EXHAUSTED, CANCELLED: an upstream or the database away) never count: they are
+  // retried for as long as it takes.
+  int max_tries = 5;
+  std::string dead_letter_stream;               // default "<stream>:dead"
+  std::chrono::milliseconds backoff_max{5000};  // between rounds while Redis is away
+  // A failed event is tried again after retry_initial, doubling up to retry_max.
+  std::chrono::milliseconds retry_initial{1000};
+  std::chrono::milliseconds retry_max{60000};
+  // consumed_events rows (the dedupe record) are kept this long, then pruned every
+  // prune_interval. Must cover every way an event can be delivered again: at least the
+  // producers' outbox retention.
+  std::chrono::milliseconds consumed_retention{14LL * 24 * 3600 * 1000};
+  std::chrono::milliseconds prune_interval{30000};
+  // How often dead letters marked for replay are looked for.
+  std::chrono::milliseconds replay_interval{1000};
+  // Time for consumed_events, failures, dead letters and pruning; null: the system clock.
+  const Clock* clock = nullptr;
   // Fault injection for tests: "before_commit" or "after_commit" makes the process exit abruptly
   // at that point of the first event it handles. Empty in production.
   std::string crash_point;
@@ -52,11 +68,19 @@ using PreparedHandler = std::function<absl::Status(const zhongshu::events::v1::E
 // own pending entries at start, then blocks on XREADGROUP for new ones and periodically claims
 // entries left pending by a crashed member (XAUTOCLAIM). Each event's effect commits in the same
 // transaction as a row in consumed_events, so an event delivered twice is applied once; the entry
-// is acknowledged only after that commit. An entry that cannot be parsed, or whose handler fails
-// more than max_tries deliveries, moves to the dead-letter stream and is acknowledged.
+// is acknowledged only after that commit. A group that vanished (NOGROUP: Redis lost its data) is
+// created again from the start of the stream.
+//
+// Failures: a transient one (see ConsumerOptions::max_tries) leaves the entry pending and it is
+// tried again with backoff, forever. A deterministic one (the preparation or effect fails with
+// another code, or the entry is not an envelope) is counted in consumer_failures; after max_tries
+// the event becomes a dead letter: a row in dead_letters (durable, replayable), an entry in the
+// dead-letter stream, an error log line, and the entry is acknowledged. Redis's delivery count is
+// not used, so restarts and transient failures never count. Dead letters an operator marks for
+// replay (state 'replay') are picked up and applied through the same path, with the same dedupe.
 // Event types without a handler are acknowledged untouched. Entries of one read are applied in
-// stream order within one group commit; an entry whose preparation or effect fails stays pending
-// and is retried later, after the ones behind it (events are independent facts).
+// stream order within one group commit; an entry that fails is retried later, after the ones
+// behind it (events are independent facts).
 class StreamConsumer {
  public:
   StreamConsumer(ConsumerOptions options, store::Database& db);
@@ -75,16 +99,37 @@ class StreamConsumer {
     std::string id;
     std::map<std::string, std::string> fields;
   };
+  enum class Outcome { kDone, kTransient, kFailed };
+  struct Result {
+    Outcome outcome = Outcome::kDone;
+    std::string key;  // the event id, or "entry:<id>" when the entry is not an envelope
+    std::string event_id;
+    std::string error;
+  };
+  struct Retry {
+    std::chrono::steady_clock::time_point next;
+    std::chrono::milliseconds backoff;
+  };
   void Loop();
   absl::Status EnsureReady();
   absl::Status ReadAndHandle(const std::string& from_id, std::string* last_id);
   absl::Status ClaimStale();
-  // Handles the entries of one read: preparations side by side, then every effect submitted at
-  // once so the batch shares one commit, then one XACK for all that committed.
-  absl::Status HandleBatch(const std::vector<Entry>& entries, bool check_tries);
-  absl::Status DeadLetter(const Entry& entry, const std::string& reason);
-  absl::Status Ack(const std::string& id);
+  // Entries whose retry time has come, claimed again by this consumer.
+  absl::Status RetryDue();
+  // Handles the entries of one delivery: Apply, then one XACK for all that are done; failures
+  // are scheduled for retry or dead-lettered.
+  absl::Status HandleBatch(const std::vector<Entry>& entries);
+  // Preparations side by side, then every effect submitted at once so the batch shares one
+  // commit. Touches no Redis.
+  std::vector<Result> Apply(const std::vector<Entry>& entries);
+  // Counts a deterministic failure; returns the number of failures so far.
+  absl::StatusOr<int64_t> CountFailure(const Result& r);
+  absl::Status DeadLetter(const Entry& entry, const Result& r, int64_t tries);
+  void ScheduleRetry(const std::string& entry_id);
+  absl::Status ReplayMarked();
+  void Prune();
   std::vector<Entry> ParseEntries(const Reply& entries) const;
+  int64_t NowMs() const;
 
   const ConsumerOptions options_;
   store::Database& db_;
@@ -95,6 +140,7 @@ class StreamConsumer {
   std::map<std::string, Registration> handlers_;
   std::unique_ptr<RedisConnection> redis_;  // only touched by thread_
   bool drained_own_pending_ = false;        // only touched by thread_
+  std::map<std::string, Retry> retries_;    // entry id -> when to try again; thread_ only
   std::atomic<bool> running_{false};
   std::thread thread_;
 };

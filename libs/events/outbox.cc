@@ -30,6 +30,42 @@ std::vector<store::Migration> OutboxMigrations() {
        " event_id TEXT NOT NULL,"
        " consumed_at INTEGER NOT NULL,"
        " PRIMARY KEY (consumer, event_id))"},
+      {2, "relay id offsets, consumer failures, dead letters",
+       // Stream entry id of outbox row seq = seq + id_offset of the last segment starting at or
+       // before it (no row: offset 0). A segment is added only when the stream is found ahead of
+       // what this database published (a restored backup), so new ids go above the stream's.
+       "CREATE TABLE relay_offsets ("
+       " stream TEXT NOT NULL,"
+       " from_seq INTEGER NOT NULL,"
+       " id_offset INTEGER NOT NULL,"
+       " created_at INTEGER NOT NULL,"
+       " PRIMARY KEY (stream, from_seq));"
+       // Deterministic failures of an event, counted by the service (not by Redis deliveries).
+       "CREATE TABLE consumer_failures ("
+       " consumer TEXT NOT NULL,"
+       " event_key TEXT NOT NULL,"
+       " tries INTEGER NOT NULL,"
+       " last_error TEXT NOT NULL,"
+       " updated_at INTEGER NOT NULL,"
+       " PRIMARY KEY (consumer, event_key));"
+       // Events given up on; state 'dead', 'replay' (asked for by an operator) or 'replayed'.
+       "CREATE TABLE dead_letters ("
+       " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+       " consumer TEXT NOT NULL,"
+       " stream TEXT NOT NULL,"
+       " entry_id TEXT NOT NULL,"
+       " event_key TEXT NOT NULL,"
+       " event_id TEXT NOT NULL,"
+       " type TEXT NOT NULL,"
+       " event BLOB NOT NULL,"
+       " reason TEXT NOT NULL,"
+       " tries INTEGER NOT NULL,"
+       " state TEXT NOT NULL,"
+       " created_at INTEGER NOT NULL,"
+       " updated_at INTEGER NOT NULL,"
+       " UNIQUE (consumer, event_key));"
+       "CREATE INDEX dead_letters_state ON dead_letters (state, consumer, stream);"
+       "CREATE INDEX consumed_events_at ON consumed_events (consumer, consumed_at)"},
   };
 }
 
@@ -59,6 +95,18 @@ absl::StatusOr<zhongshu::events::v1::Event> Recorder::Record(
        event.id().empty() ? store::Param(nullptr) : store::Param(event.id())});
   if (!r.ok()) return r.status();
   return event;
+}
+
+absl::StatusOr<int64_t> OpenDeadLetters(store::Database& db) {
+  int64_t n = 0;
+  auto s = db.Read([&](store::Tx& tx) -> absl::Status {
+    auto r = tx.Query("SELECT COUNT(*) FROM dead_letters WHERE state <> 'replayed'");
+    if (!r.ok()) return r.status();
+    n = r->empty() ? 0 : (*r)[0].Int(0);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return n;
 }
 
 }  // namespace zs::events

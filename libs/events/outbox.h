@@ -14,9 +14,14 @@
 namespace zs::events {
 
 // Tables every service has: outbox (events waiting for / kept after publication), audit_log
-// (who changed what), consumed_events (dedupe of events this service has applied).
+// (who changed what), consumed_events (dedupe of events this service has applied), relay_offsets
+// (how outbox seqs map to stream ids), consumer_failures and dead_letters (events given up on,
+// kept until an operator replays them).
 // Apply with store::Migrate(db, "events", OutboxMigrations()).
 std::vector<store::Migration> OutboxMigrations();
+
+// Dead letters not yet replayed successfully (state 'dead' or 'replay').
+absl::StatusOr<int64_t> OpenDeadLetters(store::Database& db);
 
 // One state change, for the audit trail and, when event_type is set, the service's stream.
 struct Change {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/time_util.h"
+#include "zhongshu/events/v1/event.pb.h"
 
 namespace zs::events {
 
@@ -39,19 +40,40 @@ void OutboxRelay::Wake() {
 
 namespace {
 
-// Adds entries in order: ARGV holds (id, type, event) triples. An id the stream already has is
-// skipped; any other error stops the script there, so later entries are never added past a gap.
-// Returns {entries handled, error text or ""}.
+// KEYS[1] is the stream; ARGV[1] the last id (ms part) the relay knows the stream reached; then
+// (id, type, event) triples. Returns {entries handled, error, detail}. The error is "behind" when
+// the stream's last-generated-id is below ARGV[1] (Redis lost data: nothing is added), "diverged"
+// when an id is taken by a different envelope, or Redis's own error; entries after an error are
+// never added, so the stream has no gap. With no triples it only checks.
 constexpr char kPublishScript[] = R"lua(
+local last = 0
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then
+      last = tonumber(string.match(info[i + 1], '^(%d+)'))
+    end
+  end
+end
+if last < tonumber(ARGV[1]) then return {0, 'behind', tostring(last)} end
 local n = 0
-for i = 1, #ARGV, 3 do
+for i = 2, #ARGV, 3 do
   local ok = redis.pcall('XADD', KEYS[1], ARGV[i], 'type', ARGV[i + 1], 'event', ARGV[i + 2])
-  if type(ok) == 'table' and ok.err and not string.find(ok.err, 'equal or smaller') then
-    return {n, ok.err}
+  if type(ok) == 'table' and ok.err then
+    if not string.find(ok.err, 'equal or smaller') then return {n, ok.err, ''} end
+    local have = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])
+    local same = false
+    if #have == 1 then
+      local kv = have[1][2]
+      for j = 1, #kv, 2 do
+        if kv[j] == 'event' and kv[j + 1] == ARGV[i + 2] then same = true end
+      end
+    end
+    if not same then return {n, 'diverged', ARGV[i]} end
   end
   n = n + 1
 end
-return {n, ''}
+return {n, '', ''}
 )lua";
 
 int64_t LastStreamSeq(const Reply& info) {
@@ -61,7 +83,53 @@ int64_t LastStreamSeq(const Reply& info) {
   return 0;
 }
 
+// The "event" field of an XRANGE/XREVRANGE entry.
+std::string EventField(const Reply& entry) {
+  if (entry.elements.size() < 2) return "";
+  const auto& kv = entry.elements[1].elements;
+  for (size_t i = 0; i + 1 < kv.size(); i += 2) {
+    if (kv[i].str == "event") return kv[i + 1].str;
+  }
+  return "";
+}
+
+std::string EventIdOf(const std::string& envelope) {
+  zhongshu::events::v1::Event e;
+  if (!e.ParseFromString(envelope)) return "";
+  return e.id();
+}
+
 }  // namespace
+
+absl::Status OutboxRelay::LoadSegments() {
+  return db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto r =
+        tx.Query("SELECT from_seq, id_offset FROM relay_offsets WHERE stream = ? ORDER BY from_seq",
+                 {options_.stream});
+    if (!r.ok()) return r.status();
+    segments_.clear();
+    for (const auto& row : *r) segments_.emplace_back(row.Int(0), row.Int(1));
+    return absl::OkStatus();
+  });
+}
+
+int64_t OutboxRelay::IdOf(int64_t seq) const {
+  int64_t offset = 0;
+  for (const auto& [from, off] : segments_) {
+    if (from > seq) break;
+    offset = off;
+  }
+  return seq + offset;
+}
+
+int64_t OutboxRelay::SeqOf(int64_t id) const {
+  int64_t seq = id;
+  for (const auto& [from, off] : segments_) {
+    if (from + off > id) break;
+    seq = id - off;
+  }
+  return seq;
+}
 
 absl::Status OutboxRelay::EnsureConnected() {
   if (redis_ && !redis_->broken()) return absl::OkStatus();
@@ -70,7 +138,36 @@ absl::Status OutboxRelay::EnsureConnected() {
       RedisConnection::Connect(options_.redis_host, options_.redis_port,
                                std::chrono::milliseconds(1000), std::chrono::milliseconds(5000));
   if (!conn.ok()) return conn.status();
-  auto info = (*conn)->Command({"XINFO", "STREAM", options_.stream});
+  redis_ = std::move(*conn);
+  if (auto s = Reconcile(); !s.ok()) {
+    redis_.reset();
+    return s;
+  }
+  spdlog::info("relay: connected to redis {}:{}, stream {} at {}, published up to outbox seq {}",
+               options_.redis_host, options_.redis_port, options_.stream, stream_last_,
+               published_upto_);
+  return absl::OkStatus();
+}
+
+absl::Status OutboxRelay::Reconcile() {
+  if (auto s = LoadSegments(); !s.ok()) return s;
+  int64_t min_seq = 0, max_seq = 0, assigned = 0;
+  auto s = db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto r = tx.Query("SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM outbox");
+    if (!r.ok()) return r.status();
+    min_seq = (*r)[0].Int(0);
+    max_seq = (*r)[0].Int(1);
+    auto q = tx.Query("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'");
+    if (!q.ok()) return q.status();
+    assigned = q->empty() ? 0 : (*q)[0].Int(0);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  assigned = std::max(assigned, max_seq);
+  // Rows below min_seq were deleted after being verified published.
+  const int64_t before_outbox = max_seq > 0 ? min_seq - 1 : assigned;
+
+  auto info = redis_->Command({"XINFO", "STREAM", options_.stream});
   if (!info.ok()) return info.status();
   int64_t last = 0;
   if (info->type == Reply::Type::kArray) {
@@ -78,16 +175,101 @@ absl::Status OutboxRelay::EnsureConnected() {
   } else if (!info->IsError() || info->str.find("no such key") == std::string::npos) {
     return absl::UnavailableError("relay: XINFO STREAM: " + info->str);
   }
-  if (last < published_upto_) {
-    spdlog::warn(
-        "relay: stream {} ends at {} but events up to {} were published; republishing "
-        "from the outbox",
-        options_.stream, last, published_upto_);
+  auto tail = redis_->Command({"XREVRANGE", options_.stream, "+", "-", "COUNT", "1"});
+  if (!tail.ok()) return tail.status();
+
+  int64_t published = before_outbox;  // when the stream holds nothing of this outbox
+  bool verified = false;
+  if (tail->type == Reply::Type::kArray && !tail->elements.empty()) {
+    const Reply& e = tail->elements[0];
+    const int64_t seq = SeqOf(StreamIdMs(e.elements[0].str));
+    const std::string event_id = EventIdOf(EventField(e));
+    std::string ours;
+    bool found = false;
+    s = db_.Read([&](store::Tx& tx) -> absl::Status {
+      auto r = tx.Query("SELECT event_id FROM outbox WHERE seq = ?", {seq});
+      if (!r.ok()) return r.status();
+      found = !r->empty();
+      if (found) ours = (*r)[0].Text(0);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    if (found && !event_id.empty() && ours == event_id) {
+      published = seq;
+      verified = true;
+    } else if (!found && seq > 0 && seq <= assigned && seq <= before_outbox) {
+      published = seq;  // already verified and pruned from the outbox
+      verified = true;
+    }
+    if (!verified) {
+      // The stream's tail is not this database's (a restored backup, or another history): look
+      // back for the newest entry that is an event of this outbox. Everything up to it was
+      // published in order; everything after it is published again.
+      spdlog::warn(
+          "relay: the last entry {} of {} is not the event this database holds under that "
+          "position (database restored from a backup?); looking for the newest event of this "
+          "outbox on the stream",
+          e.elements[0].str, options_.stream);
+      std::string cursor = "+";
+      bool done = false;
+      while (!done) {
+        auto page = redis_->Command({"XREVRANGE", options_.stream, cursor, "-", "COUNT", "500"});
+        if (!page.ok()) return page.status();
+        if (page->type != Reply::Type::kArray || page->elements.empty()) break;
+        std::string sql = "SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE event_id IN (";
+        std::vector<store::Param> params;
+        for (const auto& entry : page->elements) {
+          const std::string id = EventIdOf(EventField(entry));
+          if (id.empty()) continue;
+          sql += params.empty() ? "?" : ", ?";
+          params.emplace_back(id);
+        }
+        sql += ")";
+        if (!params.empty()) {
+          s = db_.Read([&](store::Tx& tx) -> absl::Status {
+            auto r = tx.Query(sql, params);
+            if (!r.ok()) return r.status();
+            if ((*r)[0].Int(0) > 0) {
+              published = (*r)[0].Int(0);
+              done = true;
+            }
+            return absl::OkStatus();
+          });
+          if (!s.ok()) return s;
+        }
+        cursor = "(" + page->elements.back().elements[0].str;
+        if (page->elements.size() < 500) break;
+      }
+    }
   }
-  published_upto_ = last;
-  redis_ = std::move(*conn);
-  spdlog::info("relay: connected to redis {}:{}, stream {} at {}", options_.redis_host,
-               options_.redis_port, options_.stream, last);
+  // New ids must go above the stream's last-generated id.
+  if (IdOf(published + 1) <= last) {
+    const int64_t from = published + 1, offset = last - published;
+    spdlog::warn(
+        "relay: stream {} is at {} but this database has published only up to outbox seq {}; "
+        "outbox rows from seq {} get stream ids from {}",
+        options_.stream, last, published, from, from + offset);
+    s = db_.Write([&](store::Tx& tx) -> absl::Status {
+      auto d = tx.Exec("DELETE FROM relay_offsets WHERE stream = ? AND from_seq >= ?",
+                       {options_.stream, from});
+      if (!d.ok()) return d.status();
+      return tx
+          .Exec(
+              "INSERT INTO relay_offsets (stream, from_seq, id_offset, created_at) "
+              "VALUES (?, ?, ?, ?)",
+              {options_.stream, from, offset, ToMillis(clock_->Now())})
+          .status();
+    });
+    if (!s.ok()) return s;
+    if (auto l = LoadSegments(); !l.ok()) return l;
+  }
+  if (published < max_seq) {
+    spdlog::info("relay: stream {} holds this outbox up to seq {}; publishing from there",
+                 options_.stream, published);
+  }
+  published_upto_ = published;
+  stream_last_ = last;
+  next_check_ = std::chrono::steady_clock::now() + options_.check_interval;
   return absl::OkStatus();
 }
 
@@ -101,25 +283,40 @@ absl::StatusOr<int> OutboxRelay::PublishBatch() {
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
-  if (rows.empty()) return 0;
+  if (rows.empty() && std::chrono::steady_clock::now() < next_check_) return 0;
 
-  std::vector<std::string> argv{"EVAL", kPublishScript, "1", options_.stream};
-  argv.reserve(4 + rows.size() * 3);
+  std::vector<std::string> argv{"EVAL", kPublishScript, "1", options_.stream,
+                                std::to_string(stream_last_)};
+  argv.reserve(5 + rows.size() * 3);
   for (const auto& row : rows) {
-    argv.push_back(std::to_string(row.Int(0)) + "-0");
+    argv.push_back(std::to_string(IdOf(row.Int(0))) + "-0");
     argv.push_back(row.Text(1));
     argv.push_back(row.Text(2));
   }
   auto reply = redis_->Command(argv);
   if (!reply.ok()) return reply.status();
-  if (reply->IsError() || reply->elements.size() != 2) {
+  if (reply->IsError() || reply->elements.size() != 3) {
     return absl::UnavailableError("relay: publish script: " + reply->str);
   }
+  next_check_ = std::chrono::steady_clock::now() + options_.check_interval;
   const int64_t done = reply->elements[0].integer;
-  if (done > 0) published_upto_ = rows[done - 1].Int(0);
-  if (!reply->elements[1].str.empty()) {
+  if (done > 0) {
+    published_upto_ = rows[done - 1].Int(0);
+    stream_last_ = std::max(stream_last_, IdOf(published_upto_));
+  }
+  const std::string& err = reply->elements[1].str;
+  if (err == "behind" || err == "diverged") {
+    spdlog::warn(
+        "relay: stream {} {} (last id {}, expected at least {}); Redis lost data: "
+        "publishing again from the outbox",
+        options_.stream, err == "behind" ? "went back in time" : "holds another event at an id",
+        reply->elements[2].str, stream_last_);
+    if (auto r = Reconcile(); !r.ok()) return r;
+    return options_.batch;  // go round again
+  }
+  if (!err.empty()) {
     return absl::UnavailableError("relay: XADD of seq " + std::to_string(rows[done].Int(0)) +
-                                  " failed: " + reply->elements[1].str);
+                                  " failed: " + err);
   }
   return static_cast<int>(done);
 }
@@ -163,8 +360,12 @@ absl::Status OutboxRelay::Maintain() {
     if (!r.ok()) return r.status();
   }
   const int64_t cutoff = ToMillis(clock_->Now()) - options_.retention.count();
+  // Only rows verified on the stream in this session go: never by the stream's last id, which may
+  // belong to another history (a restored database).
   return db_.Write([&](store::Tx& tx) {
-    return tx.Exec("DELETE FROM outbox WHERE seq <= ? AND created_at < ?", {last, cutoff}).status();
+    return tx
+        .Exec("DELETE FROM outbox WHERE seq <= ? AND created_at < ?", {published_upto_, cutoff})
+        .status();
   });
 }
 
@@ -179,7 +380,7 @@ void OutboxRelay::Loop() {
       if (!running_) return;
       wake_ = false;
     }
-    wait = options_.maintenance_interval;
+    wait = std::min(options_.maintenance_interval, options_.check_interval);
     absl::Status s = EnsureConnected();
     while (s.ok()) {
       auto n = PublishBatch();

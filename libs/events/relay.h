@@ -6,6 +6,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "core/clock.h"
 #include "events/redis.h"
@@ -25,20 +27,27 @@ struct RelayOptions {
   std::chrono::milliseconds retention{7LL * 24 * 3600 * 1000};
   // The stream is trimmed to about this many entries, never past what a group has not acknowledged.
   int64_t stream_max_len = 100000;
+  // While idle, how often the relay checks that Redis still has what it published.
+  std::chrono::milliseconds check_interval{1000};
 };
 
 // Publishes the outbox to the service's Redis stream.
 //
-// Each event becomes the stream entry "<outbox seq>-0". Entry ids must grow, so the stream's
-// last id is itself the record of what has been published: the relay reads it on every
-// (re)connect and publishes the outbox rows after it. It writes nothing back to the database,
-// so publishing never competes with the service's own commits. A batch is added by one Lua
-// script, in order, stopping at the first real error, so the stream never has a gap; an entry
-// Redis already has ("equal or smaller", e.g. from a second replica) counts as published.
-// A Redis that comes back empty or behind is refilled from the outbox (consumers dedupe).
-// Woken by every commit; retries with exponential backoff while Redis is away. Maintenance trims
-// the stream below what every consumer group has acknowledged, warns about a group lagging past
-// the bound, and deletes outbox rows that are both published and older than the retention.
+// Outbox row `seq` becomes the stream entry "<seq + offset>-0"; the offset is 0 until the stream
+// is found ahead of this database (a restored backup), then a segment in relay_offsets moves the
+// ids of rows not yet published above the stream's last id. On every (re)connect and whenever
+// Redis is found behind, the relay reconciles: it takes the stream's last entry, and if that is
+// the event this database holds under the matching seq, everything up to it is published;
+// otherwise it looks back through the stream for the newest event of this outbox (by event id)
+// and publishes everything after it again (consumers dedupe by event id). Nothing is written
+// back per publish. A batch is added by one Lua script that first checks the stream's
+// last-generated-id has not gone below what the relay knows it published (a FLUSHALL, a failover
+// to an empty replica, a deleted stream), then adds entries in order, stopping at the first
+// error; an id the stream already has counts as published only if it holds the same envelope.
+// While idle the same check runs every check_interval. Woken by every commit; retries with
+// exponential backoff while Redis is away. Maintenance trims the stream below what every
+// consumer group has acknowledged, warns about a group lagging past the bound, and deletes outbox
+// rows that are older than the retention and verified published in this session.
 class OutboxRelay {
  public:
   OutboxRelay(RelayOptions options, store::Database& db, const Clock* clock);
@@ -54,15 +63,23 @@ class OutboxRelay {
  private:
   void Loop();
   absl::Status EnsureConnected();
-  // Publishes one batch; returns how many rows it published.
+  // Finds what of the outbox the stream verifiably holds and where new ids must start.
+  absl::Status Reconcile();
+  // Publishes one batch; returns how many rows it published (with no rows, checks the stream).
   absl::StatusOr<int> PublishBatch();
   absl::Status Maintain();
+  absl::Status LoadSegments();
+  int64_t IdOf(int64_t seq) const;
+  int64_t SeqOf(int64_t id) const;
 
   const RelayOptions options_;
   store::Database& db_;
   const Clock* clock_;
   std::unique_ptr<RedisConnection> redis_;  // only touched by thread_
   int64_t published_upto_ = 0;              // outbox seq known to be on the stream; thread_ only
+  int64_t stream_last_ = 0;  // the stream's last-generated id (ms part) as last seen; thread_ only
+  std::vector<std::pair<int64_t, int64_t>> segments_;  // (from_seq, id_offset); thread_ only
+  std::chrono::steady_clock::time_point next_check_;   // thread_ only
   std::atomic<bool> redis_ok_{false};
 
   std::mutex mu_;

@@ -48,7 +48,9 @@ class ReportingClient {
     // Not visible to this tenant's service account: its words stay withheld.
     if (s.error_code() == grpc::StatusCode::NOT_FOUND) return zs::supervision::ReportContext{};
     if (!s.ok()) {
-      return absl::UnavailableError("reporting GetReport " + report_id + ": " + s.error_message());
+      // The code is kept, so the consumer tells an outage (retried) from a bad request.
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                          "reporting GetReport " + report_id + ": " + s.error_message());
     }
     return zs::supervision::ReportContext{r.body(), r.sensitivity() == rpb::SENSITIVITY_NEGATIVE,
                                           r.tenant()};
