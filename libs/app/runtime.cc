@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -32,6 +33,46 @@ std::string Hostname() {
 }
 
 }  // namespace
+
+// One periodic job on its own thread: runs at once, then every interval until stopped.
+class ServiceRuntime::PeriodicJob {
+ public:
+  PeriodicJob(std::string name, std::chrono::milliseconds interval,
+              std::function<absl::Status()> fn)
+      : name_(std::move(name)), interval_(interval), fn_(std::move(fn)) {}
+  ~PeriodicJob() { Stop(); }
+
+  void Start() {
+    thread_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!stop_) {
+        lock.unlock();
+        if (auto s = fn_(); !s.ok()) spdlog::warn("{}: {}", name_, s.ToString());
+        lock.lock();
+        cv_.wait_for(lock, interval_, [&] { return stop_; });
+      }
+    });
+  }
+
+  // Waits for a run in progress to finish.
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  const std::string name_;
+  const std::chrono::milliseconds interval_;
+  const std::function<absl::Status()> fn_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
+};
 
 absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
     const std::string& name, int argc, char** argv, std::vector<store::Migration> migrations) {
@@ -64,19 +105,28 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
 
   auto rt = std::unique_ptr<ServiceRuntime>(new ServiceRuntime());
   rt->name_ = name;
+  rt->migrations_ = std::move(migrations);
   rt->config_ = std::make_unique<config::Config>(std::move(*loaded));
   config::Config& c = *rt->config_;
 
-  // Logging first, so everything after it is reported in the chosen format.
-  if (log_format.empty()) log_format = c.String("log.format", "human");
-  if (log_level.empty()) log_level = c.String("log.level", "info");
-  logging::Format fmt;
+  // Logging first, so everything after it is reported in the chosen format. The keys are always
+  // read (a flag only overrides them), so the file's log.* keys are known keys.
+  const std::string format_key = c.String("log.format", "human");
+  const std::string level_key = c.String("log.level", "info");
+  const std::string format_source = log_format.empty() ? "log.format" : "--log-format";
+  const std::string level_source = log_level.empty() ? "log.level" : "--log-level";
+  if (log_format.empty()) log_format = format_key;
+  if (log_level.empty()) log_level = level_key;
+  logging::Format fmt = logging::Format::kHuman;
   if (auto s = logging::ParseFormat(log_format, &fmt); !s.ok()) {
-    return absl::InvalidArgumentError("log.format: " + std::string(s.message()));
+    c.AddError(format_source, std::string(s.message()));
+    fmt = logging::Format::kHuman;
   }
   if (auto s = logging::Init(name, fmt, log_level); !s.ok()) {
-    return absl::InvalidArgumentError("log.level: " + std::string(s.message()));
+    c.AddError(level_source, std::string(s.message()));
+    (void)logging::Init(name, fmt, "info");
   }
+  spdlog::debug("configuration from {}", config_path);
 
   if (const std::string clock_file = c.String("clock.file", ""); !clock_file.empty()) {
     rt->owned_clock_ = std::make_unique<FileClock>(clock_file);
@@ -88,8 +138,15 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   rt->server_options_.max_message_bytes =
       static_cast<int>(c.Int("grpc.max_message_bytes", 4 << 20, 1024, 64 << 20));
   rt->server_options_.drain_timeout = c.Duration("grpc.drain_timeout", std::chrono::seconds(10));
+  rt->server_options_.shutdown_grace = c.Duration("grpc.shutdown_grace", std::chrono::seconds(5));
+  rt->idempotency_retention_ = c.Duration("rpc.idempotency_retention", std::chrono::hours(24 * 7));
+  rt->idempotency_prune_interval_ =
+      c.Duration("rpc.idempotency_prune_interval", std::chrono::minutes(1));
+  if (rt->idempotency_prune_interval_.count() <= 0) {
+    c.AddError("rpc.idempotency_prune_interval", "must be positive");
+  }
 
-  const std::string data_dir = c.String("data.dir", "data/" + name);
+  rt->data_dir_ = c.String("data.dir", "data/" + name);
   const std::string org_file = c.String("org.file", "deploy/local/org.yaml");
 
   auth::VerifierOptions vo;
@@ -166,29 +223,54 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   } else {
     rt->verifier_ = std::move(*verifier);
   }
-  // Errors in the shared keys stop here, before anything touches the disk.
-  if (auto s = c.Errors(); !s.ok()) return s;
-
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec)
-    return absl::InvalidArgumentError("data.dir: cannot create '" + data_dir +
-                                      "': " + ec.message());
-  auto db = store::OpenSqlite({data_dir + "/" + name + ".db"});
-  if (!db.ok()) return db.status();
-  rt->db_ = std::move(*db);
-  for (auto& [component, list] : std::vector<std::pair<std::string, std::vector<store::Migration>>>{
-           {"events", events::OutboxMigrations()},
-           {"idempotency", rpc::IdempotencyMigrations()},
-           {name, std::move(migrations)}}) {
-    if (auto s = store::Migrate(*rt->db_, component, list); !s.ok()) return s;
-  }
-  rt->relay_ = std::make_unique<events::OutboxRelay>(ro, *rt->db_, rt->clock_);
-  rt->db_->AddCommitListener([relay = rt->relay_.get()] { relay->Wake(); });
+  // Errors in keys are reported by Open(), together with those of the service's own keys.
   return rt;
 }
 
+int ServiceRuntime::StartupExitCode(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+absl::Status ServiceRuntime::Open() {
+  // The whole configuration first: nothing is opened, written or started on a bad one.
+  config::Config& c = *config_;
+  if (auto s = c.Finish(); !s.ok()) return s;
+
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir_, ec);
+  if (ec) {
+    return absl::InvalidArgumentError("data.dir: cannot create '" + data_dir_ +
+                                      "': " + ec.message());
+  }
+  const std::string path = data_dir_ + "/" + name_ + ".db";
+  auto db = store::OpenSqlite({path});
+  if (!db.ok()) return db.status();
+  db_ = std::move(*db);
+  for (auto& [component, list] : std::vector<std::pair<std::string, std::vector<store::Migration>>>{
+           {"events", events::OutboxMigrations()},
+           {"idempotency", rpc::IdempotencyMigrations()},
+           {name_, std::move(migrations_)}}) {
+    if (auto s = store::Migrate(*db_, component, list); !s.ok()) {
+      return absl::FailedPreconditionError("database " + path + ": " + std::string(s.message()));
+    }
+  }
+  relay_ = std::make_unique<events::OutboxRelay>(relay_options_, *db_, clock_);
+  db_->AddCommitListener([relay = relay_.get()] { relay->Wake(); });
+
+  // Request ids are remembered for the retry window on the service's clock, and pruned after it.
+  rpc::ConfigureIdempotency({clock_, idempotency_retention_});
+  AddPeriodicJob("idempotency keys pruning", idempotency_prune_interval_, [this] {
+    auto n = rpc::PruneIdempotencyKeys(*db_);
+    if (!n.ok()) return n.status();
+    if (*n > 0) spdlog::info("pruned {} idempotency keys past the retry window", *n);
+    return absl::OkStatus();
+  });
+  spdlog::info("database {} opened and checked", path);
+  return absl::OkStatus();
+}
+
 ServiceRuntime::~ServiceRuntime() {
+  jobs_.clear();
   consumers_.clear();
   relay_.reset();
   if (db_) db_->Close();
@@ -201,10 +283,15 @@ events::StreamConsumer& ServiceRuntime::AddConsumer(const std::string& stream) {
   return *consumers_.back();
 }
 
+void ServiceRuntime::AddPeriodicJob(std::string name, std::chrono::milliseconds interval,
+                                    std::function<absl::Status()> fn) {
+  jobs_.push_back(std::make_unique<PeriodicJob>(std::move(name), interval, std::move(fn)));
+}
+
 int ServiceRuntime::Run(grpc::Service* service, const std::string& health_name) {
-  if (auto s = config_->Finish(); !s.ok()) {
-    spdlog::critical("{}", std::string(s.message()));
-    return 2;
+  if (!db_) {
+    spdlog::critical("{}: Run() before Open()", name_);
+    return 1;
   }
   rpc::ServiceHost host(server_options_, verifier_);
   host.AddService(service, health_name);
@@ -214,6 +301,7 @@ int ServiceRuntime::Run(grpc::Service* service, const std::string& health_name) 
   }
   relay_->Start();
   for (auto& c : consumers_) c->Start();
+  for (auto& j : jobs_) j->Start();
   host.SetServing(true);
   spdlog::info("{} ready: data in SQLite, events to {} on {}:{}", name_, relay_options_.stream,
                relay_options_.redis_host, relay_options_.redis_port);
@@ -246,6 +334,7 @@ int ServiceRuntime::Run(grpc::Service* service, const std::string& health_name) 
   cv.notify_all();
   watcher.join();
   host.Shutdown();
+  for (auto& j : jobs_) j->Stop();
   for (auto& c : consumers_) c->Stop();
   relay_->Stop();
   db_->Close();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,37 +20,66 @@ namespace zs::app {
 
 // Everything a Zhongshu service process has in common, set up from its YAML config:
 // logging, the org tree, the SQLite database with the shared and the service's own migrations,
-// token verification, the gRPC host, the outbox relay and stream consumers.
+// token verification, the gRPC host, the outbox relay, stream consumers and periodic jobs.
 //
-// Lifecycle: Create() reads and checks the whole configuration (a bad key stops start-up with a
-// message naming it); the service then reads its own keys from config(), adds consumers, and
-// calls Run(), which serves until SIGTERM/SIGINT and then shuts down gracefully.
+// Lifecycle, in this order:
+//   1. Create() reads the command line and the configuration file, sets up logging and reads the
+//      shared keys. It touches no data.
+//   2. The service reads its own keys from config().
+//   3. Open() checks the whole configuration (every malformed or unknown key, exit code 2), then
+//      opens the database, refuses one it cannot serve (read-only, damaged: exit code 1) and
+//      migrates it. db() is usable from here on.
+//   4. The service builds its implementation, adds consumers and periodic jobs.
+//   5. Run() serves until SIGTERM/SIGINT, then shuts down gracefully.
+// Nothing runs in the background before Run(): consumers, the relay and periodic jobs start there,
+// after every check passed, and stop after the gRPC server drained, before the database closes.
 class ServiceRuntime {
  public:
   // `argv` accepts --config=PATH (default ZS_CONFIG or deploy/local/<name>.yaml),
-  // --log-format=human|json and --log-level=LEVEL.
+  // --log-format=human|json and --log-level=LEVEL (each overrides its key in the file).
+  // Fails only when the command line or the file cannot be read; errors in keys are kept for
+  // Open(), so that every bad key is reported at once.
   static absl::StatusOr<std::unique_ptr<ServiceRuntime>> Create(
       const std::string& name, int argc, char** argv, std::vector<store::Migration> migrations);
   ~ServiceRuntime();
 
   config::Config& config() { return *config_; }
-  store::Database& db() { return *db_; }
   const org::OrgTree& org() const { return org_; }
   const Clock* clock() const { return clock_; }
   const std::string& name() const { return name_; }
 
+  // Checks the configuration (call after the service read all its keys), then opens, checks and
+  // migrates the database. On error the message names the bad keys or the database file; exit
+  // with StartupExitCode().
+  absl::Status Open();
+  // The process exit code for an error of Open(): 2 for configuration, 1 for anything else.
+  static int StartupExitCode(const absl::Status& status);
+  // Valid after Open().
+  store::Database& db() { return *db_; }
+
   // A consumer of another service's stream, in this service's group; start happens in Run().
+  // Call after Open().
   events::StreamConsumer& AddConsumer(const std::string& stream);
 
-  // Checks the configuration read so far (call after the service read its own keys), serves
-  // `service` until a termination signal, then: health NOT_SERVING, drain calls, stop consumers
-  // and relay, close the database. Returns the process exit code.
+  // A job run every `interval` on its own thread from Run() on (first run at once), stopped after
+  // the gRPC server drained and before the database closes. An error is logged with `name`; the
+  // job runs again at the next interval.
+  void AddPeriodicJob(std::string name, std::chrono::milliseconds interval,
+                      std::function<absl::Status()> fn);
+
+  // Serves `service` until a termination signal, then: health NOT_SERVING (Watch streams see it)
+  // while calls are still served for grpc.shutdown_grace, then refuse new calls and drain running
+  // ones for up to grpc.drain_timeout, stop periodic jobs, consumers and relay, close the
+  // database. Returns the process exit code. Call after Open().
   int Run(grpc::Service* service, const std::string& health_name);
 
  private:
+  class PeriodicJob;
   ServiceRuntime() = default;
 
   std::string name_;
+  std::vector<store::Migration> migrations_;
+  std::string data_dir_;
   std::unique_ptr<config::Config> config_;
   org::OrgTree org_;
   const Clock* clock_ = SystemClock::Get();
@@ -58,8 +89,11 @@ class ServiceRuntime {
   rpc::ServerOptions server_options_;
   events::RelayOptions relay_options_;
   events::ConsumerOptions consumer_defaults_;
+  std::chrono::milliseconds idempotency_retention_{};
+  std::chrono::milliseconds idempotency_prune_interval_{};
   std::unique_ptr<events::OutboxRelay> relay_;
   std::vector<std::unique_ptr<events::StreamConsumer>> consumers_;
+  std::vector<std::unique_ptr<PeriodicJob>> jobs_;
 };
 
 }  // namespace zs::app

@@ -4,6 +4,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <memory>
 
 #include "core/time_util.h"
@@ -11,12 +12,55 @@
 
 namespace zs::rpc {
 
+namespace {
+
+// Set once at start-up, read by every mutation.
+std::atomic<const Clock*> g_clock{nullptr};
+std::atomic<int64_t> g_retention_ms{IdempotencyOptions{}.retention.count()};
+
+const Clock* IdempotencyClock() {
+  const Clock* c = g_clock.load();
+  return c != nullptr ? c : SystemClock::Get();
+}
+
+// Rows created before this instant are outside the retry window.
+int64_t Cutoff() { return ToMillis(IdempotencyClock()->Now()) - g_retention_ms.load(); }
+
+}  // namespace
+
 std::vector<store::Migration> IdempotencyMigrations() {
   return {{1, "idempotency keys",
            "CREATE TABLE idempotency_keys ("
            " scope TEXT NOT NULL, request_id TEXT NOT NULL, fingerprint BLOB NOT NULL,"
            " response BLOB NOT NULL, created_at INTEGER NOT NULL,"
-           " PRIMARY KEY (scope, request_id))"}};
+           " PRIMARY KEY (scope, request_id))"},
+          {2, "idempotency keys by age",
+           "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)"}};
+}
+
+void ConfigureIdempotency(const IdempotencyOptions& options) {
+  g_clock.store(options.clock);
+  g_retention_ms.store(options.retention.count());
+}
+
+absl::StatusOr<int64_t> PruneIdempotencyKeys(store::Database& db, int batch) {
+  const int64_t cutoff = Cutoff();
+  int64_t total = 0;
+  for (;;) {
+    int64_t n = 0;
+    auto s = db.Write([&](store::Tx& tx) -> absl::Status {
+      auto r = tx.Exec(
+          "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys"
+          " WHERE created_at < ? ORDER BY created_at LIMIT ?)",
+          {cutoff, int64_t{batch}});
+      if (!r.ok()) return r.status();
+      n = *r;
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    total += n;
+    if (n < batch) return total;
+  }
 }
 
 absl::Status ValidateRequestId(const std::string& id) {
@@ -67,9 +111,17 @@ grpc::ServerUnaryReactor* RunMutation(grpc::CallbackServerContext* ctx, store::D
       [scope = std::move(scope), &request_id, fingerprint = std::move(fingerprint), response,
        body = std::move(body)](store::Tx& tx) -> absl::Status {
         auto seen = tx.Query(
-            "SELECT fingerprint, response FROM idempotency_keys WHERE scope = ? AND request_id = ?",
+            "SELECT fingerprint, response, created_at FROM idempotency_keys"
+            " WHERE scope = ? AND request_id = ?",
             {scope, request_id});
         if (!seen.ok()) return seen.status();
+        if (!seen->empty() && (*seen)[0].Int(2) < Cutoff()) {
+          // Outside the retry window: a new request, whether or not pruning got to it yet.
+          auto gone = tx.Exec("DELETE FROM idempotency_keys WHERE scope = ? AND request_id = ?",
+                              {scope, request_id});
+          if (!gone.ok()) return gone.status();
+          seen->clear();
+        }
         if (!seen->empty()) {
           if ((*seen)[0].Text(0) != fingerprint) {
             return absl::InvalidArgumentError(
@@ -87,7 +139,7 @@ grpc::ServerUnaryReactor* RunMutation(grpc::CallbackServerContext* ctx, store::D
                 "created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 {scope, request_id, store::Blob{fingerprint},
-                 store::Blob{response->SerializeAsString()}, ToMillis(SystemClock::Get()->Now())})
+                 store::Blob{response->SerializeAsString()}, ToMillis(IdempotencyClock()->Now())})
             .status();
       },
       [reactor](absl::Status s) { reactor->Finish(ToGrpc(s)); });

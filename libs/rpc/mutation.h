@@ -8,12 +8,27 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/clock.h"
 #include "store/database.h"
 
 namespace zs::rpc {
 
 // Schema for the idempotency keys table; apply with store::Migrate(db, "idempotency", ...).
 std::vector<store::Migration> IdempotencyMigrations();
+
+// How long a request_id is remembered, and on which clock (the service's injected clock, so
+// tests can move it). A retry inside the window returns the first response; a request_id older
+// than the window counts as new. Set once at start-up, before calls arrive (the runtime does).
+struct IdempotencyOptions {
+  const Clock* clock = SystemClock::Get();
+  std::chrono::milliseconds retention{7LL * 24 * 3600 * 1000};
+};
+void ConfigureIdempotency(const IdempotencyOptions& options);
+
+// Deletes the idempotency rows older than the retention (on the configured clock), `batch` rows
+// per transaction so writers are never held long. Returns how many rows went.
+absl::StatusOr<int64_t> PruneIdempotencyKeys(store::Database& db, int batch = 500);
 
 // Checks the request_id of a mutating call: required, at most 128 printable ASCII characters.
 absl::Status ValidateRequestId(const std::string& request_id);
@@ -28,7 +43,8 @@ inline std::string IdempotencyScope(const std::string& subject, const char* meth
 }
 
 // Runs the body of a mutating call in one group-committed transaction, with the idempotency rule:
-// if (scope, request_id) was seen with the same fingerprint, the stored response is returned and
+// if (scope, request_id) was seen inside the retention window (see ConfigureIdempotency) with the
+// same fingerprint, the stored response is returned and
 // nothing changes; with another fingerprint the call fails with INVALID_ARGUMENT naming
 // request_id; otherwise `body` runs, fills `response`, and the response is stored with the state
 // change in the same transaction. Validation and authentication happen before this call.

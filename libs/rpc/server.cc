@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <thread>
 
 #include "auth/interceptor.h"
 
@@ -22,12 +23,12 @@ void ServiceHost::AddService(grpc::Service* service, std::string health_name) {
 }
 
 absl::Status ServiceHost::Start() {
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
+  builder.RegisterService(&health_);
   for (auto& [svc, name] : services_) builder.RegisterService(svc);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<auth::AuthInterceptorFactory>(verifier_));
@@ -52,22 +53,23 @@ absl::Status ServiceHost::Start() {
 }
 
 void ServiceHost::SetServing(bool serving) {
-  if (!server_) return;
-  auto* health = server_->GetHealthCheckService();
-  health->SetServingStatus(serving);
-  for (auto& [svc, name] : services_) health->SetServingStatus(name, serving);
+  health_.Set("", serving);
+  for (auto& [svc, name] : services_) health_.Set(name, serving);
 }
 
-void ServiceHost::SetHealth(const std::string& name, bool serving) {
-  if (server_) server_->GetHealthCheckService()->SetServingStatus(name, serving);
-}
+void ServiceHost::SetHealth(const std::string& name, bool serving) { health_.Set(name, serving); }
 
 void ServiceHost::Shutdown() {
   if (!server_) return;
-  spdlog::info("shutting down: health NOT_SERVING, draining for up to {} ms",
-               options_.drain_timeout.count());
+  spdlog::info("shutting down: health NOT_SERVING, still serving calls for {} ms",
+               options_.shutdown_grace.count());
   SetServing(false);
-  server_->GetHealthCheckService()->Shutdown();
+  std::this_thread::sleep_for(options_.shutdown_grace);
+  // Ends every Health.Watch stream (they would otherwise last until the drain deadline) and keeps
+  // the status at NOT_SERVING from now on.
+  health_.Shutdown();
+  spdlog::info("refusing new calls, draining running ones for up to {} ms",
+               options_.drain_timeout.count());
   server_->Shutdown(std::chrono::system_clock::now() + options_.drain_timeout);
   server_->Wait();
   server_.reset();

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 
 #include <atomic>
 #include <chrono>
@@ -13,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "auth/jwt.h"
+#include "rpc/health.h"
 
 namespace zs::rpc {
 
@@ -20,11 +20,15 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free one
   std::string port_file;               // when set, the bound port is written here after start
   int max_message_bytes = 4 * 1024 * 1024;
+  // On shutdown, how long health answers NOT_SERVING while calls are still served, so load
+  // balancers and clients watching health move away before calls are refused.
+  std::chrono::milliseconds shutdown_grace{5000};
   std::chrono::milliseconds drain_timeout{10000};
 };
 
 // Hosts a service's gRPC server: callback API, the auth interceptor on every call but health and
-// reflection, server reflection, and grpc.health.v1 whose status follows SetServing().
+// reflection, server reflection, and grpc.health.v1 (HealthService) whose status follows
+// SetServing().
 class ServiceHost {
  public:
   ServiceHost(ServerOptions options, std::shared_ptr<const auth::TokenVerifier> verifier);
@@ -42,14 +46,17 @@ class ServiceHost {
   // Sets the health status reported under `name` alone (e.g. a dependency such as the event relay).
   void SetHealth(const std::string& name, bool serving);
 
-  // Graceful stop: NOT_SERVING first, then refuse new calls and let running ones finish until the
-  // drain deadline, then cancel the rest.
+  // Graceful stop: health NOT_SERVING first (open Watch streams are told), calls still served for
+  // the shutdown grace; then the health service ends every Watch stream, new calls are refused and
+  // running ones may finish until the drain deadline, when the rest are cancelled. An open Watch
+  // never holds the stop.
   void Shutdown();
 
  private:
   ServerOptions options_;
   std::shared_ptr<const auth::TokenVerifier> verifier_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
+  HealthService health_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

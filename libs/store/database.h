@@ -94,9 +94,13 @@ struct SqliteOptions {
   int readers = 4;                  // size of the reader connection pool
   int autocheckpoint_pages = 8000;  // the writer's own checkpoint, after the background backfill
   int wal_limit_frames = 65536;     // past this many WAL frames (~256 MiB) the WAL is emptied
+  bool quick_check = true;          // run PRAGMA quick_check when opening
 };
 
-// Opens (creating if needed) a SQLite database in WAL mode with synchronous=FULL.
+// Opens (creating if needed) a SQLite database in WAL mode with synchronous=FULL. Refuses, with
+// FAILED_PRECONDITION naming the file, a database it could not serve: one that cannot be opened,
+// is read-only (file mode, read-only volume) or cannot take the write lock, or (with
+// `quick_check`) fails PRAGMA quick_check because a page is damaged.
 absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& options);
 
 // Applies the not-yet-applied migrations of `component`.

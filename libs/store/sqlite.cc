@@ -53,13 +53,22 @@ class Connection {
       // own automatic checkpoint then only has the last few frames left, and lets the WAL restart.
       const std::string autocheckpoint =
           "PRAGMA wal_autocheckpoint=" + std::to_string(o.autocheckpoint_pages);
-      for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                                 "PRAGMA foreign_keys=ON", autocheckpoint.c_str()}) {
+      auto mode = c->Query("PRAGMA journal_mode=WAL", {});
+      if (!mode.ok()) return mode.status();
+      if (mode->empty() || (*mode)[0].Text(0) != "wal") {
+        return absl::FailedPreconditionError("cannot switch to WAL mode (journal_mode is '" +
+                                             (mode->empty() ? "" : (*mode)[0].Text(0)) + "')");
+      }
+      for (const char* pragma :
+           {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", autocheckpoint.c_str()}) {
         if (auto s = c->Simple(pragma); !s.ok()) return s;
       }
     }
     return c;
   }
+
+  // True when SQLite could only open the file for reading (file mode, read-only mount).
+  bool ReadOnly() const { return sqlite3_db_readonly(db_, "main") == 1; }
 
   absl::Status Simple(const char* sql) {
     char* err = nullptr;
@@ -367,10 +376,35 @@ class SqliteDatabase final : public Database {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& options) {
+  // Every refusal names the file: the operator has to find it.
+  auto refuse = [&](const absl::Status& s) {
+    return absl::FailedPreconditionError("database " + options.path + ": " +
+                                         std::string(s.message()));
+  };
   auto writer = Connection::Open(options, /*writer=*/true);
-  if (!writer.ok()) return writer.status();
+  if (!writer.ok()) return refuse(writer.status());
+  // SQLite quietly falls back to read-only when the file or its volume cannot be written; such a
+  // database would answer reads and fail every change, so it is refused here.
+  if ((*writer)->ReadOnly()) {
+    return refuse(absl::PermissionDeniedError(
+        "opened read-only (file mode or read-only volume); the service needs to write it"));
+  }
+  // Taking the write lock proves the file, its WAL and shared-memory files can be written.
+  if (auto s = (*writer)->Simple("BEGIN IMMEDIATE"); !s.ok()) {
+    return refuse(absl::Status(s.code(), "cannot be written: " + std::string(s.message())));
+  }
+  if (auto s = (*writer)->Simple("ROLLBACK"); !s.ok()) return refuse(s);
+  if (options.quick_check) {
+    auto rows = (*writer)->Query("PRAGMA quick_check(20)", {});
+    if (!rows.ok()) return refuse(absl::DataLossError("damaged: " + rows.status().ToString()));
+    if (rows->size() != 1 || (*rows)[0].Text(0) != "ok") {
+      std::string problems;
+      for (const auto& r : *rows) problems += (problems.empty() ? "" : "; ") + r.Text(0);
+      return refuse(absl::DataLossError("damaged (PRAGMA quick_check): " + problems));
+    }
+  }
   auto checkpointer = Connection::Open(options, /*writer=*/true);
-  if (!checkpointer.ok()) return checkpointer.status();
+  if (!checkpointer.ok()) return refuse(checkpointer.status());
   return std::unique_ptr<Database>(
       new SqliteDatabase(options, std::move(*writer), std::move(*checkpointer)));
 }

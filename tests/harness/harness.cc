@@ -1,6 +1,7 @@
 #include "harness/harness.h"
 
 #include <arpa/inet.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -104,6 +105,10 @@ void Process::Start() {
       dup2(fileno(log), 1);
       dup2(fileno(log), 2);
     }
+    if (run_as_ && (setgroups(0, nullptr) != 0 || setgid(run_as_->second) != 0 ||
+                    setuid(run_as_->first) != 0)) {
+      _exit(126);
+    }
     execve(binary_.c_str(), argv.data(), envp.data());
     _exit(127);
   }
@@ -124,6 +129,10 @@ void Process::Kill() {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
+}
+
+void Process::Signal(int sig) {
+  if (pid_ > 0) kill(pid_, sig);
 }
 
 int Process::WaitExit(std::chrono::milliseconds timeout) {
@@ -202,6 +211,7 @@ ServiceProcess::ServiceProcess(std::string name, std::string binary,
       {"ZS_GRPC_LISTEN", "127.0.0.1:0"},
       {"ZS_GRPC_PORT_FILE", port_file_},
       {"ZS_GRPC_DRAIN_TIMEOUT", "2s"},
+      {"ZS_GRPC_SHUTDOWN_GRACE", "0s"},
       {"ZS_DATA_DIR", data_dir_},
       {"ZS_REDIS_ADDRESS", redis_address},
       {"ZS_ORG_FILE", SourceDir() + "/deploy/local/org.yaml"},

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ class Process {
   void Kill();
   // Waits for the process to exit by itself; returns the exit code, or -1 on timeout.
   int WaitExit(std::chrono::milliseconds timeout);
+  // Sends `sig` without waiting.
+  void Signal(int sig);
+  // Runs the process as this user and group (set before Start(); needs root).
+  void RunAs(uid_t uid, gid_t gid) { run_as_ = {uid, gid}; }
   bool running() const { return pid_ > 0; }
   std::map<std::string, std::string>& env() { return env_; }
   std::string Log() const;
@@ -59,6 +64,7 @@ class Process {
   std::vector<std::string> args_;
   std::map<std::string, std::string> env_;
   std::string log_path_;
+  std::optional<std::pair<uid_t, gid_t>> run_as_;
   pid_t pid_ = -1;
 };
 
@@ -98,6 +104,7 @@ class ServiceProcess {
   int Stop();
   void Kill();
   int WaitExit(std::chrono::milliseconds timeout) { return process_->WaitExit(timeout); }
+  void Signal(int sig) { process_->Signal(sig); }
   bool running() const { return process_->running(); }
   std::map<std::string, std::string>& env() { return process_->env(); }
   int port() const { return port_; }

@@ -1,10 +1,7 @@
 // The reporting service (信息报送): reports, returns, adoption and leader instructions.
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
 #include <iostream>
-#include <mutex>
-#include <thread>
 
 #include "api/service.h"
 #include "app/runtime.h"
@@ -66,6 +63,11 @@ int main(int argc, char** argv) {
     points.bulletin[code] = static_cast<int>(c.Int("points.bulletin." + code, 1, 0, 1000));
   }
 
+  // Every key is read: check them all, then open and check the database.
+  if (auto s = (*rt)->Open(); !s.ok()) {
+    spdlog::critical("reporting: {}", std::string(s.message()));
+    return zs::app::ServiceRuntime::StartupExitCode(s);
+  }
   zs::reporting::ReportingServiceImpl service((*rt)->db(), (*rt)->org(), (*rt)->clock(), limits,
                                               emergency, kinds, points);
   auto& supervision = (*rt)->AddConsumer(supervision_stream);
@@ -80,29 +82,9 @@ int main(int argc, char** argv) {
   }
   // Chains without a follow-up for the interval are chased once per latest report; units that
   // did not answer a call by its due date are reminded once.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool stop = false;
-  std::thread reminders([&] {
-    std::unique_lock lock(mu);
-    while (!stop) {
-      lock.unlock();
-      if (auto n = service.RemindStaleChains(); !n.ok()) {
-        spdlog::warn("emergency reminders: {}", n.status().ToString());
-      }
-      if (auto n = service.RemindOverdueCalls(); !n.ok()) {
-        spdlog::warn("call reminders: {}", n.status().ToString());
-      }
-      lock.lock();
-      cv.wait_for(lock, check_interval, [&] { return stop; });
-    }
-  });
-  const int code = (*rt)->Run(&service, "zhongshu.reporting.v1.ReportingService");
-  {
-    std::lock_guard lock(mu);
-    stop = true;
-  }
-  cv.notify_all();
-  reminders.join();
-  return code;
+  (*rt)->AddPeriodicJob("emergency reminders", check_interval,
+                        [&service] { return service.RemindStaleChains().status(); });
+  (*rt)->AddPeriodicJob("call reminders", check_interval,
+                        [&service] { return service.RemindOverdueCalls().status(); });
+  return (*rt)->Run(&service, "zhongshu.reporting.v1.ReportingService");
 }

@@ -2,12 +2,9 @@
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <condition_variable>
 #include <iostream>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "api/service.h"
 #include "app/runtime.h"
@@ -110,11 +107,8 @@ int main(int argc, char** argv) {
   const std::string secret = c.String("auth.hs256_secret", "");
 
   auto cal = zs::calendar::WorkCalendar::LoadDir(calendar_dir);
-  if (!cal.ok()) {
-    std::cerr << "supervision: calendar.dir: " << cal.status().message() << "\n";
-    return 2;
-  }
-  for (int year : cal->years()) {
+  if (!cal.ok()) c.AddError("calendar.dir", std::string(cal.status().message()));
+  for (int year : cal.ok() ? cal->years() : std::vector<int>{}) {
     if (cal->Provisional(year)) {
       spdlog::warn(
           "calendar {} is provisional (statutory holidays only); update {}/{}.yaml from "
@@ -123,6 +117,11 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Every key is read: check them all, then open and check the database.
+  if (auto s = (*rt)->Open(); !s.ok()) {
+    spdlog::critical("supervision: {}", std::string(s.message()));
+    return zs::app::ServiceRuntime::StartupExitCode(s);
+  }
   zs::supervision::SupervisionServiceImpl service((*rt)->db(), (*rt)->org(), (*rt)->clock(), *cal,
                                                   options);
   ReportingClient reporting(reporting_addr, reporting_token, secret);
@@ -156,25 +155,7 @@ int main(int argc, char** argv) {
       .On("proposals.handling.overdue", bind(&S::OnProposalOverdue));
 
   // The warning ladder: due timers are claimed from the database, so replicas never double-fire.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool stop = false;
-  std::thread timers([&] {
-    std::unique_lock lock(mu);
-    while (!stop) {
-      lock.unlock();
-      auto fired = service.FireDueTimers();
-      if (!fired.ok()) spdlog::warn("timers: {}", fired.status().ToString());
-      lock.lock();
-      cv.wait_for(lock, timer_interval, [&] { return stop; });
-    }
-  });
-  const int code = (*rt)->Run(&service, "zhongshu.supervision.v1.SupervisionService");
-  {
-    std::lock_guard lock(mu);
-    stop = true;
-  }
-  cv.notify_all();
-  timers.join();
-  return code;
+  (*rt)->AddPeriodicJob("timers", timer_interval,
+                        [&service] { return service.FireDueTimers().status(); });
+  return (*rt)->Run(&service, "zhongshu.supervision.v1.SupervisionService");
 }
