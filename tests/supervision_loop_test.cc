@@ -702,9 +702,8 @@ TEST_F(SupervisionLoopTest, TheSupervisionOfficeReassignsCancelsAndEdits) {
                              "resource = '" +
                              task.id() + "'"),
             1);
-  ASSERT_TRUE(Eventually([&] {
-    return GetInstruction(in.id()).state() == rpb::INSTRUCTION_STATE_ANSWERED;
-  }));
+  ASSERT_TRUE(Eventually(
+      [&] { return GetInstruction(in.id()).state() == rpb::INSTRUCTION_STATE_ANSWERED; }));
   EXPECT_EQ(GetInstruction(in.id()).answer_summary(), "督查事项已撤销：问题已由市级统一部署整治");
   spb::CancelTaskRequest ct = WithIds(spb::CancelTaskRequest(), task.id());
   ct.set_reason("重复");
@@ -998,6 +997,13 @@ TEST_F(SupervisionLoopTest, NegativeInformationStaysWithItsReadersInSupervision)
   ASSERT_TRUE(rstub_->IssueInstruction(ContextFor(TokenFor("zhang.shuji")).get(), i, &in).ok());
   const spb::Item listed = WaitForItem(in.id());  // as the supervisor lists it
   EXPECT_TRUE(listed.negative());
+  // Instructed on, the report is no longer returned for rewriting (nor re-marked afterwards).
+  rpb::ReturnReportRequest ret;
+  ret.set_request_id(NewUuid());
+  ret.set_id(r.id());
+  ret.set_comment("请补充");
+  EXPECT_CODE(rstub_->ReturnReport(ContextFor(TokenFor("li.bianji")).get(), ret, &r),
+              StatusCode::FAILED_PRECONDITION);
   spb::GetItemRequest get;
   get.set_id(listed.id());
   for (const char* user : {"zhao.ducha", "chen.shuili", "sun.zonghe"}) {
@@ -1041,6 +1047,34 @@ TEST_F(SupervisionLoopTest, NegativeInformationStaysWithItsReadersInSupervision)
   EXPECT_EQ(n.SerializeAsString().find(secret), std::string::npos);
   EXPECT_EQ(n.markdown().find(secret), std::string::npos);
   EXPECT_EQ(n.html().find(secret), std::string::npos);
+  SetNow(kMonday0900);
+}
+
+// A task given to another unit starts a new ladder: the new lead is reminded, the old lead's card
+// stays on record under its own unit.
+TEST_F(SupervisionLoopTest, AReassignedTaskGetsANewLadderAndKeepsItsOldCards) {
+  const auto in = Instruct("改派重新计时", "2026-12-31", {"430204/slj"});
+  const spb::Task task = OnlyTask(WaitForItem(in.id()).id());
+  spb::GetTaskRequest get;
+  get.set_id(task.id());
+  spb::Task t;
+  auto reminders = [&] {
+    std::vector<std::string> units;
+    if (!sstub_->GetTask(ContextFor(TokenFor("zhao.ducha")).get(), get, &t).ok()) return units;
+    for (const auto& w : t.warnings()) {
+      if (w.rung() == "reminder") units.push_back(w.unit());
+    }
+    return units;
+  };
+  SetNow(kMonday0900 + kDay);  // Tuesday: not signed for, the reminder fires for 水利局
+  ASSERT_TRUE(Eventually([&] { return reminders().size() == 1; }));
+  spb::ReassignTaskRequest r = WithIds(spb::ReassignTaskRequest(), task.id());
+  r.set_lead_unit("430204/zjj");
+  r.set_reason("由区住建局牵头");
+  ASSERT_TRUE(sstub_->ReassignTask(ContextFor(TokenFor("zhao.ducha")).get(), r, &t).ok());
+  SetNow(kMonday0900 + 2 * kDay);  // Wednesday: the new lead has not signed for it either
+  ASSERT_TRUE(Eventually([&] { return reminders().size() == 2; }));
+  EXPECT_EQ(reminders(), (std::vector<std::string>{"430204/slj", "430204/zjj"}));
   SetNow(kMonday0900);
 }
 

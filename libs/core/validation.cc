@@ -45,6 +45,8 @@ bool Invisible(char32_t c) {
     case 0x061c:
     case 0x115f:
     case 0x1160:
+    case 0x17b4:
+    case 0x17b5:
     case 0x1680:
     case 0x180e:
     case 0x202f:
@@ -59,7 +61,9 @@ bool Invisible(char32_t c) {
       break;
   }
   return (c >= 0x2000 && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) ||
-         (c >= 0x2060 && c <= 0x206f) || (c >= 0xfe00 && c <= 0xfe0f);
+         (c >= 0x2060 && c <= 0x206f) || (c >= 0xfe00 && c <= 0xfe0f) ||
+         (c >= 0x180b && c <= 0x180d) || (c >= 0xfff9 && c <= 0xfffb) ||
+         (c >= 0xe0000 && c <= 0xe007f);  // tag characters
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ TEST(Blank, UnicodeSpacesAndInvisibleCharactersAreBlank) {
   EXPECT_TRUE(Blank("\u1680\u180e\u00ad"));        // ogham space, Mongolian separator, soft hyphen
   EXPECT_TRUE(Blank("\u200e\u200f\u202a\u202e"));  // direction marks and embeddings
   EXPECT_TRUE(Blank("\x01\x7f\u0085"));            // control characters
+  EXPECT_TRUE(Blank("\U000e0020\U000e007f\u180b\ufff9\u17b4"));  // tags, selectors, anchors
   EXPECT_TRUE(Blank(" \u3000\t\u00a0\u200b "));
 }
 

@@ -247,7 +247,17 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ReturnReport(grpc::CallbackServe
   return ChangeReport(
       ctx, *caller, "ReturnReport", *req, req->request_id(), req->id(), resp,
       {"report.return", "reporting.report.returned", req->comment()},
-      [this, req](store::Tx&, pb::Report& r) { return Return(r, req->comment(), clock_->Now()); });
+      [this, req](store::Tx& tx, pb::Report& r) -> absl::Status {
+        // A leader has instructed on it: its words (and sensitivity) are what supervision works
+        // from, so it is no longer returned for rewriting.
+        auto instructed = repo::CountInstructions(tx, r.id());
+        if (!instructed.ok()) return instructed.status();
+        if (*instructed > 0) {
+          return absl::FailedPreconditionError(
+              "report " + r.id() + " has a leader's instruction; it cannot be returned");
+        }
+        return Return(r, req->comment(), clock_->Now());
+      });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServerContext* ctx,

@@ -163,6 +163,12 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Report>>> ListReports(store::T
   return store::ParseSeqRows<pb::Report>(tx.Query(sql, params), "report");
 }
 
+absl::StatusOr<int64_t> CountInstructions(store::Tx& tx, const std::string& report_id) {
+  auto rows = tx.Query("SELECT COUNT(*) FROM instructions WHERE report_id = ?", {report_id});
+  if (!rows.ok()) return rows.status();
+  return (*rows)[0].Int(0);
+}
+
 absl::StatusOr<pb::Instruction> GetInstruction(store::Tx& tx, const std::string& id) {
   auto rows = tx.Query("SELECT data FROM instructions WHERE id = ?", {id});
   if (!rows.ok()) return rows.status();

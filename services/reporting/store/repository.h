@@ -35,6 +35,8 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Report>>> ListReports(store::T
                                                                         const ReportFilter& filter,
                                                                         int64_t after, int limit);
 
+// How many instructions a report has.
+absl::StatusOr<int64_t> CountInstructions(store::Tx& tx, const std::string& report_id);
 absl::StatusOr<pb::Instruction> GetInstruction(store::Tx& tx, const std::string& id);
 absl::Status InsertInstruction(store::Tx& tx, const pb::Instruction& in, const pb::Report& report);
 absl::Status UpdateInstruction(store::Tx& tx, const pb::Instruction& in);

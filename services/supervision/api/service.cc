@@ -74,7 +74,7 @@ int64_t SupervisionServiceImpl::FireAtMs(const CivilDate& d) const {
 }
 
 absl::Status SupervisionServiceImpl::Schedule(store::Tx& tx, const pb::Task& task,
-                                              const pb::Item* item) {
+                                              const pb::Item* item, bool reassigned) {
   pb::Item loaded;
   if (item == nullptr) {
     auto it = repo::GetItem(tx, task.item_id());
@@ -92,7 +92,7 @@ absl::Status SupervisionServiceImpl::Schedule(store::Tx& tx, const pb::Task& tas
   for (const auto& w : ProgressWindows(cal_, item->cadence(), assigned, due)) {
     timers.push_back({task.id(), w.rung, FireAtMs(w.fire)});
   }
-  return repo::ScheduleTimers(tx, task.id(), timers);
+  return repo::ScheduleTimers(tx, task.id(), timers, reassigned);
 }
 
 absl::Status SupervisionServiceImpl::OpenItem(store::Tx& tx,
@@ -184,16 +184,16 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ChangeTask(
         const pb::Task before = *t;
         if (auto s = apply(*t); !s.ok()) return s;
         if (auto s = repo::UpdateTask(tx, *t); !s.ok()) return s;
-        const bool units_changed =
-            t->lead_unit() != before.lead_unit() ||
-            !std::equal(t->co_units().begin(), t->co_units().end(), before.co_units().begin(),
-                        before.co_units().end());
+        const bool units_changed = t->lead_unit() != before.lead_unit() ||
+                                   !std::equal(t->co_units().begin(), t->co_units().end(),
+                                               before.co_units().begin(), before.co_units().end());
         if (units_changed) {
           if (auto s = repo::SetTaskUnits(tx, *t); !s.ok()) return s;
         }
-        if (t->due_date() != before.due_date() ||
-            t->assign_time().SerializeAsString() != before.assign_time().SerializeAsString()) {
-          if (auto s = Schedule(tx, *t); !s.ok()) return s;
+        const bool reassigned =
+            t->assign_time().SerializeAsString() != before.assign_time().SerializeAsString();
+        if (t->due_date() != before.due_date() || reassigned) {
+          if (auto s = Schedule(tx, *t, nullptr, reassigned); !s.ok()) return s;
         }
         if (t->state() == pb::TASK_STATE_CLOSED && audit.action == "task.verify") {
           auto item = repo::GetItem(tx, t->item_id());
@@ -225,6 +225,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CreateItem(grpc::CallbackServe
   item.set_id(NewResourceId(caller->tenant, "s"));
   item.set_tenant(caller->tenant);
   item.set_negative(false);  // output only: set when opened from negative information
+  item.clear_cancel_reason();
   item.set_state(pb::ITEM_STATE_OPEN);
   if (item.priority() == pb::PRIORITY_UNSPECIFIED) item.set_priority(pb::PRIORITY_NORMAL);
   item.clear_feedback_summary();
@@ -513,6 +514,12 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::DecideExtension(
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return Reject(ctx, caller.status());
   if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  // A refusal says why; an approval may go without a word.
+  if (auto s =
+          ValidateText(req->comment(), "comment", options_.limits.max_text_chars, !req->approve());
+      !s.ok()) {
+    return Reject(ctx, s);
+  }
   if (auto s = RequireSupervisor(org_, *caller, "", "deciding an extension"); !s.ok()) {
     return Reject(ctx, s);
   }
@@ -539,8 +546,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::PublishNotice(grpc::CallbackSe
   }
   return rpc::RunMutation(
       ctx, db_, rpc::IdempotencyScope(caller->subject, "PublishNotice"), req->request_id(), *req,
-      resp,
-      [this, caller = *caller, period = *period, req, resp](store::Tx& tx) -> absl::Status {
+      resp, [this, caller = *caller, period = *period, req, resp](store::Tx& tx) -> absl::Status {
         auto earlier = repo::NoticesOfPeriod(tx, caller.tenant, period.name);
         if (!earlier.ok()) return earlier.status();
         std::string corrects;
@@ -699,8 +705,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::UpdateItem(grpc::CallbackServe
   return ChangeItem(
       ctx, *caller, "UpdateItem", *req, req->request_id(), req->item().id(), resp,
       [this, caller = *caller, req, paths](store::Tx& tx, pb::Item& item) -> absl::Status {
-        if (auto s = supervision::UpdateItem(item, req->item(), paths,
-                                             auth::MayReadNegative(caller));
+        if (auto s =
+                supervision::UpdateItem(item, req->item(), paths, auth::MayReadNegative(caller));
             !s.ok()) {
           return s;
         }
@@ -713,8 +719,9 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::UpdateItem(grpc::CallbackServe
         payload.set_negative(item.negative());
         std::string fields;
         for (const auto& p : paths) fields += (fields.empty() ? "" : ",") + p;
-        events::Change change{"item.update", item.id(), item.tenant(), fields,
-                              "supervision.item.updated", &payload, ""};
+        events::Change change{
+            "item.update", item.id(), item.tenant(), fields, "supervision.item.updated",
+            &payload,      ""};
         return recorder_.Record(tx, caller.ToActor(), change).status();
       });
 }
@@ -749,8 +756,9 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CancelItem(grpc::CallbackServe
         payload.set_source_ref(item.source_ref());
         payload.set_feedback_summary("督查事项已撤销：" + req->reason());
         *payload.mutable_closed_at() = item.close_time();
-        events::Change change{"item.cancel", item.id(), item.tenant(), req->reason(),
-                              "supervision.item.cancelled", &payload, ""};
+        events::Change change{
+            "item.cancel", item.id(), item.tenant(), req->reason(), "supervision.item.cancelled",
+            &payload,      ""};
         return recorder_.Record(tx, actor, change).status();
       });
 }
@@ -969,7 +977,7 @@ absl::Status SupervisionServiceImpl::OnMatterResolved(const ev::Event& event, st
   if (auto s = Reassign(*task, m.lead_unit(), co, clock_->Now()); !s.ok()) return s;
   if (auto s = repo::UpdateTask(tx, *task); !s.ok()) return s;
   if (auto s = repo::SetTaskUnits(tx, *task); !s.ok()) return s;
-  if (auto s = Schedule(tx, *task); !s.ok()) return s;
+  if (auto s = Schedule(tx, *task, nullptr, /*reassigned=*/true); !s.ok()) return s;
   return RecordTask(tx, SystemActor(), *task, {"task.reassign", "", m.decision()},
                     event.trace_id());
 }
@@ -1018,6 +1026,7 @@ absl::Status SupervisionServiceImpl::FireOne(store::Tx& tx, const repo::Timer& t
                                   : cal_.WorkingDaysBetween(due, today));
   auto* card = task->add_warnings();
   card->set_rung(rung);
+  card->set_unit(task->lead_unit());
   card->set_working_days(w.working_days());
   *card->mutable_issue_time() = ToProto(clock_->Now());
   if (auto s = repo::UpdateTask(tx, *task); !s.ok()) return s;

@@ -129,7 +129,9 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
   absl::Status RecordTask(store::Tx& tx, const zhongshu::common::v1::Actor& actor,
                           const pb::Task& task, const Audit& audit, const std::string& trace_id);
   // (Re)schedules the task's ladder and cadence timers; `item` is loaded when not given.
-  absl::Status Schedule(store::Tx& tx, const pb::Task& task, const pb::Item* item = nullptr);
+  // `reassigned`: the task was assigned anew, so every rung fires again (see ScheduleTimers).
+  absl::Status Schedule(store::Tx& tx, const pb::Task& task, const pb::Item* item = nullptr,
+                        bool reassigned = false);
   absl::StatusOr<pb::Task> LoadVisibleTask(store::Tx& tx, const auth::Principal& caller,
                                            const std::string& id);
   absl::Status FireOne(store::Tx& tx, const repo::Timer& t, bool* fired);

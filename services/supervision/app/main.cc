@@ -42,8 +42,12 @@ class ReportingClient {
     req.set_id(report_id);
     rpb::Report r;
     grpc::Status s = stub_->GetReport(&ctx, req, &r);
-    // Not visible to this tenant's service account: its words stay withheld.
-    if (s.error_code() == grpc::StatusCode::NOT_FOUND) return zs::supervision::ReportContext{};
+    // Reporting always names a report of the event's own tenant; one this tenant's service
+    // account cannot find means the event does not hold together: refused, never opened.
+    if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+      return absl::FailedPreconditionError(
+          "report " + report_id + " named by the instruction is not a report of tenant " + tenant);
+    }
     if (!s.ok()) {
       // The code is kept, so the consumer tells an outage (retried) from a bad request.
       return absl::Status(static_cast<absl::StatusCode>(s.error_code()),

@@ -16,7 +16,6 @@ std::string Percent(double rate, int denominator) {
   return buf;
 }
 
-
 }  // namespace
 
 void ComputeNotice(const Period& period, const CivilDate& today, const std::vector<pb::Task>& tasks,
@@ -65,7 +64,8 @@ void ComputeNotice(const Period& period, const CivilDate& today, const std::vect
     for (const auto& w : t.warnings()) {
       const CivilDate on = DateOf(FromProto(w.issue_time()), utc_offset_minutes);
       if (on < period.start || on > period.end) continue;
-      auto& s = stats(t.lead_unit());
+      // A card counts for the unit that got it, also after the task was reassigned.
+      auto& s = stats(w.unit().empty() ? t.lead_unit() : w.unit());
       if (w.rung() == "blue") s.set_blue(s.blue() + 1);
       if (w.rung() == "yellow") s.set_yellow(s.yellow() + 1);
       if (w.rung() == "red") s.set_red(s.red() + 1);
@@ -181,10 +181,9 @@ absl::Status CheckEdition(const Period& period, const CivilDate& today,
     if (!n.provisional()) latest = &n;
   }
   if (latest != nullptr && !correction) {
-    return absl::FailedPreconditionError(
-        "the notice for " + period.name + " was published as 第 " +
-        std::to_string(latest->number()) + " 期 (" + latest->id() +
-        "); publish again only as a correction");
+    return absl::FailedPreconditionError("the notice for " + period.name + " was published as 第 " +
+                                         std::to_string(latest->number()) + " 期 (" + latest->id() +
+                                         "); publish again only as a correction");
   }
   if (latest == nullptr && correction) {
     return absl::FailedPreconditionError("no notice for " + period.name +

@@ -167,8 +167,9 @@ absl::Status ValidateItemUpdate(const pb::UpdateItemRequest& req, const Limits& 
     } else if (p == "deadline") {
       s = Date(it.deadline(), "item.deadline", today);
     } else {
-      s = InvalidField("update_mask",
-                       "'" + p + "' cannot be updated; use title, requirement, priority or deadline");
+      s = InvalidField(
+          "update_mask",
+          "'" + p + "' cannot be updated; use title, requirement, priority or deadline");
     }
     if (!s.ok()) return s;
   }
@@ -346,7 +347,7 @@ absl::Status Verify(pb::Task& t, bool approve, const std::string& comment, TimeP
 absl::Status RequestExtension(pb::Task& t, const std::string& new_due, const std::string& reason,
                               const CivilDate& today, TimePoint now) {
   if (t.state() == pb::TASK_STATE_CLOSED || t.state() == pb::TASK_STATE_COMPLETION_REPORTED ||
-      t.state() == pb::TASK_STATE_CONTESTED) {
+      t.state() == pb::TASK_STATE_CONTESTED || t.state() == pb::TASK_STATE_CANCELLED) {
     return OutOfOrder(t, "ask for an extension");
   }
   const CivilDate due = *ParseDate(t.due_date());
@@ -374,6 +375,11 @@ absl::Status RequestExtension(pb::Task& t, const std::string& new_due, const std
 
 absl::Status DecideExtension(pb::Task& t, bool approve, const std::string& by,
                              const std::string& comment, TimePoint) {
+  // A finished task's due date is history (notices' on-time figures rest on it).
+  if (t.state() == pb::TASK_STATE_CLOSED || t.state() == pb::TASK_STATE_CANCELLED ||
+      t.state() == pb::TASK_STATE_COMPLETION_REPORTED) {
+    return OutOfOrder(t, "decide an extension");
+  }
   for (auto& e : *t.mutable_extensions()) {
     if (e.state() != pb::EXTENSION_STATE_PENDING) continue;
     e.set_state(approve ? pb::EXTENSION_STATE_APPROVED : pb::EXTENSION_STATE_REFUSED);
@@ -417,8 +423,23 @@ absl::Status CloseItem(pb::Item& item, const std::vector<pb::Task>& tasks,
 
 namespace {
 
+// Pending extension requests end with the work they were asked for (reassigned, cancelled).
+void WithdrawPendingExtensions(pb::Task& t, const std::string& why) {
+  for (auto& e : *t.mutable_extensions()) {
+    if (e.state() != pb::EXTENSION_STATE_PENDING) continue;
+    e.set_state(pb::EXTENSION_STATE_REFUSED);
+    e.set_decision_comment(why);
+  }
+}
+
 void AssignAnew(pb::Task& t, const std::string& lead, const std::vector<std::string>& co,
                 TimePoint now) {
+  // The new lead starts afresh: the old lead's progress stays in the history (progress reports)
+  // but no longer counts as this assignment's (percent, cadence windows start now).
+  WithdrawPendingExtensions(t, "任务已改派");
+  t.set_percent(0);
+  t.clear_completion_summary();
+  t.clear_completion_evidence();
   t.set_lead_unit(lead);
   t.clear_co_units();
   for (const auto& u : co) {
@@ -454,14 +475,15 @@ absl::Status ReassignByOffice(pb::Task& t, const std::string& lead,
 
 absl::Status CancelTask(pb::Task& t, const std::string& reason, TimePoint) {
   if (Final(t)) return OutOfOrder(t, "cancel it");
+  WithdrawPendingExtensions(t, "任务已撤销");
   t.set_state(pb::TASK_STATE_CANCELLED);
   t.set_cancel_reason(reason);
   Touch(t);
   return absl::OkStatus();
 }
 
-absl::Status UpdateItem(pb::Item& item, const pb::Item& patch, const std::vector<std::string>& paths,
-                        bool may_read_negative) {
+absl::Status UpdateItem(pb::Item& item, const pb::Item& patch,
+                        const std::vector<std::string>& paths, bool may_read_negative) {
   if (item.state() != pb::ITEM_STATE_OPEN) {
     return absl::FailedPreconditionError("item " + item.id() + " is " +
                                          pb::ItemState_Name(item.state()) + "; cannot edit it");
@@ -470,7 +492,8 @@ absl::Status UpdateItem(pb::Item& item, const pb::Item& patch, const std::vector
     if (item.negative() && !may_read_negative && (p == "title" || p == "requirement")) {
       return absl::PermissionDeniedError("item " + item.id() +
                                          " comes from negative information; only editors and "
-                                         "leaders may change its " + p);
+                                         "leaders may change its " +
+                                         p);
     }
     if (p == "title") item.set_title(patch.title());
     if (p == "requirement") item.set_requirement(patch.requirement());

@@ -380,6 +380,17 @@ TEST_F(SupervisionTest, AnItemClosesWhenItsTasksAreClosedOrCancelledAndOneIsClos
   EXPECT_TRUE(absl::IsFailedPrecondition(CancelItem(other, open, "again", now_).status()));
 }
 
+TEST_F(SupervisionTest, ExtensionsEndWithTheWorkTheyWereAskedFor) {
+  pb::Task t = Task(pb::TASK_STATE_ACCEPTED);
+  ASSERT_TRUE(RequestExtension(t, "2027-01-31", "汛期施工受限", today_, now_).ok());
+  ASSERT_TRUE(ReassignByOffice(t, "430204/sthj", {}, "", now_).ok());
+  EXPECT_EQ(t.extensions(0).state(), pb::EXTENSION_STATE_REFUSED);
+  EXPECT_TRUE(absl::IsFailedPrecondition(DecideExtension(t, true, "zhao", "", now_)));
+  ASSERT_TRUE(RequestExtension(t, "2027-01-31", "重新申请", today_, now_).ok());
+  t.set_state(pb::TASK_STATE_CLOSED);
+  EXPECT_TRUE(absl::IsFailedPrecondition(DecideExtension(t, true, "zhao", "", now_)));
+  EXPECT_EQ(t.due_date(), "2026-12-31") << "a closed task's due date is history";
+}
+
 }  // namespace
 }  // namespace zs::supervision
-

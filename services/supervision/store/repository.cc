@@ -209,7 +209,14 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Task>>> ListTasks(store::Tx& t
 }
 
 absl::Status ScheduleTimers(store::Tx& tx, const std::string& task_id,
-                            const std::vector<Timer>& timers) {
+                            const std::vector<Timer>& timers, bool reassigned) {
+  if (reassigned) {
+    auto kept = tx.Exec(
+        "UPDATE task_timers SET rung = rung || '#' || CAST(fired_at AS TEXT)"
+        " WHERE task_id = ? AND fired_at IS NOT NULL AND instr(rung, '#') = 0",
+        {task_id});
+    if (!kept.ok()) return kept.status();
+  }
   auto del = tx.Exec("DELETE FROM task_timers WHERE task_id = ? AND fired_at IS NULL", {task_id});
   if (!del.ok()) return del.status();
   for (const auto& t : timers) {
@@ -313,7 +320,8 @@ absl::StatusOr<std::vector<pb::Notice>> NoticesOfPeriod(store::Tx& tx, const std
 
 absl::StatusOr<int64_t> RedCardsSince(store::Tx& tx, const std::string& unit, int64_t since_ms) {
   auto rows = tx.Query(
-      "SELECT COUNT(*) FROM task_timers WHERE unit_id = ? AND rung = 'red' AND outcome = 'fired' "
+      "SELECT COUNT(*) FROM task_timers WHERE unit_id = ? AND (rung = 'red' OR rung LIKE 'red#%')"
+      " AND outcome = 'fired' "
       "AND fired_at >= ?",
       {unit, since_ms});
   if (!rows.ok()) return rows.status();

@@ -50,9 +50,12 @@ struct Timer {
   std::string rung;
   int64_t fire_at_ms;
 };
-// Replaces the task's unfired timers with `timers` (fired rungs stay fired).
+// Replaces the task's unfired timers with `timers` (fired rungs stay fired). When the task was
+// assigned anew (`reassigned`), the rungs that fired for the earlier assignment are kept as
+// history under "<rung>#<fired_at>" (red cards still count for their unit) and the new ladder
+// fires every rung again.
 absl::Status ScheduleTimers(store::Tx& tx, const std::string& task_id,
-                            const std::vector<Timer>& timers);
+                            const std::vector<Timer>& timers, bool reassigned = false);
 absl::StatusOr<std::vector<Timer>> DueTimers(store::Tx& tx, int64_t now_ms, int limit);
 // Marks the timer fired; false when another process fired it first.
 absl::StatusOr<bool> ClaimTimer(store::Tx& tx, const Timer& t, int64_t now_ms,
