@@ -462,7 +462,7 @@ TEST_F(SupervisionLoopTest, AContestedTaskIsReassignedWhenCoordinationDecides) {
   ev::MatterResolved m;
   m.set_matter_id("430204-c-1");
   m.set_raised_by("supervision");
-  m.set_raised_ref(task.id());
+  m.set_raised_ref(t.contest_ref());
   m.set_lead_unit("430204/sthj");
   m.add_co_units("430204/slj");
   m.set_decision("由区生态环境分局牵头，区水利局配合");
@@ -645,6 +645,7 @@ TEST_F(SupervisionLoopTest, TheSupervisionOfficeReassignsCancelsAndEdits) {
   spb::ContestTaskRequest c = WithIds(spb::ContestTaskRequest(), task.id());
   c.set_reason("不属于水利局职责");
   ASSERT_TRUE(sstub_->ContestTask(ContextFor(TokenFor("chen.shuili")).get(), c, &t).ok());
+  const std::string first_contest = t.contest_ref();
   spb::ReassignTaskRequest r = WithIds(spb::ReassignTaskRequest(), task.id());
   r.set_lead_unit("430204/zjj");
   r.add_co_units("430203/slj");  // another county's unit is refused, naming it
@@ -661,11 +662,23 @@ TEST_F(SupervisionLoopTest, TheSupervisionOfficeReassignsCancelsAndEdits) {
   EXPECT_EQ(t.state(), spb::TASK_STATE_ASSIGNED);
   EXPECT_EQ(t.lead_unit(), "430204/zjj");
   EXPECT_EQ(t.due_date(), "2027-01-15");
+  // A coordination decision on the first contest, arriving late, changes nothing now.
+  const auto consumed = SupervisionCount("SELECT COUNT(*) FROM consumed_events");
+  ev::MatterResolved late;
+  late.set_matter_id("430204-c-9");
+  late.set_raised_by("supervision");
+  late.set_raised_ref(first_contest);
+  late.set_lead_unit("430204/sthj");
+  late.set_decision("由区生态环境分局牵头");
+  Publish("zs:events:coordination", "coordination.matter.resolved", late);
+  ASSERT_TRUE(Eventually(
+      [&] { return SupervisionCount("SELECT COUNT(*) FROM consumed_events") == consumed + 1; }));
   // The new lead sees it; the old one still assists.
   auto zjj = TokenFor(auth::Principal{"zjj", "", "430204", "430204/zjj", {"unit_handler"}});
   spb::GetTaskRequest get;
   get.set_id(task.id());
   EXPECT_TRUE(sstub_->GetTask(ContextFor(zjj).get(), get, &t).ok());
+  EXPECT_EQ(t.lead_unit(), "430204/zjj");
   EXPECT_EQ(SupervisionCount("SELECT COUNT(*) FROM task_units WHERE task_id = '" + task.id() +
                              "' AND unit_id = '430204/zjj'"),
             1);
@@ -887,7 +900,7 @@ TEST_F(SupervisionLoopTest, EveryUnitOfATaskIsInsideTheItemsCounty) {
   ev::MatterResolved m;
   m.set_matter_id("430204-c-2");
   m.set_raised_by("supervision");
-  m.set_raised_ref(task.id());
+  m.set_raised_ref(t.contest_ref());
   m.set_lead_unit("430204/sthj");
   m.add_co_units("430203/slj");
   m.set_decision("由外县水利局配合");

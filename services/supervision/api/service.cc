@@ -129,6 +129,7 @@ absl::Status SupervisionServiceImpl::RecordTask(store::Tx& tx,
     contested.set_item_id(task.item_id());
     contested.set_unit(task.lead_unit());
     contested.set_reason(task.contest_reason());
+    contested.set_contest_ref(task.contest_ref());
     *contested.mutable_co_units() = task.co_units();
     p = &contested;
   }
@@ -950,7 +951,8 @@ absl::Status SupervisionServiceImpl::OnMatterResolved(const ev::Event& event, st
     return absl::InvalidArgumentError("coordination.matter.resolved without its payload");
   }
   if (m.raised_by() != "supervision") return absl::OkStatus();  // another service's matter
-  auto task = repo::GetTask(tx, m.raised_ref());
+  const std::string task_id = m.raised_ref().substr(0, m.raised_ref().find('@'));
+  auto task = repo::GetTask(tx, task_id);
   if (absl::IsNotFound(task.status())) {
     spdlog::warn("matter {} resolved for unknown task {}; ignored", m.matter_id(), m.raised_ref());
     return absl::OkStatus();
@@ -961,7 +963,12 @@ absl::Status SupervisionServiceImpl::OnMatterResolved(const ev::Event& event, st
                                        " names task " + task->id() + " of tenant " +
                                        task->tenant());
   }
-  if (task->state() != pb::TASK_STATE_CONTESTED) return absl::OkStatus();  // already handled
+  if (task->state() != pb::TASK_STATE_CONTESTED || task->contest_ref() != m.raised_ref()) {
+    // Already handled, or a decision on an earlier contest (the task moved on since).
+    spdlog::info("matter {} resolved for {}, which is not the task's open contest; ignored",
+                 m.matter_id(), m.raised_ref());
+    return absl::OkStatus();
+  }
   std::vector<std::string> co{m.co_units().begin(), m.co_units().end()};
   std::erase(co, m.lead_unit());
   if (auto s = auth::CheckUnit(org_, nullptr, task->tenant(), m.lead_unit(),

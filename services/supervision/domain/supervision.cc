@@ -298,6 +298,7 @@ absl::Status Contest(pb::Task& t, const std::string& reason, TimePoint) {
   t.set_state(pb::TASK_STATE_CONTESTED);
   t.set_contest_reason(reason);
   Touch(t);
+  t.set_contest_ref(t.id() + "@" + std::to_string(t.version()));
   return absl::OkStatus();
 }
 
