@@ -68,20 +68,26 @@ class SupervisionLoopTest : public ::testing::Test {
   }
 
   // A submitted report with a leader's instruction for 水利局 (lead) and 生态环境分局.
-  rpb::Instruction Instruct(const std::string& title, const std::string& due = "2026-12-31",
-                            std::vector<std::string> units = {"430204/slj", "430204/sthj"}) {
+  // A report written and submitted by 王信息 (清水塘街道).
+  rpb::Report Submitted(const std::string& title,
+                        rpb::Sensitivity sensitivity = rpb::SENSITIVITY_INTERNAL) {
     rpb::CreateReportRequest c;
     c.set_request_id(NewUuid());
     c.mutable_report()->set_title(title);
     c.mutable_report()->set_body("清水塘片区约 1200 户居民反映自来水有异味。");
     c.mutable_report()->set_kind(rpb::REPORT_KIND_PROBLEM);
-    c.mutable_report()->set_sensitivity(rpb::SENSITIVITY_INTERNAL);
+    c.mutable_report()->set_sensitivity(sensitivity);
     rpb::Report r;
     EXPECT_TRUE(rstub_->CreateReport(ContextFor(TokenFor("wang.xinxi")).get(), c, &r).ok());
     rpb::SubmitReportRequest s;
     s.set_request_id(NewUuid());
     s.set_id(r.id());
     EXPECT_TRUE(rstub_->SubmitReport(ContextFor(TokenFor("wang.xinxi")).get(), s, &r).ok());
+    return r;
+  }
+  rpb::Instruction Instruct(const std::string& title, const std::string& due = "2026-12-31",
+                            std::vector<std::string> units = {"430204/slj", "430204/sthj"}) {
+    const rpb::Report r = Submitted(title);
     rpb::IssueInstructionRequest i;
     i.set_request_id(NewUuid());
     i.mutable_instruction()->set_report_id(r.id());
@@ -840,17 +846,7 @@ TEST_F(SupervisionLoopTest, NoClientCanClaimAnotherServicesSource) {
 // One rule in both services: an instruction names units of the report's own county only, and
 // the refusal comes when it is issued, not minutes later in a dead-letter stream.
 TEST_F(SupervisionLoopTest, AnInstructionNamesOnlyUnitsOfTheReportsCounty) {
-  rpb::CreateReportRequest c;
-  c.set_request_id(NewUuid());
-  c.mutable_report()->set_title("跨县水源地保护");
-  c.mutable_report()->set_kind(rpb::REPORT_KIND_PROBLEM);
-  c.mutable_report()->set_sensitivity(rpb::SENSITIVITY_INTERNAL);
-  rpb::Report r;
-  ASSERT_TRUE(rstub_->CreateReport(ContextFor(TokenFor("wang.xinxi")).get(), c, &r).ok());
-  rpb::SubmitReportRequest sub;
-  sub.set_request_id(NewUuid());
-  sub.set_id(r.id());
-  ASSERT_TRUE(rstub_->SubmitReport(ContextFor(TokenFor("wang.xinxi")).get(), sub, &r).ok());
+  const rpb::Report r = Submitted("跨县水源地保护");
   const auto outbox = QueryInt(reporting_->db_path(), "SELECT COUNT(*) FROM outbox");
   rpb::IssueInstructionRequest i;
   i.set_request_id(NewUuid());
@@ -988,18 +984,7 @@ TEST_F(SupervisionLoopTest, FullWidthAndInvisibleSpacesAreBlank) {
 TEST_F(SupervisionLoopTest, NegativeInformationStaysWithItsReadersInSupervision) {
   SetNow(kMonday0900 + 60 * kDay);  // 2027-01-22
   const std::string secret = "某镇干部违规收受礼金";
-  rpb::CreateReportRequest c;
-  c.set_request_id(NewUuid());
-  c.mutable_report()->set_title(secret);
-  c.mutable_report()->set_body("群众举报，涉及金额约 5 万元。");
-  c.mutable_report()->set_kind(rpb::REPORT_KIND_PROBLEM);
-  c.mutable_report()->set_sensitivity(rpb::SENSITIVITY_NEGATIVE);
-  rpb::Report r;
-  ASSERT_TRUE(rstub_->CreateReport(ContextFor(TokenFor("wang.xinxi")).get(), c, &r).ok());
-  rpb::SubmitReportRequest sub;
-  sub.set_request_id(NewUuid());
-  sub.set_id(r.id());
-  ASSERT_TRUE(rstub_->SubmitReport(ContextFor(TokenFor("wang.xinxi")).get(), sub, &r).ok());
+  rpb::Report r = Submitted(secret, rpb::SENSITIVITY_NEGATIVE);
   rpb::IssueInstructionRequest i;
   i.set_request_id(NewUuid());
   i.mutable_instruction()->set_report_id(r.id());

@@ -537,11 +537,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::PublishNotice(grpc::CallbackSe
                                                                 pb::Notice* resp) {
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return Reject(ctx, caller.status());
-  auto period = ParsePeriod(req->period());
+  auto period = NoticePeriod(req->period(), Today());
   if (!period.ok()) return Reject(ctx, period.status());
-  if (period->start > Today()) {
-    return Reject(ctx, absl::InvalidArgumentError("period: " + req->period() + " has not begun"));
-  }
   if (auto s = RequireSupervisor(org_, *caller, caller->tenant, "publishing a notice"); !s.ok()) {
     return Reject(ctx, s);
   }
@@ -785,11 +782,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::PreviewNotice(grpc::CallbackSe
                                                                 pb::Notice* resp) {
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return Reject(ctx, caller.status());
-  auto period = ParsePeriod(req->period());
+  auto period = NoticePeriod(req->period(), Today());
   if (!period.ok()) return Reject(ctx, period.status());
-  if (period->start > Today()) {
-    return Reject(ctx, absl::InvalidArgumentError("period: " + req->period() + " has not begun"));
-  }
   if (auto s = RequireSupervisor(org_, *caller, caller->tenant, "previewing a notice"); !s.ok()) {
     return Reject(ctx, s);
   }

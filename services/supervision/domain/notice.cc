@@ -155,6 +155,15 @@ std::string Heading(const pb::Notice& n) {
 
 }  // namespace
 
+absl::StatusOr<Period> NoticePeriod(const std::string& text, const CivilDate& today) {
+  auto period = ParsePeriod(text);
+  if (!period.ok()) return period.status();
+  if (period->start > today) {
+    return absl::InvalidArgumentError("period: " + text + " has not begun");
+  }
+  return period;
+}
+
 absl::Status CheckEdition(const Period& period, const CivilDate& today,
                           const std::vector<pb::Notice>& published, bool provisional,
                           bool correction, std::string* corrects) {

@@ -32,6 +32,10 @@ void ComputeNotice(const Period& period, const CivilDate& today, const std::vect
                    const std::map<std::string, std::string>& item_titles, const org::OrgTree& org,
                    const calendar::WorkCalendar& cal, int utc_offset_minutes, pb::Notice* notice);
 
+// The period a notice covers: "YYYY-MM" or "YYYY-Qn" that has begun by `today` (INVALID_ARGUMENT
+// naming `period` otherwise).
+absl::StatusOr<Period> NoticePeriod(const std::string& text, const CivilDate& today);
+
 // Which edition a publication for `period` may be, given the notices already `published` for it
 // (in order): a period that has not ended (today on or before its last day) only as provisional
 // (阶段性); once ended, one final edition, then only a correction (更正) of the latest final one,
