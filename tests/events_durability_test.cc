@@ -13,6 +13,7 @@
 #include "core/ids.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "harness/harness.h"
+#include "harness/office.h"
 #include "zhongshu/events/v1/coordination.pb.h"
 #include "zhongshu/events/v1/event.pb.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
@@ -83,41 +84,11 @@ class Loop {
 
   // A submitted report with a leader's instruction for 水利局 alone.
   rpb::Instruction Instruct(const std::string& title) {
-    rpb::CreateReportRequest c;
-    c.set_request_id(NewUuid());
-    c.mutable_report()->set_title(title);
-    c.mutable_report()->set_body("清水塘片区居民反映自来水有异味。");
-    c.mutable_report()->set_kind(rpb::REPORT_KIND_PROBLEM);
-    c.mutable_report()->set_sensitivity(rpb::SENSITIVITY_INTERNAL);
-    rpb::Report r;
-    EXPECT_TRUE(rstub_->CreateReport(ContextFor(TokenFor("wang.xinxi")).get(), c, &r).ok());
-    rpb::SubmitReportRequest s;
-    s.set_request_id(NewUuid());
-    s.set_id(r.id());
-    EXPECT_TRUE(rstub_->SubmitReport(ContextFor(TokenFor("wang.xinxi")).get(), s, &r).ok());
-    rpb::IssueInstructionRequest i;
-    i.set_request_id(NewUuid());
-    i.mutable_instruction()->set_report_id(r.id());
-    i.mutable_instruction()->set_text("请区水利局立即核查水质。");
-    i.mutable_instruction()->add_directed_units("430204/slj");
-    i.mutable_instruction()->set_due_date("2027-06-30");
-    rpb::Instruction in;
-    auto st = rstub_->IssueInstruction(ContextFor(TokenFor("zhang.shuji")).get(), i, &in);
-    EXPECT_TRUE(st.ok()) << st.error_message();
-    return in;
+    return InstructAsLeader(*rstub_, SubmitReportAsClerk(*rstub_, title).id(), {"430204/slj"},
+                            "2027-06-30", "请区水利局立即核查水质。");
   }
   // Items whose source_ref is `ref`, as the supervisor sees them.
-  std::vector<spb::Item> ItemsFor(const std::string& ref) {
-    std::vector<spb::Item> out;
-    spb::ListItemsRequest req;
-    req.set_page_size(500);
-    spb::ListItemsResponse resp;
-    if (!sstub_->ListItems(ContextFor(TokenFor("zhao.ducha")).get(), req, &resp).ok()) return out;
-    for (const auto& it : resp.items()) {
-      if (it.source_ref() == ref) out.push_back(it);
-    }
-    return out;
-  }
+  std::vector<spb::Item> ItemsFor(const std::string& ref) { return ItemsWithSource(*sstub_, ref); }
   // Waits for the item of `ref`; expects exactly one.
   spb::Item OneItemFor(const std::string& ref,
                        std::chrono::seconds timeout = std::chrono::seconds(20)) {

@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "core/time_util.h"
 #include "harness/harness.h"
+#include "harness/office.h"
 #include "zhongshu/events/v1/coordination.pb.h"
 #include "zhongshu/events/v1/event.pb.h"
 #include "zhongshu/events/v1/proposals.pb.h"
@@ -68,48 +69,19 @@ class SupervisionLoopTest : public ::testing::Test {
   }
 
   // A submitted report with a leader's instruction for 水利局 (lead) and 生态环境分局.
-  // A report written and submitted by 王信息 (清水塘街道).
   rpb::Report Submitted(const std::string& title,
                         rpb::Sensitivity sensitivity = rpb::SENSITIVITY_INTERNAL) {
-    rpb::CreateReportRequest c;
-    c.set_request_id(NewUuid());
-    c.mutable_report()->set_title(title);
-    c.mutable_report()->set_body("清水塘片区约 1200 户居民反映自来水有异味。");
-    c.mutable_report()->set_kind(rpb::REPORT_KIND_PROBLEM);
-    c.mutable_report()->set_sensitivity(sensitivity);
-    rpb::Report r;
-    EXPECT_TRUE(rstub_->CreateReport(ContextFor(TokenFor("wang.xinxi")).get(), c, &r).ok());
-    rpb::SubmitReportRequest s;
-    s.set_request_id(NewUuid());
-    s.set_id(r.id());
-    EXPECT_TRUE(rstub_->SubmitReport(ContextFor(TokenFor("wang.xinxi")).get(), s, &r).ok());
-    return r;
+    return SubmitReportAsClerk(*rstub_, title, sensitivity);
   }
+  // A submitted report with a leader's instruction for 水利局 (lead) and 生态环境分局.
   rpb::Instruction Instruct(const std::string& title, const std::string& due = "2026-12-31",
                             std::vector<std::string> units = {"430204/slj", "430204/sthj"}) {
-    const rpb::Report r = Submitted(title);
-    rpb::IssueInstructionRequest i;
-    i.set_request_id(NewUuid());
-    i.mutable_instruction()->set_report_id(r.id());
-    i.mutable_instruction()->set_text("请区水利局牵头、区生态环境分局配合，立即核查水质。");
-    for (const auto& u : units) i.mutable_instruction()->add_directed_units(u);
-    i.mutable_instruction()->set_due_date(due);
-    rpb::Instruction in;
-    auto st = rstub_->IssueInstruction(ContextFor(TokenFor("zhang.shuji")).get(), i, &in);
-    EXPECT_TRUE(st.ok()) << st.error_message();
-    return in;
+    return InstructAsLeader(*rstub_, Submitted(title).id(), units, due,
+                            "请区水利局牵头、区生态环境分局配合，立即核查水质。");
   }
   // The supervision items opened from an instruction (as the supervisor sees them).
   std::vector<spb::Item> ItemsFor(const std::string& instruction_id) {
-    std::vector<spb::Item> out;
-    spb::ListItemsRequest req;
-    req.set_page_size(500);
-    spb::ListItemsResponse resp;
-    if (!sstub_->ListItems(ContextFor(TokenFor("zhao.ducha")).get(), req, &resp).ok()) return out;
-    for (const auto& it : resp.items()) {
-      if (it.source_ref() == instruction_id) out.push_back(it);
-    }
-    return out;
+    return ItemsWithSource(*sstub_, instruction_id);
   }
   spb::Item WaitForItem(const std::string& instruction_id) {
     std::vector<spb::Item> items;
