@@ -299,40 +299,29 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CloseItem(grpc::CallbackServer
   if (auto s = ValidateCloseItem(*req, options_.limits); !s.ok()) return Reject(ctx, s);
   if (auto s = RequireSupervisor(org_, *caller, "", "closing an item"); !s.ok())
     return Reject(ctx, s);
-  auto scope = ScopeFor(org_, *caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
-  return rpc::RunMutation(
-      ctx, db_, rpc::IdempotencyScope(caller->subject, "CloseItem"), req->request_id(), *req, resp,
-      [this, caller = *caller, scope = *scope, req, resp](store::Tx& tx) -> absl::Status {
-        auto item = repo::GetItem(tx, req->id());
-        if (!item.ok()) return item.status();
-        if (!auth::MaySeeTenant(org_, caller, item->tenant())) {
-          return absl::NotFoundError("item " + req->id() + " not found");
-        }
-        auto tasks = repo::TasksOfItem(tx, item->id());
+  return ChangeItem(
+      ctx, *caller, "CloseItem", *req, req->request_id(), req->id(), resp,
+      [this, caller = *caller, req](store::Tx& tx, pb::Item& item) -> absl::Status {
+        auto tasks = repo::TasksOfItem(tx, item.id());
         if (!tasks.ok()) return tasks.status();
-        if (auto s = supervision::CloseItem(*item, *tasks, req->feedback_summary(), clock_->Now());
+        if (auto s = supervision::CloseItem(item, *tasks, req->feedback_summary(), clock_->Now());
             !s.ok()) {
           return s;
         }
-        if (auto s = repo::UpdateItem(tx, *item); !s.ok()) return s;
         ev::ItemClosed payload;
-        payload.set_item_id(item->id());
-        payload.set_source_type(item->source_type());
-        payload.set_source_ref(item->source_ref());
-        payload.set_feedback_summary(item->feedback_summary());
-        *payload.mutable_closed_at() = item->close_time();
+        payload.set_item_id(item.id());
+        payload.set_source_type(item.source_type());
+        payload.set_source_ref(item.source_ref());
+        payload.set_feedback_summary(item.feedback_summary());
+        *payload.mutable_closed_at() = item.close_time();
         events::Change change{"item.close",
-                              item->id(),
-                              item->tenant(),
-                              item->feedback_summary(),
+                              item.id(),
+                              item.tenant(),
+                              item.feedback_summary(),
                               "supervision.item.closed",
                               &payload,
                               ""};
-        if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
-        Redact(scope, *item);
-        *resp = std::move(*item);
-        return absl::OkStatus();
+        return recorder_.Record(tx, caller.ToActor(), change).status();
       });
 }
 
