@@ -25,6 +25,13 @@ absl::Status CheckPrincipal(const org::OrgTree& org, const Principal& p) {
     return absl::UnauthenticatedError("token claim tenant '" + p.tenant +
                                       "' is not a tenant served here");
   }
+  // The service role reads negative information everywhere: it belongs to service accounts
+  // ("svc:<service>", no unit), never to a person.
+  if (p.HasRole("service") && (p.subject.rfind("svc:", 0) != 0 || !p.unit.empty())) {
+    return absl::UnauthenticatedError("token claim roles: 'service' is only for service accounts "
+                                      "(subject svc:..., no unit), not for '" +
+                                      p.subject + "'");
+  }
   if (!p.unit.empty()) {
     const org::Unit* u = org.FindUnit(p.unit);
     if (u == nullptr) {

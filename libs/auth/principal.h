@@ -29,7 +29,8 @@ struct Principal {
 };
 
 // A consistent principal: its tenant is served by the org tree and its unit, when it names one,
-// exists and belongs to that tenant. UNAUTHENTICATED naming the claim otherwise. Checked on every
+// exists and belongs to that tenant; the service role only for service accounts (subject
+// "svc:...", no unit). UNAUTHENTICATED naming the claim otherwise. Checked on every
 // call before any handler runs, so a signed token can never act for a place that does not exist
 // or for a unit of another tenant.
 absl::Status CheckPrincipal(const org::OrgTree& org, const Principal& p);

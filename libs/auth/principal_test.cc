@@ -26,7 +26,7 @@ class PrincipalTest : public ::testing::Test {
 
 TEST_F(PrincipalTest, AConsistentPrincipalPasses) {
   EXPECT_TRUE(CheckPrincipal(org_, {"a", "", "430204", "430204/slj", {"unit_handler"}}).ok());
-  EXPECT_TRUE(CheckPrincipal(org_, {"svc", "", "430204", "", {"service"}}).ok());
+  EXPECT_TRUE(CheckPrincipal(org_, {"svc:supervision", "", "430204", "", {"service"}}).ok());
 }
 
 TEST_F(PrincipalTest, UnknownTenantOrForeignUnitIsRefused) {
@@ -37,6 +37,9 @@ TEST_F(PrincipalTest, UnknownTenantOrForeignUnitIsRefused) {
   EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
   EXPECT_NE(s.message().find("430203/slj"), std::string::npos);
   s = CheckPrincipal(org_, {"a", "", "430204", "430204/nosuch", {"clerk"}});
+  EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
+  // A person cannot carry the service role (it reads negative information everywhere).
+  s = CheckPrincipal(org_, {"wang.xinxi", "", "430204", "430204/slj", {"clerk", "service"}});
   EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
 }
 
