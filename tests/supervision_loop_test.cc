@@ -685,6 +685,8 @@ TEST_F(SupervisionLoopTest, TheSupervisionOfficeReassignsCancelsAndEdits) {
   s = sstub_->CancelItem(ContextFor(TokenFor("zhao.ducha")).get(), cancel, &edited);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(edited.state(), spb::ITEM_STATE_CANCELLED);
+  EXPECT_EQ(edited.cancelled_task_count(), 1);
+  EXPECT_EQ(edited.closed_task_count(), 0);
   ASSERT_TRUE(sstub_->GetTask(ContextFor(TokenFor("zhao.ducha")).get(), get, &t).ok());
   EXPECT_EQ(t.state(), spb::TASK_STATE_CANCELLED);
   EXPECT_EQ(t.cancel_reason(), "问题已由市级统一部署整治");

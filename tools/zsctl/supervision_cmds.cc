@@ -34,8 +34,11 @@ void Show(const Globals& g, const pb::Item& it) {
                        ? ""
                        : Short(pb::Cadence::Kind_Name(it.cadence().kind()), "KIND_") + " by day " +
                              std::to_string(it.cadence().day())},
-       {"tasks",
-        std::to_string(it.closed_task_count()) + "/" + std::to_string(it.task_count()) + " closed"},
+       {"tasks", std::to_string(it.closed_task_count()) + "/" + std::to_string(it.task_count()) +
+                     " closed" +
+                     (it.cancelled_task_count()
+                          ? ", " + std::to_string(it.cancelled_task_count()) + " cancelled"
+                          : "")},
        {"feedback", it.feedback_summary()},
        {"cancelled", it.cancel_reason()},
        {"sensitivity", it.negative() ? "negative information (负面信息)" : ""},

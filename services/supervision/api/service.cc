@@ -196,11 +196,11 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ChangeTask(
         if (t->due_date() != before.due_date() || reassigned) {
           if (auto s = Schedule(tx, *t, nullptr, reassigned); !s.ok()) return s;
         }
-        if (t->state() == pb::TASK_STATE_CLOSED && audit.action == "task.verify") {
+        if (t->state() != before.state() &&
+            (t->state() == pb::TASK_STATE_CLOSED || t->state() == pb::TASK_STATE_CANCELLED)) {
           auto item = repo::GetItem(tx, t->item_id());
           if (!item.ok()) return item.status();
-          item->set_closed_task_count(item->closed_task_count() + 1);
-          item->set_version(item->version() + 1);
+          CountFinished(*item, *t);
           if (auto s = repo::UpdateItem(tx, *item); !s.ok()) return s;
         }
         if (auto s = RecordTask(tx, caller.ToActor(), *t, audit, ""); !s.ok()) return s;
@@ -233,6 +233,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CreateItem(grpc::CallbackServe
   item.clear_close_time();
   item.set_task_count(0);
   item.set_closed_task_count(0);
+  item.set_cancelled_task_count(0);
   *item.mutable_create_time() = ToProto(clock_->Now());
   item.set_version(1);
   return rpc::RunMutation(
@@ -731,6 +732,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CancelItem(grpc::CallbackServe
         if (!changed.ok()) return changed.status();
         const auto actor = caller.ToActor();
         for (pb::Task* t : *changed) {
+          CountFinished(item, *t);
           if (auto s = repo::UpdateTask(tx, *t); !s.ok()) return s;
           if (auto s = RecordTask(tx, actor, *t, {"task.cancel", "", req->reason()}, ""); !s.ok()) {
             return s;

@@ -281,6 +281,14 @@ absl::Status RequireLeadUnit(const auth::Principal& caller, const pb::Task& t,
                                      t.lead_unit());
 }
 
+void CountFinished(pb::Item& item, const pb::Task& t) {
+  if (t.state() == pb::TASK_STATE_CLOSED) item.set_closed_task_count(item.closed_task_count() + 1);
+  if (t.state() == pb::TASK_STATE_CANCELLED) {
+    item.set_cancelled_task_count(item.cancelled_task_count() + 1);
+  }
+  item.set_version(item.version() + 1);
+}
+
 bool Outstanding(const pb::Task& t) {
   return t.state() != pb::TASK_STATE_CLOSED && t.state() != pb::TASK_STATE_COMPLETION_REPORTED &&
          t.state() != pb::TASK_STATE_CANCELLED;

@@ -120,11 +120,14 @@ absl::Status CancelTask(pb::Task& t, const std::string& reason, TimePoint now);
 // Edits an open item: the fields of `patch` named by `paths`. An item from negative information
 // keeps its words for those who may read them: `may_read_negative` false refuses title and
 // requirement edits (the caller cannot see what they would replace).
-absl::Status UpdateItem(pb::Item& item, const pb::Item& patch, const std::vector<std::string>& paths,
-                        bool may_read_negative);
+absl::Status UpdateItem(pb::Item& item, const pb::Item& patch,
+                        const std::vector<std::string>& paths, bool may_read_negative);
 // Cancels (撤销) an open item and every task of it that is not closed; returns the tasks changed.
 absl::StatusOr<std::vector<pb::Task*>> CancelItem(pb::Item& item, std::vector<pb::Task>& tasks,
                                                   const std::string& reason, TimePoint now);
+// Counts a task that just became CLOSED or CANCELLED on its item (closed_task_count,
+// cancelled_task_count).
+void CountFinished(pb::Item& item, const pb::Task& t);
 // True while the task still owes work (not completed, closed or cancelled).
 bool Outstanding(const pb::Task& t);
 
