@@ -1,5 +1,7 @@
 #include "core/ids.h"
 
+#include <openssl/evp.h>
+
 #include <cstdint>
 #include <random>
 
@@ -39,6 +41,22 @@ std::string NewResourceId(std::string_view tenant, std::string_view kind) {
   id += kind;
   id += '-';
   id += RandomHex(8);
+  return id;
+}
+
+std::string DerivedResourceId(std::string_view tenant, std::string_view kind,
+                              std::string_view key) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(key.data(), key.size(), digest, &len, EVP_sha256(), nullptr);
+  std::string id(tenant);
+  id += '-';
+  id += kind;
+  id += '-';
+  for (int i = 0; i < 8; ++i) {
+    id += kHex[digest[i] >> 4];
+    id += kHex[digest[i] & 0xf];
+  }
   return id;
 }
 

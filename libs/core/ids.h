@@ -12,6 +12,9 @@ std::string RandomHex(int bytes);
 // A resource id that carries its tenant so it stays unique when forwarded upward:
 // "<tenant>-<kind>-<16 hex>", e.g. "430204-r-9f2c4e1a7b3d5e60".
 std::string NewResourceId(std::string_view tenant, std::string_view kind);
+// The same shape, derived from `key` (its SHA-256): a resource opened from another service's fact
+// gets the same id however often — and after whatever restore — it is opened again.
+std::string DerivedResourceId(std::string_view tenant, std::string_view kind, std::string_view key);
 
 // A 128-bit random id in UUID text form (version 4), for events and traces.
 std::string NewUuid();

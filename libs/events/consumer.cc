@@ -75,6 +75,17 @@ bool IsTransient(const absl::Status& s) {
 
 bool IsNoGroup(const Reply& r) { return r.IsError() && r.str.find("NOGROUP") != std::string::npos; }
 
+// "<ms>-<seq>" as a comparable pair; {0, 0} when malformed.
+std::pair<int64_t, int64_t> ParseId(const std::string& id) {
+  const auto dash = id.find('-');
+  try {
+    if (dash == std::string::npos) return {std::stoll(id), 0};
+    return {std::stoll(id.substr(0, dash)), std::stoll(id.substr(dash + 1))};
+  } catch (const std::exception&) {
+    return {0, 0};
+  }
+}
+
 }  // namespace
 
 absl::Status StreamConsumer::EnsureReady() {
@@ -308,6 +319,85 @@ std::vector<StreamConsumer::Result> StreamConsumer::Apply(const std::vector<Entr
   return results;
 }
 
+void StreamConsumer::RecordPosition(const std::vector<Entry>& entries) {
+  if (entries.empty()) return;
+  std::pair<int64_t, int64_t> last{0, 0};
+  for (const auto& e : entries) last = std::max(last, ParseId(e.id));
+  // A lagging position only makes a later catch-up read a little more, so a failure here is
+  // logged, not fatal.
+  auto s = db_.Write([&](store::Tx& tx) {
+    return tx
+        .Exec(
+            "INSERT INTO consumer_positions (consumer, stream, last_ms, last_seq) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (consumer, stream) DO UPDATE SET "
+            "last_ms = excluded.last_ms, last_seq = excluded.last_seq "
+            "WHERE (excluded.last_ms, excluded.last_seq) > (last_ms, last_seq)",
+            {options_.group, options_.stream, last.first, last.second})
+        .status();
+  });
+  if (!s.ok()) spdlog::warn("consumer {}: recording position: {}", options_.group, s.ToString());
+}
+
+absl::Status StreamConsumer::CatchUp() {
+  auto groups = redis_->Command({"XINFO", "GROUPS", options_.stream});
+  if (!groups.ok()) return groups.status();
+  std::string delivered;
+  for (const auto& g : groups->elements) {
+    std::string name, last;
+    for (size_t i = 0; i + 1 < g.elements.size(); i += 2) {
+      if (g.elements[i].str == "name") name = g.elements[i + 1].str;
+      if (g.elements[i].str == "last-delivered-id") last = g.elements[i + 1].str;
+    }
+    if (name == options_.group) delivered = last;
+  }
+  std::pair<int64_t, int64_t> position{0, 0};
+  bool known = false;
+  auto s = db_.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = tx.Query(
+        "SELECT last_ms, last_seq FROM consumer_positions WHERE consumer = ? AND stream = ?",
+        {options_.group, options_.stream});
+    if (!rows.ok()) return rows.status();
+    if (!rows->empty()) {
+      known = true;
+      position = {(*rows)[0].Int(0), (*rows)[0].Int(1)};
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  // A database that never recorded a position is a first start (or predates positions): the
+  // group's own delivery covers it.
+  if (!known || delivered.empty() || !(position < ParseId(delivered))) return absl::OkStatus();
+  spdlog::warn(
+      "consumer {}: this database handled {} up to {}-{} but the group is at {}: restored from a "
+      "backup? applying the entries in between again",
+      options_.group, options_.stream, position.first, position.second, delivered);
+  std::string from = "(" + std::to_string(position.first) + "-" + std::to_string(position.second);
+  int again = 0;
+  while (running_) {
+    auto r = redis_->Command(
+        {"XRANGE", options_.stream, from, delivered, "COUNT", std::to_string(options_.count)});
+    if (!r.ok()) return r.status();
+    if (r->IsError()) return absl::UnavailableError("consumer: XRANGE: " + r->str);
+    const auto page = ParseEntries(*r);
+    if (page.empty()) break;
+    // Every entry of the page is done (applied, not ours, or dead-lettered) before the next.
+    auto waiting = [&] {
+      return std::any_of(page.begin(), page.end(),
+                         [&](const Entry& e) { return retries_.count(e.id) > 0; });
+    };
+    do {
+      if (auto h = HandleBatch(page); !h.ok()) return h;
+      if (waiting()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    } while (waiting() && running_);
+    RecordPosition(page);
+    again += static_cast<int>(page.size());
+    from = "(" + page.back().id;
+  }
+  spdlog::info("consumer {}: caught up on {} entries of {}", options_.group, again,
+               options_.stream);
+  return absl::OkStatus();
+}
+
 absl::Status StreamConsumer::HandleBatch(const std::vector<Entry>& all) {
   // Entries waiting for their retry time stay pending until then.
   const auto now = std::chrono::steady_clock::now();
@@ -390,7 +480,9 @@ absl::Status StreamConsumer::ReadAndHandle(const std::string& from_id, std::stri
   if (r->IsNil() || r->elements.empty()) return absl::OkStatus();
   const auto entries = ParseEntries(r->elements[0].elements.at(1));
   if (!entries.empty()) *last_id = entries.back().id;
-  return HandleBatch(entries);
+  auto handled = HandleBatch(entries);
+  if (from_id == ">") RecordPosition(entries);  // new entries move the position
+  return handled;
 }
 
 absl::Status StreamConsumer::ClaimStale() {
@@ -510,6 +602,10 @@ void StreamConsumer::Loop() {
       }
     }
     absl::Status s = EnsureReady();
+    if (s.ok() && redis_ && !caught_up_) {
+      s = CatchUp();
+      caught_up_ = s.ok() && redis_;
+    }
     if (s.ok() && !drained_own_pending_) {
       // Entries delivered to this consumer before a crash: its pending list, page by page.
       std::string cursor = "0";

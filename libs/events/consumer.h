@@ -130,6 +130,12 @@ class StreamConsumer {
   void Prune();
   std::vector<Entry> ParseEntries(const Reply& entries) const;
   int64_t NowMs() const;
+  // Records the last entry of a handled batch in consumer_positions (never moving back).
+  void RecordPosition(const std::vector<Entry>& entries);
+  // Once per process: when the database's position is behind the group's (a restored backup),
+  // the entries in between are read with XRANGE and applied again (deduplicated by event id), so
+  // the effects the restore took away come back; blocks until each is done or dead-lettered.
+  absl::Status CatchUp();
 
   const ConsumerOptions options_;
   store::Database& db_;
@@ -140,6 +146,7 @@ class StreamConsumer {
   std::map<std::string, Registration> handlers_;
   std::unique_ptr<RedisConnection> redis_;  // only touched by thread_
   bool drained_own_pending_ = false;        // only touched by thread_
+  bool caught_up_ = false;                  // only touched by thread_
   std::map<std::string, Retry> retries_;    // entry id -> when to try again; thread_ only
   std::atomic<bool> running_{false};
   std::thread thread_;

@@ -66,6 +66,16 @@ std::vector<store::Migration> OutboxMigrations() {
        " UNIQUE (consumer, event_key));"
        "CREATE INDEX dead_letters_state ON dead_letters (state, consumer, stream);"
        "CREATE INDEX consumed_events_at ON consumed_events (consumer, consumed_at)"},
+      {3, "consumer positions",
+       // The last stream entry a consumer group has handled, as this database knows it. Behind
+       // the group's position in Redis means the database was restored from a backup: the
+       // entries in between are read again (see StreamConsumer).
+       "CREATE TABLE consumer_positions ("
+       " consumer TEXT NOT NULL,"
+       " stream TEXT NOT NULL,"
+       " last_ms INTEGER NOT NULL,"
+       " last_seq INTEGER NOT NULL,"
+       " PRIMARY KEY (consumer, stream))"},
   };
 }
 

@@ -147,7 +147,7 @@ absl::Status SupervisionServiceImpl::AddTask(store::Tx& tx,
                                              const zhongshu::common::v1::Actor& actor,
                                              pb::Item& item, pb::Task& task,
                                              const std::string& trace_id) {
-  task.set_id(NewResourceId(item.tenant(), "t"));
+  if (task.id().empty()) task.set_id(NewResourceId(item.tenant(), "t"));
   task.set_tenant(item.tenant());
   task.set_item_id(item.id());
   task.set_state(pb::TASK_STATE_ASSIGNED);
@@ -824,7 +824,10 @@ absl::Status SupervisionServiceImpl::OpenFromEvent(const ev::Event& event, Sourc
   if (existing->has_value()) return absl::OkStatus();
 
   pb::Item& item = src.item;
-  item.set_id(NewResourceId(event.tenant(), "s"));
+  // Ids derived from the source: opened again (a database restored from a backup catching up on
+  // the stream), the item is the same item, and the service that raised it still knows it.
+  const std::string source_key = ev::SourceType_Name(item.source_type()) + "/" + item.source_ref();
+  item.set_id(DerivedResourceId(event.tenant(), "s", source_key));
   item.set_tenant(event.tenant());
   if (item.priority() == pb::PRIORITY_UNSPECIFIED) item.set_priority(pb::PRIORITY_HIGH);
   item.set_state(pb::ITEM_STATE_OPEN);
@@ -833,6 +836,7 @@ absl::Status SupervisionServiceImpl::OpenFromEvent(const ev::Event& event, Sourc
   const auto actor = SystemActor();
   if (auto s = OpenItem(tx, actor, item, event.trace_id()); !s.ok()) return s;
   pb::Task task;
+  task.set_id(DerivedResourceId(event.tenant(), "t", source_key + "/1"));
   task.set_lead_unit(src.lead_unit);
   for (const auto& u : src.co_units) task.add_co_units(u);
   task.set_deliverable(src.deliverable);
