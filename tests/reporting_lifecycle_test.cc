@@ -105,8 +105,19 @@ TEST(ReportingStartup, RefusesAReadOnlyDatabaseNamingTheFile) {
   fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                   fs::perms::others_read | fs::perms::others_exec);
   fs::permissions(data, fs::perms::all);
-  Process p(ZS_REPORTING_BIN, {"--config=" + ShippedConfig()}, BaseEnv(data, redis.address()),
-            dir.path() + "/readonly.log");
+  // Whoever runs the service must reach its binary and configuration: the checkout may sit in a
+  // folder only root can enter, so nobody runs copies from the test's own folder.
+  const std::string bin = dir.path() + "/reporting", config = dir.path() + "/reporting.yaml",
+                    org = dir.path() + "/org.yaml";
+  fs::copy_file(ZS_REPORTING_BIN, bin);
+  fs::copy_file(ShippedConfig(), config);
+  fs::copy_file(SourceDir() + "/deploy/local/org.yaml", org);
+  for (const auto& f : {config, org}) {
+    fs::permissions(f, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  }
+  auto env = BaseEnv(data, redis.address());
+  env["ZS_ORG_FILE"] = org;
+  Process p(bin, {"--config=" + config}, env, dir.path() + "/readonly.log");
   if (::geteuid() == 0) p.RunAs(65534, 65534);
   p.Start();
   const int code = p.WaitExit(std::chrono::seconds(20));
