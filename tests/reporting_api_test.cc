@@ -224,8 +224,7 @@ TEST_F(ReportingApiTest, NobodySeesAnotherCountyUnlessAnAncestor) {
   auto stranger = TokenFor(auth::Principal{"x", "", "110101", "", {"leader"}});
   pb::GetReportRequest get;
   get.set_id(r.id());
-  EXPECT_CODE(stub_->GetReport(ContextFor(stranger).get(), get, &out),
-              StatusCode::UNAUTHENTICATED);
+  EXPECT_CODE(stub_->GetReport(ContextFor(stranger).get(), get, &out), StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(ReportingApiTest, UnitHandlerNeverSeesNegativeInformation) {

@@ -28,9 +28,10 @@ absl::Status CheckPrincipal(const org::OrgTree& org, const Principal& p) {
   // The service role reads negative information everywhere: it belongs to service accounts
   // ("svc:<service>", no unit), never to a person.
   if (p.HasRole("service") && (p.subject.rfind("svc:", 0) != 0 || !p.unit.empty())) {
-    return absl::UnauthenticatedError("token claim roles: 'service' is only for service accounts "
-                                      "(subject svc:..., no unit), not for '" +
-                                      p.subject + "'");
+    return absl::UnauthenticatedError(
+        "token claim roles: 'service' is only for service accounts "
+        "(subject svc:..., no unit), not for '" +
+        p.subject + "'");
   }
   if (!p.unit.empty()) {
     const org::Unit* u = org.FindUnit(p.unit);

@@ -129,8 +129,8 @@ TEST_F(NoticeTest, OneEditionPerPeriodProvisionalWhileItRunsCorrectionsAfter) {
   pb::Notice final_edition;
   final_edition.set_id("n-1");
   final_edition.set_number(7);
-  auto s = CheckEdition(period, D("2026-12-01"), {provisional, final_edition}, false, false,
-                        &corrects);
+  auto s =
+      CheckEdition(period, D("2026-12-01"), {provisional, final_edition}, false, false, &corrects);
   EXPECT_TRUE(absl::IsFailedPrecondition(s));
   EXPECT_NE(s.message().find("n-1"), std::string::npos) << s.message();
   ASSERT_TRUE(
@@ -151,4 +151,3 @@ TEST_F(NoticeTest, CancelledTasksCountNowhere) {
 
 }  // namespace
 }  // namespace zs::supervision
-
