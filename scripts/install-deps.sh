@@ -8,7 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libhiredis-dev libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev libjwt-dev
   libsqlite3-dev libssl-dev libcli11-dev libgtest-dev libgmock-dev
-  redis-server sqlite3
+  redis-server sqlite3 clang-format
 )
 
 missing=()
