@@ -62,6 +62,8 @@ class SupervisionLoopTest : public ::testing::Test {
     std::ofstream(clock_file_ + ".tmp") << ms << "\n";
     std::rename((clock_file_ + ".tmp").c_str(), clock_file_.c_str());
   }
+  // Time moved by a test is put back even when the test failed half-way.
+  void TearDown() override { SetNow(kMonday0900); }
   void SetUp() override {
     if (!supervision_->running()) supervision_->Start();
     rstub_ = rpb::ReportingService::NewStub(reporting_->Channel());
@@ -357,7 +359,6 @@ TEST_F(SupervisionLoopTest, WarningLadderFiresEachRungOnceWithTwoReplicas) {
                              " AND event_id IN (SELECT event_id FROM audit_log WHERE resource = '" +
                              task.id() + "')"),
             3);
-  SetNow(kMonday0900);
 }
 
 TEST_F(SupervisionLoopTest, MeetingDecisionsDocumentInstructionsAndOverdueProposalsOpenItems) {
@@ -519,7 +520,6 @@ TEST_F(SupervisionLoopTest, AMonthlyCadenceChasesAMissedProgressReport) {
   bool carded = false;
   for (const auto& w : t.warnings()) carded = carded || w.rung() == "missed_progress";
   EXPECT_TRUE(carded);
-  SetNow(kMonday0900);
 }
 
 // A notice (通报) is one edition per period: previewed without a number, published as
@@ -722,7 +722,6 @@ TEST_F(SupervisionLoopTest, ThreeRedCardsForOneUnitFlagAFormalTalk) {
                " AND event_id IN (SELECT event_id FROM audit_log WHERE resource = "
                "'430204/fgj')") == 1;
   }));
-  SetNow(kMonday0900);
 }
 
 // The command-line client as a user runs it: flags reach the service, refusals exit 1 with the
@@ -775,7 +774,6 @@ TEST_F(SupervisionLoopTest, AJumpPastEveryRungIssuesOnlyTheLatest) {
   for (const auto& w : t.warnings()) rungs.push_back(w.rung());
   // Never signed for: the reminder stands; of the deadline rungs only red is issued.
   EXPECT_EQ(rungs, (std::vector<std::string>{"reminder", "red"}));
-  SetNow(kMonday0900);
 }
 
 // ---- Trust: a service believes nothing it did not check ----
@@ -1019,7 +1017,6 @@ TEST_F(SupervisionLoopTest, NegativeInformationStaysWithItsReadersInSupervision)
   EXPECT_EQ(n.SerializeAsString().find(secret), std::string::npos);
   EXPECT_EQ(n.markdown().find(secret), std::string::npos);
   EXPECT_EQ(n.html().find(secret), std::string::npos);
-  SetNow(kMonday0900);
 }
 
 // A task given to another unit starts a new ladder: the new lead is reminded, the old lead's card
@@ -1047,7 +1044,6 @@ TEST_F(SupervisionLoopTest, AReassignedTaskGetsANewLadderAndKeepsItsOldCards) {
   SetNow(kMonday0900 + 2 * kDay);  // Wednesday: the new lead has not signed for it either
   ASSERT_TRUE(Eventually([&] { return reminders().size() == 2; }));
   EXPECT_EQ(reminders(), (std::vector<std::string>{"430204/slj", "430204/zjj"}));
-  SetNow(kMonday0900);
 }
 
 }  // namespace
