@@ -79,6 +79,21 @@ TEST_F(DatabaseTest, ConstraintViolationIsReported) {
   EXPECT_EQ(Count(), 1);
 }
 
+// Only a duplicate is ALREADY_EXISTS: a missing referenced row is FAILED_PRECONDITION, and a
+// statement breaking NOT NULL is the service's bug (INTERNAL), not the caller's.
+TEST_F(DatabaseTest, EachConstraintFailureHasItsOwnCode) {
+  ASSERT_TRUE(Migrate(*db_, "test2",
+                      {{1, "refs",
+                        "CREATE TABLE r (k TEXT NOT NULL REFERENCES t (k), n INTEGER NOT NULL)"}})
+                  .ok());
+  auto s = db_->Write([](Tx& tx) { return tx.Exec("INSERT INTO r VALUES ('none', 1)").status(); });
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  ASSERT_TRUE(
+      db_->Write([](Tx& tx) { return tx.Exec("INSERT INTO t VALUES ('a', 1)").status(); }).ok());
+  s = db_->Write([](Tx& tx) { return tx.Exec("INSERT INTO r VALUES ('a', NULL)").status(); });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
+}
+
 TEST_F(DatabaseTest, DataSurvivesReopen) {
   ASSERT_TRUE(
       db_->Write([](Tx& tx) { return tx.Exec("INSERT INTO t VALUES ('a', 1)").status(); }).ok());

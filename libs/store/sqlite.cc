@@ -16,14 +16,23 @@ namespace {
 
 absl::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
   const std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  const int extended = db ? sqlite3_extended_errcode(db) : rc;
+  switch (extended) {
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+    case SQLITE_CONSTRAINT_UNIQUE:
+      return absl::AlreadyExistsError(msg);  // the row is there already
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return absl::FailedPreconditionError(msg);  // what it refers to is not there
+    default:
+      break;
+  }
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_IOERR:
     case SQLITE_FULL:
       return absl::UnavailableError(msg);
-    case SQLITE_CONSTRAINT:
-      return absl::AlreadyExistsError(msg);
+    case SQLITE_CONSTRAINT:  // NOT NULL, CHECK, ...: a bug in the statement, not the caller's
     default:
       return absl::InternalError(msg);
   }

@@ -256,8 +256,12 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::GetItem(grpc::CallbackServerCo
   return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto item = repo::GetItem(tx, req->id());
     if (!item.ok()) return item.status();
-    const bool has =
-        !scope->only_unit.empty() && repo::UnitHasTask(tx, item->id(), scope->only_unit);
+    bool has = false;
+    if (!scope->only_unit.empty()) {
+      auto found = repo::UnitHasTask(tx, item->id(), scope->only_unit);
+      if (!found.ok()) return found.status();
+      has = *found;
+    }
     if (!MayReadItem(*scope, *item, has))
       return absl::NotFoundError("item " + req->id() + " not found");
     Redact(*scope, *item);

@@ -128,10 +128,12 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Item>>> ListItems(store::Tx& t
   return store::ParseSeqRows<pb::Item>(tx.Query(sql, params), "item");
 }
 
-bool UnitHasTask(store::Tx& tx, const std::string& item_id, const std::string& unit) {
+absl::StatusOr<bool> UnitHasTask(store::Tx& tx, const std::string& item_id,
+                                 const std::string& unit) {
   auto rows = tx.Query("SELECT 1 FROM task_units WHERE item_id = ? AND unit_id = ? LIMIT 1",
                        {item_id, unit});
-  return rows.ok() && !rows->empty();
+  if (!rows.ok()) return rows.status();  // an error is an error, not "no"
+  return !rows->empty();
 }
 
 absl::StatusOr<pb::Task> GetTask(store::Tx& tx, const std::string& id) {

@@ -30,7 +30,9 @@ absl::StatusOr<std::vector<std::pair<int64_t, pb::Item>>> ListItems(store::Tx& t
                                                                     const Scope& scope,
                                                                     pb::ItemState state,
                                                                     int64_t after, int limit);
-bool UnitHasTask(store::Tx& tx, const std::string& item_id, const std::string& unit);
+// Whether `unit` leads or assists a task of the item; a database error is returned as such.
+absl::StatusOr<bool> UnitHasTask(store::Tx& tx, const std::string& item_id,
+                                 const std::string& unit);
 
 absl::StatusOr<pb::Task> GetTask(store::Tx& tx, const std::string& id);
 absl::Status InsertTask(store::Tx& tx, const pb::Task& task);
