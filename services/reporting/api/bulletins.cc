@@ -11,6 +11,7 @@
 #include "calendar/period.h"
 #include "core/ids.h"
 #include "core/time_util.h"
+#include "events/types.h"
 #include "rpc/list.h"
 #include "rpc/mutation.h"
 #include "rpc/status.h"
@@ -152,7 +153,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::PublishBulletin(
             b->id(),
             b->tenant(),
             b->kind_name() + " " + std::to_string(b->year()) + "-" + std::to_string(b->number()),
-            "reporting.bulletin.published",
+            events::type::kReportingBulletinPublished,
             &payload,
             ""};
         if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();

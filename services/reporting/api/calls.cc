@@ -11,6 +11,7 @@
 #include "calendar/period.h"
 #include "core/ids.h"
 #include "core/time_util.h"
+#include "events/types.h"
 #include "rpc/list.h"
 #include "rpc/mutation.h"
 #include "rpc/status.h"
@@ -70,7 +71,7 @@ absl::Status ReportingServiceImpl::AnswerCall(store::Tx& tx, const auth::Princip
   if (auto s = repo::UpdateCall(tx, *call, view.unanswered_units().empty()); !s.ok()) return s;
   const auto payload = CallEvent(*call, r.unit_id(), r.id());
   events::Change change{
-      "call.answer", call->id(), call->tenant(), r.unit_id(), "reporting.call.answered",
+      "call.answer", call->id(), call->tenant(), r.unit_id(), events::type::kReportingCallAnswered,
       &payload,      ""};
   return recorder_.Record(tx, caller.ToActor(), change).status();
 }
@@ -108,7 +109,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateCall(grpc::CallbackServerC
         if (auto s = repo::InsertCall(tx, c); !s.ok()) return s;
         const auto payload = CallEvent(c, "", "");
         events::Change change{
-            "call.create", c.id(), c.tenant(), c.topic(), "reporting.call.created", &payload, ""};
+            "call.create", c.id(), c.tenant(), c.topic(), events::type::kReportingCallCreated,
+            &payload,      ""};
         if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
         *resp = c;
         FillUnanswered(*resp);
@@ -182,7 +184,7 @@ absl::StatusOr<int> ReportingServiceImpl::RemindOverdueCalls() {
         call->add_reminded_units(unit);
         const auto payload = CallEvent(*call, unit, "");
         events::Change change{
-            "call.overdue", call->id(), call->tenant(), unit, "reporting.call.overdue",
+            "call.overdue", call->id(), call->tenant(), unit, events::type::kReportingCallOverdue,
             &payload,       ""};
         if (auto r = recorder_.Record(tx, system, change); !r.ok()) return r.status();
       }

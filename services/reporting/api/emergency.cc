@@ -11,6 +11,7 @@
 #include "calendar/period.h"
 #include "core/ids.h"
 #include "core/time_util.h"
+#include "events/types.h"
 #include "rpc/mutation.h"
 #include "rpc/status.h"
 #include "store/repository.h"
@@ -74,9 +75,9 @@ absl::Status ReportingServiceImpl::SubmitEmergency(store::Tx& tx, const auth::Pr
   payload.set_late(e.late());
   payload.set_negative(r.sensitivity() == pb::SENSITIVITY_NEGATIVE);
   const std::string type =
-      e.phase() == pb::EMERGENCY_PHASE_INITIAL ? "reporting.emergency.submitted"
-      : e.phase() == pb::EMERGENCY_PHASE_FINAL ? "reporting.emergency.finalized"
-                                               : "reporting.emergency.followed_up";
+      e.phase() == pb::EMERGENCY_PHASE_INITIAL ? events::type::kReportingEmergencySubmitted
+      : e.phase() == pb::EMERGENCY_PHASE_FINAL ? events::type::kReportingEmergencyFinalized
+                                               : events::type::kReportingEmergencyFollowedUp;
   events::Change change{"emergency." + payload.phase(),
                         r.id(),
                         r.tenant(),
@@ -145,7 +146,7 @@ absl::StatusOr<int> ReportingServiceImpl::RemindStaleChains() {
                             chain.chain_id,
                             tenant,
                             "no follow-up since " + chain.last_report_id,
-                            "reporting.emergency.follow_up_due",
+                            events::type::kReportingEmergencyFollowUpDue,
                             &payload,
                             ""};
       if (auto r = recorder_.Record(tx, system, change); !r.ok()) return r.status();

@@ -11,6 +11,7 @@
 #include "calendar/period.h"
 #include "core/ids.h"
 #include "core/time_util.h"
+#include "events/types.h"
 #include "rpc/list.h"
 #include "rpc/mutation.h"
 #include "rpc/status.h"
@@ -112,7 +113,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
                               in.id(),
                               in.tenant(),
                               in.text(),
-                              "reporting.instruction.issued",
+                              events::type::kReportingInstructionIssued,
                               &payload,
                               ""};
         if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();

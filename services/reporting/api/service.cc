@@ -11,6 +11,7 @@
 #include "calendar/period.h"
 #include "core/ids.h"
 #include "core/time_util.h"
+#include "events/types.h"
 #include "rpc/list.h"
 #include "rpc/mutation.h"
 #include "rpc/status.h"
@@ -223,7 +224,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServe
     return Reject(ctx, s);
   }
   return ChangeReport(ctx, *caller, "SubmitReport", *req, req->request_id(), req->id(), resp,
-                      {"report.submit", "reporting.report.submitted", ""},
+                      {"report.submit", events::type::kReportingReportSubmitted, ""},
                       [this, caller = *caller](store::Tx& tx, pb::Report& r) -> absl::Status {
                         if (auto s = MayEdit(caller, r); !s.ok()) return s;
                         if (auto s = Submit(r, clock_->Now()); !s.ok()) return s;
@@ -246,7 +247,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ReturnReport(grpc::CallbackServe
   }
   return ChangeReport(
       ctx, *caller, "ReturnReport", *req, req->request_id(), req->id(), resp,
-      {"report.return", "reporting.report.returned", req->comment()},
+      {"report.return", events::type::kReportingReportReturned, req->comment()},
       [this, req](store::Tx& tx, pb::Report& r) -> absl::Status {
         // A leader has instructed on it: its words (and sensitivity) are what supervision works
         // from, so it is no longer returned for rewriting.
@@ -271,7 +272,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServer
   }
   return ChangeReport(
       ctx, *caller, "AdoptReport", *req, req->request_id(), req->id(), resp,
-      {"report.adopt", "reporting.report.adopted", zhongshu::common::v1::Level_Name(req->level())},
+      {"report.adopt", events::type::kReportingReportAdopted,
+       zhongshu::common::v1::Level_Name(req->level())},
       [this, req, editor = caller->subject](store::Tx& tx, pb::Report& r) -> absl::Status {
         if (auto s = Adopt(r, req->level(), editor, clock_->Now()); !s.ok()) return s;
         return Award(tx, "adopt:" + r.id(), r.tenant(), r.unit_id(), r.id(), r.sensitivity(),
@@ -355,7 +357,7 @@ absl::Status ReportingServiceImpl::OnItemClosed(const ev::Event& event, store::T
                         in->id(),
                         in->tenant(),
                         closed.feedback_summary(),
-                        "reporting.instruction.answered",
+                        events::type::kReportingInstructionAnswered,
                         &payload,
                         event.trace_id()};
   return recorder_.Record(tx, event.actor(), change).status();

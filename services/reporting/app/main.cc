@@ -5,6 +5,7 @@
 
 #include "api/service.h"
 #include "app/runtime.h"
+#include "events/types.h"
 #include "rpc/server.h"
 #include "store/repository.h"
 
@@ -71,11 +72,12 @@ int main(int argc, char** argv) {
   zs::reporting::ReportingServiceImpl service((*rt)->db(), (*rt)->org(), (*rt)->clock(), limits,
                                               emergency, kinds, points);
   auto& supervision = (*rt)->AddConsumer(supervision_stream);
-  supervision.On("supervision.item.opened", [&service](const auto& event, zs::store::Tx& tx) {
-    return service.OnItemOpened(event, tx);
-  });
+  supervision.On(
+      zs::events::type::kSupervisionItemOpened,
+      [&service](const auto& event, zs::store::Tx& tx) { return service.OnItemOpened(event, tx); });
   // A cancelled item answers its instruction too, with the reason (件件有回音).
-  for (const char* type : {"supervision.item.closed", "supervision.item.cancelled"}) {
+  for (const char* type :
+       {zs::events::type::kSupervisionItemClosed, zs::events::type::kSupervisionItemCancelled}) {
     supervision.On(type, [&service](const auto& event, zs::store::Tx& tx) {
       return service.OnItemClosed(event, tx);
     });

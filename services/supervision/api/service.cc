@@ -5,6 +5,7 @@
 #include "auth/interceptor.h"
 #include "core/ids.h"
 #include "core/time_util.h"
+#include "events/types.h"
 #include "rpc/list.h"
 #include "rpc/mutation.h"
 #include "rpc/status.h"
@@ -26,25 +27,25 @@ zhongshu::common::v1::Actor SystemActor() {
   return a;
 }
 
-// The event suffix of a task state, e.g. "supervision.task.closed".
+// The event suffix of a task state, e.g. events::type::kSupervisionTaskClosed.
 std::string TaskEventType(pb::TaskState s) {
   switch (s) {
     case pb::TASK_STATE_ASSIGNED:
-      return "supervision.task.assigned";
+      return events::type::kSupervisionTaskAssigned;
     case pb::TASK_STATE_ACCEPTED:
-      return "supervision.task.accepted";
+      return events::type::kSupervisionTaskAccepted;
     case pb::TASK_STATE_IN_PROGRESS:
-      return "supervision.task.progress";
+      return events::type::kSupervisionTaskProgress;
     case pb::TASK_STATE_COMPLETION_REPORTED:
-      return "supervision.task.completion_reported";
+      return events::type::kSupervisionTaskCompletionReported;
     case pb::TASK_STATE_CLOSED:
-      return "supervision.task.closed";
+      return events::type::kSupervisionTaskClosed;
     case pb::TASK_STATE_RETURNED:
-      return "supervision.task.returned";
+      return events::type::kSupervisionTaskReturned;
     case pb::TASK_STATE_CANCELLED:
-      return "supervision.task.cancelled";
+      return events::type::kSupervisionTaskCancelled;
     default:
-      return "supervision.task.changed";
+      return events::type::kSupervisionTaskChanged;
   }
 }
 
@@ -107,7 +108,7 @@ absl::Status SupervisionServiceImpl::OpenItem(store::Tx& tx,
   payload.set_deadline(item.deadline());
   payload.set_negative(item.negative());
   events::Change change{
-      "item.open", item.id(), item.tenant(), item.title(), "supervision.item.opened",
+      "item.open", item.id(), item.tenant(), item.title(), events::type::kSupervisionItemOpened,
       &payload,    trace_id};
   return recorder_.Record(tx, actor, change).status();
 }
@@ -323,7 +324,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CloseItem(grpc::CallbackServer
                               item.id(),
                               item.tenant(),
                               item.feedback_summary(),
-                              "supervision.item.closed",
+                              events::type::kSupervisionItemClosed,
                               &payload,
                               ""};
         return recorder_.Record(tx, caller.ToActor(), change).status();
@@ -431,7 +432,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ContestTask(grpc::CallbackServ
   if (!caller.ok()) return Reject(ctx, caller.status());
   if (auto s = ValidateContest(*req, options_.limits); !s.ok()) return Reject(ctx, s);
   return ChangeTask(ctx, *caller, "ContestTask", *req, req->request_id(), req->id(), resp,
-                    {"task.contest", "supervision.task.contested", req->reason()},
+                    {"task.contest", events::type::kSupervisionTaskContested, req->reason()},
                     [this, caller = *caller, req](pb::Task& t) -> absl::Status {
                       if (auto s = RequireLeadUnit(caller, t, "contesting a task"); !s.ok())
                         return s;
@@ -444,18 +445,18 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ReportProgress(
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return Reject(ctx, caller.status());
   if (auto s = ValidateProgress(*req, options_.limits); !s.ok()) return Reject(ctx, s);
-  return ChangeTask(ctx, *caller, "ReportProgress", *req, req->request_id(), req->id(), resp,
-                    {"task.progress", "supervision.task.progress", req->report().narrative()},
-                    [this, caller = *caller, req](pb::Task& t) -> absl::Status {
-                      if (auto s = RequireLeadUnit(caller, t, "reporting progress"); !s.ok())
-                        return s;
-                      pb::ProgressReport r;
-                      r.set_percent(req->report().percent());
-                      r.set_narrative(req->report().narrative());
-                      r.set_problems(req->report().problems());
-                      *r.mutable_evidence_refs() = req->report().evidence_refs();
-                      return AddProgress(t, std::move(r), caller.subject, clock_->Now());
-                    });
+  return ChangeTask(
+      ctx, *caller, "ReportProgress", *req, req->request_id(), req->id(), resp,
+      {"task.progress", events::type::kSupervisionTaskProgress, req->report().narrative()},
+      [this, caller = *caller, req](pb::Task& t) -> absl::Status {
+        if (auto s = RequireLeadUnit(caller, t, "reporting progress"); !s.ok()) return s;
+        pb::ProgressReport r;
+        r.set_percent(req->report().percent());
+        r.set_narrative(req->report().narrative());
+        r.set_problems(req->report().problems());
+        *r.mutable_evidence_refs() = req->report().evidence_refs();
+        return AddProgress(t, std::move(r), caller.subject, clock_->Now());
+      });
 }
 
 grpc::ServerUnaryReactor* SupervisionServiceImpl::ReportCompletion(
@@ -496,7 +497,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::RequestExtension(
   if (auto s = ValidateExtensionRequest(*req, options_.limits); !s.ok()) return Reject(ctx, s);
   return ChangeTask(
       ctx, *caller, "RequestExtension", *req, req->request_id(), req->id(), resp,
-      {"task.extension_request", "supervision.task.extension_requested", req->reason()},
+      {"task.extension_request", events::type::kSupervisionTaskExtensionRequested, req->reason()},
       [this, caller = *caller, req](pb::Task& t) -> absl::Status {
         if (auto s = RequireLeadUnit(caller, t, "asking for an extension"); !s.ok()) return s;
         return supervision::RequestExtension(t, req->new_due_date(), req->reason(), Today(),
@@ -518,12 +519,13 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::DecideExtension(
   if (auto s = RequireSupervisor(org_, *caller, "", "deciding an extension"); !s.ok()) {
     return Reject(ctx, s);
   }
-  return ChangeTask(ctx, *caller, "DecideExtension", *req, req->request_id(), req->id(), resp,
-                    {"task.extension_decide", "supervision.task.extension_decided", req->comment()},
-                    [this, caller = *caller, req](pb::Task& t) {
-                      return supervision::DecideExtension(t, req->approve(), caller.subject,
-                                                          req->comment(), clock_->Now());
-                    });
+  return ChangeTask(
+      ctx, *caller, "DecideExtension", *req, req->request_id(), req->id(), resp,
+      {"task.extension_decide", events::type::kSupervisionTaskExtensionDecided, req->comment()},
+      [this, caller = *caller, req](pb::Task& t) {
+        return supervision::DecideExtension(t, req->approve(), caller.subject, req->comment(),
+                                            clock_->Now());
+      });
 }
 
 grpc::ServerUnaryReactor* SupervisionServiceImpl::PublishNotice(grpc::CallbackServerContext* ctx,
@@ -568,9 +570,13 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::PublishNotice(grpc::CallbackSe
         payload.set_period(n.period());
         payload.set_title(n.title());
         payload.set_number(n.number());
-        events::Change change{
-            "notice.publish", n.id(), n.tenant(), n.title(), "supervision.notice.published",
-            &payload,         ""};
+        events::Change change{"notice.publish",
+                              n.id(),
+                              n.tenant(),
+                              n.title(),
+                              events::type::kSupervisionNoticePublished,
+                              &payload,
+                              ""};
         if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
         *resp = std::move(n);
         return absl::OkStatus();
@@ -628,7 +634,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ReassignTask(grpc::CallbackSer
   }
   return ChangeTask(
       ctx, *caller, "ReassignTask", *req, req->request_id(), req->id(), resp,
-      {"task.reassign", "supervision.task.reassigned", req->reason()},
+      {"task.reassign", events::type::kSupervisionTaskReassigned, req->reason()},
       [this, caller = *caller, req](pb::Task& t) -> absl::Status {
         std::vector<std::string> co{req->co_units().begin(), req->co_units().end()};
         if (auto s = auth::CheckUnit(org_, &caller, t.tenant(), req->lead_unit(), "lead_unit");
@@ -654,7 +660,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CancelTask(grpc::CallbackServe
     return Reject(ctx, s);
   }
   return ChangeTask(ctx, *caller, "CancelTask", *req, req->request_id(), req->id(), resp,
-                    {"task.cancel", "supervision.task.cancelled", req->reason()},
+                    {"task.cancel", events::type::kSupervisionTaskCancelled, req->reason()},
                     [this, req](pb::Task& t) {
                       return supervision::CancelTask(t, req->reason(), clock_->Now());
                     });
@@ -712,7 +718,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::UpdateItem(grpc::CallbackServe
         std::string fields;
         for (const auto& p : paths) fields += (fields.empty() ? "" : ",") + p;
         events::Change change{
-            "item.update", item.id(), item.tenant(), fields, "supervision.item.updated",
+            "item.update", item.id(), item.tenant(), fields, events::type::kSupervisionItemUpdated,
             &payload,      ""};
         return recorder_.Record(tx, caller.ToActor(), change).status();
       });
@@ -749,9 +755,13 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CancelItem(grpc::CallbackServe
         payload.set_source_ref(item.source_ref());
         payload.set_feedback_summary("督查事项已撤销：" + req->reason());
         *payload.mutable_closed_at() = item.close_time();
-        events::Change change{
-            "item.cancel", item.id(), item.tenant(), req->reason(), "supervision.item.cancelled",
-            &payload,      ""};
+        events::Change change{"item.cancel",
+                              item.id(),
+                              item.tenant(),
+                              req->reason(),
+                              events::type::kSupervisionItemCancelled,
+                              &payload,
+                              ""};
         return recorder_.Record(tx, actor, change).status();
       });
 }
@@ -1035,7 +1045,7 @@ absl::Status SupervisionServiceImpl::FireOne(store::Tx& tx, const repo::Timer& t
                         task->id(),
                         task->tenant(),
                         task->lead_unit(),
-                        "supervision.warning.issued",
+                        events::type::kSupervisionWarningIssued,
                         &w,
                         ""};
   if (auto s = recorder_.Record(tx, actor, change); !s.ok()) return s.status();
@@ -1052,7 +1062,7 @@ absl::Status SupervisionServiceImpl::FireOne(store::Tx& tx, const repo::Timer& t
                           task->lead_unit(),
                           task->tenant(),
                           std::to_string(*reds) + " red cards",
-                          "supervision.unit.talk_flagged",
+                          events::type::kSupervisionUnitTalkFlagged,
                           &talk,
                           ""};
       if (auto s = recorder_.Record(tx, actor, flag); !s.ok()) return s.status();

@@ -9,6 +9,7 @@
 #include "api/service.h"
 #include "app/runtime.h"
 #include "auth/jwt.h"
+#include "events/types.h"
 #include "rpc/server.h"
 #include "store/repository.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
@@ -132,7 +133,7 @@ int main(int argc, char** argv) {
   (*rt)
       ->AddConsumer(reporting_stream)
       .On(
-          "reporting.instruction.issued",
+          zs::events::type::kReportingInstructionIssued,
           [&](const auto& event) {
             return service.PrepareInstruction(
                 event, [&](const std::string& tenant, const std::string& report_id) {
@@ -151,12 +152,14 @@ int main(int argc, char** argv) {
   using S = zs::supervision::SupervisionServiceImpl;
   // One consumer per stream: a consumer acknowledges the types it has no handler for.
   auto& coordination = (*rt)->AddConsumer(coordination_stream);
-  coordination.On("coordination.meeting.decision_recorded", bind(&S::OnMeetingDecision));
-  coordination.On("coordination.document.instruction_recorded", bind(&S::OnDocumentInstruction));
-  coordination.On("coordination.matter.resolved", bind(&S::OnMatterResolved));
+  coordination.On(zs::events::type::kCoordinationMeetingDecisionRecorded,
+                  bind(&S::OnMeetingDecision));
+  coordination.On(zs::events::type::kCoordinationDocumentInstructionRecorded,
+                  bind(&S::OnDocumentInstruction));
+  coordination.On(zs::events::type::kCoordinationMatterResolved, bind(&S::OnMatterResolved));
   (*rt)
       ->AddConsumer(proposals_stream)
-      .On("proposals.handling.overdue", bind(&S::OnProposalOverdue));
+      .On(zs::events::type::kProposalsHandlingOverdue, bind(&S::OnProposalOverdue));
 
   // The warning ladder: due timers are claimed from the database, so replicas never double-fire.
   (*rt)->AddPeriodicJob("timers", timer_interval,
