@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, checks the formatting, builds, and runs every test
-# with ctest (unit tests, the layering check and the black-box tests).
-# Integration tests start their own redis-server and service binaries on free loopback ports
-# and stop them; nothing needs to be running beforehand.
+# with ctest (unit tests, the layering check and the black-box tests); then builds the suite again
+# with AddressSanitizer and UndefinedBehaviorSanitizer and runs every test once more (leaks
+# included). ZS_SANITIZE=0 skips the second pass. Integration tests start their own redis-server
+# and service binaries on free loopback ports and stop them; nothing needs to be running beforehand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/check-format.sh
 bash scripts/build.sh
-cd build
-ctest --output-on-failure -j "${ZS_JOBS:-2}" --timeout 600
+(cd build && ctest --output-on-failure -j "${ZS_JOBS:-2}" --timeout 600)
+if [ "${ZS_SANITIZE:-1}" != 0 ]; then
+  bash scripts/build.sh --sanitize
+  (cd build-asan &&
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+      ctest --output-on-failure -j "${ZS_JOBS:-2}" --timeout 900)
+fi
