@@ -30,17 +30,6 @@ namespace spb = zhongshu::supervision::v1;
 constexpr int64_t kMonday0900 = 1795395600000;  // 2026-11-23 09:00 in China
 constexpr int64_t kDay = 86400000;
 
-// grpc.health.v1.Health/Check: 1 SERVING, 2 NOT_SERVING, -1 when the call failed.
-int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
-  auto stub = grpc::health::v1::Health::NewStub(channel);
-  grpc::health::v1::HealthCheckRequest req;
-  req.set_service(service);
-  grpc::health::v1::HealthCheckResponse resp;
-  auto ctx = ContextFor("");
-  if (!stub->Check(ctx.get(), req, &resp).ok()) return -1;
-  return resp.status();
-}
-
 int CountOf(const std::string& text, const std::string& needle) {
   int n = 0;
   for (auto p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;

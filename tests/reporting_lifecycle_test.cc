@@ -37,17 +37,6 @@ void SetNow(const std::string& clock_file, int64_t ms) {
   std::rename((clock_file + ".tmp").c_str(), clock_file.c_str());
 }
 
-// grpc.health.v1.Health/Check: 1 SERVING, 2 NOT_SERVING, -1 when the call failed.
-int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
-  auto stub = hv::Health::NewStub(channel);
-  hv::HealthCheckRequest req;
-  req.set_service(service);
-  hv::HealthCheckResponse resp;
-  auto ctx = ContextFor("");
-  if (!stub->Check(ctx.get(), req, &resp).ok()) return -1;
-  return resp.status();
-}
-
 grpc::Status CreateReport(const std::shared_ptr<grpc::Channel>& channel, const std::string& title,
                           const std::string& body, pb::Report* out,
                           const std::string& request_id = NewUuid()) {

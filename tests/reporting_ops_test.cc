@@ -22,17 +22,6 @@ namespace {
 namespace pb = zhongshu::reporting::v1;
 constexpr char kStream[] = "zs:events:reporting";
 
-// grpc.health.v1.Health/Check: 1 SERVING, 2 NOT_SERVING, -1 when the call failed.
-int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
-  auto stub = grpc::health::v1::Health::NewStub(channel);
-  grpc::health::v1::HealthCheckRequest req;
-  req.set_service(service);
-  grpc::health::v1::HealthCheckResponse resp;
-  auto ctx = ContextFor("");
-  if (!stub->Check(ctx.get(), req, &resp).ok()) return -1;
-  return resp.status();
-}
-
 class ReportingOpsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -159,6 +159,30 @@ class SupervisionLoopTest : public ::testing::Test {
     ASSERT_TRUE(r.ok() && !r->IsError());
   }
 
+  // Publishes coordination's decision on a task's contest, as the coordination service will.
+  void Decide(const std::string& matter, const std::string& contest_ref, const std::string& lead,
+              const std::vector<std::string>& co, const std::string& decision) {
+    ev::MatterResolved m;
+    m.set_matter_id(matter);
+    m.set_raised_by("supervision");
+    m.set_raised_ref(contest_ref);
+    m.set_lead_unit(lead);
+    for (const auto& u : co) m.add_co_units(u);
+    m.set_decision(decision);
+    Publish("zs:events:coordination", "coordination.matter.resolved", m);
+  }
+  // Waits until the task is ASSIGNED again (reassigned) and returns it.
+  spb::Task WaitReassigned(const std::string& task_id) {
+    spb::GetTaskRequest get;
+    get.set_id(task_id);
+    spb::Task t;
+    EXPECT_TRUE(Eventually([&] {
+      return sstub_->GetTask(ContextFor(TokenFor("zhao.ducha")).get(), get, &t).ok() &&
+             t.state() == spb::TASK_STATE_ASSIGNED;
+    }));
+    return t;
+  }
+
   static TempDir* dir_;
   static std::string clock_file_;
   static RedisServer* redis_;
@@ -438,20 +462,10 @@ TEST_F(SupervisionLoopTest, AContestedTaskIsReassignedWhenCoordinationDecides) {
     }
     return false;
   }));
-  ev::MatterResolved m;
-  m.set_matter_id("430204-c-1");
-  m.set_raised_by("supervision");
-  m.set_raised_ref(t.contest_ref());
-  m.set_lead_unit("430204/sthj");
-  m.add_co_units("430204/slj");
-  m.set_decision("由区生态环境分局牵头，区水利局配合");
-  Publish("zs:events:coordination", "coordination.matter.resolved", m);
-  spb::GetTaskRequest get;
-  get.set_id(task.id());
-  ASSERT_TRUE(Eventually([&] {
-    return sstub_->GetTask(ContextFor(TokenFor("zhao.ducha")).get(), get, &t).ok() &&
-           t.state() == spb::TASK_STATE_ASSIGNED;
-  }));
+  Decide("430204-c-1", t.contest_ref(), "430204/sthj", {"430204/slj"},
+         "由区生态环境分局牵头，区水利局配合");
+  t = WaitReassigned(task.id());
+  ASSERT_EQ(t.state(), spb::TASK_STATE_ASSIGNED);
   EXPECT_EQ(t.lead_unit(), "430204/sthj");
   ASSERT_EQ(t.co_units_size(), 1);
   EXPECT_EQ(t.co_units(0), "430204/slj");
@@ -642,13 +656,7 @@ TEST_F(SupervisionLoopTest, TheSupervisionOfficeReassignsCancelsAndEdits) {
   EXPECT_EQ(t.due_date(), "2027-01-15");
   // A coordination decision on the first contest, arriving late, changes nothing now.
   const auto consumed = SupervisionCount("SELECT COUNT(*) FROM consumed_events");
-  ev::MatterResolved late;
-  late.set_matter_id("430204-c-9");
-  late.set_raised_by("supervision");
-  late.set_raised_ref(first_contest);
-  late.set_lead_unit("430204/sthj");
-  late.set_decision("由区生态环境分局牵头");
-  Publish("zs:events:coordination", "coordination.matter.resolved", late);
+  Decide("430204-c-9", first_contest, "430204/sthj", {}, "由区生态环境分局牵头");
   ASSERT_TRUE(Eventually(
       [&] { return SupervisionCount("SELECT COUNT(*) FROM consumed_events") == consumed + 1; }));
   // The new lead sees it; the old one still assists.
@@ -865,24 +873,10 @@ TEST_F(SupervisionLoopTest, EveryUnitOfATaskIsInsideTheItemsCounty) {
   spb::ContestTaskRequest c = WithIds(spb::ContestTaskRequest(), task.id());
   c.set_reason("不属于水利局职责");
   ASSERT_TRUE(sstub_->ContestTask(ContextFor(TokenFor("chen.shuili")).get(), c, &t).ok());
-  ev::MatterResolved m;
-  m.set_matter_id("430204-c-2");
-  m.set_raised_by("supervision");
-  m.set_raised_ref(t.contest_ref());
-  m.set_lead_unit("430204/sthj");
-  m.add_co_units("430203/slj");
-  m.set_decision("由外县水利局配合");
-  Publish("zs:events:coordination", "coordination.matter.resolved", m);
-  m.clear_co_units();
-  m.add_co_units("430204/slj");
-  m.set_decision("由区生态环境分局牵头，区水利局配合");
-  Publish("zs:events:coordination", "coordination.matter.resolved", m);
-  spb::GetTaskRequest get;
-  get.set_id(task.id());
-  ASSERT_TRUE(Eventually([&] {
-    return sstub_->GetTask(ContextFor(TokenFor("zhao.ducha")).get(), get, &t).ok() &&
-           t.state() == spb::TASK_STATE_ASSIGNED;
-  }));
+  Decide("430204-c-2", t.contest_ref(), "430204/sthj", {"430203/slj"}, "由外县水利局配合");
+  Decide("430204-c-2", t.contest_ref(), "430204/sthj", {"430204/slj"},
+         "由区生态环境分局牵头，区水利局配合");
+  t = WaitReassigned(task.id());
   ASSERT_EQ(t.co_units_size(), 1);
   EXPECT_EQ(t.co_units(0), "430204/slj");
 }

@@ -23,6 +23,7 @@
 
 #include "auth/jwt.h"
 #include "core/clock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "org/org.h"
 #include "zhongshu/events/v1/event.pb.h"
 
@@ -375,6 +376,16 @@ std::vector<StreamEntry> ReadStream(events::RedisConnection& redis, const std::s
     out.push_back(std::move(entry));
   }
   return out;
+}
+
+int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::health::v1::HealthCheckRequest req;
+  req.set_service(service);
+  grpc::health::v1::HealthCheckResponse resp;
+  auto ctx = ContextFor("");
+  if (!stub->Check(ctx.get(), req, &resp).ok()) return -1;
+  return resp.status();
 }
 
 }  // namespace zs::testing

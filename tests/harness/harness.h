@@ -128,6 +128,10 @@ constexpr char kDevSecret[] = "zhongshu-local-development-secret";
 std::string TokenFor(const std::string& user);
 std::string TokenFor(const auth::Principal& p);
 
+// grpc.health.v1.Health/Check of `service` ("" for the whole server): 1 SERVING, 2 NOT_SERVING,
+// -1 when the call failed.
+int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service);
+
 // A client context carrying the token, with a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& token);
 
