@@ -291,10 +291,12 @@ TEST_F(ReportingApiTest, BadInputIsRejectedNamingTheFieldAndWritesNothing) {
   expect_invalid(Create("wang.xinxi", Draft("x"), &out, ""), "request_id");
 
   pb::ListReportsRequest list;
-  list.set_page_size(1000);
+  list.set_page_size(-1);
   pb::ListReportsResponse lr;
   expect_invalid(stub_->ListReports(ContextFor(TokenFor("li.bianji")).get(), list, &lr),
                  "page_size");
+  list.set_page_size(1000);  // above the maximum: coerced to 500, not refused
+  EXPECT_TRUE(stub_->ListReports(ContextFor(TokenFor("li.bianji")).get(), list, &lr).ok());
   list.set_page_size(10);
   list.set_page_token("not-a-token");
   expect_invalid(stub_->ListReports(ContextFor(TokenFor("li.bianji")).get(), list, &lr),

@@ -3,17 +3,17 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
+#include "core/time_util.h"
 #include "events/outbox.h"
 #include "logging/logging.h"
 #include "rpc/mutation.h"
+#include "store/counter.h"
 
 namespace zs::app {
 namespace {
@@ -44,12 +44,11 @@ class ServiceRuntime::PeriodicJob {
 
   void Start() {
     thread_ = std::thread([this] {
-      std::unique_lock lock(mu_);
-      while (!stop_) {
-        lock.unlock();
+      for (;;) {
         if (auto s = fn_(); !s.ok()) spdlog::warn("{}: {}", name_, s.ToString());
-        lock.lock();
-        cv_.wait_for(lock, interval_, [&] { return stop_; });
+        absl::MutexLock lock(&mu_);
+        auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
+        if (mu_.AwaitWithTimeout(absl::Condition(&stopped), absl::FromChrono(interval_))) return;
       }
     });
   }
@@ -57,10 +56,9 @@ class ServiceRuntime::PeriodicJob {
   // Waits for a run in progress to finish.
   void Stop() {
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       stop_ = true;
     }
-    cv_.notify_all();
     if (thread_.joinable()) thread_.join();
   }
 
@@ -68,9 +66,8 @@ class ServiceRuntime::PeriodicJob {
   const std::string name_;
   const std::chrono::milliseconds interval_;
   const std::function<absl::Status()> fn_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 
@@ -155,6 +152,7 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   vo.leeway = std::chrono::duration_cast<std::chrono::seconds>(
       c.Duration("auth.leeway", std::chrono::seconds(30)));
   const std::string secret = c.String("auth.hs256_secret", "");
+  rt->hs256_secret_ = secret;
   const std::string pem_file = c.String("auth.rs256_public_key_file", "");
   if (vo.algorithm == "RS256") {
     bool ok = false;
@@ -249,6 +247,8 @@ absl::Status ServiceRuntime::Open() {
   for (auto& [component, list] : std::vector<std::pair<std::string, std::vector<store::Migration>>>{
            {"events", events::OutboxMigrations()},
            {"idempotency", rpc::IdempotencyMigrations()},
+           {"timers", store::TimerMigrations()},
+           {"counters", store::CounterMigrations()},
            {name_, std::move(migrations_)}}) {
     if (auto s = store::Migrate(*db_, component, list); !s.ok()) {
       return absl::FailedPreconditionError("database " + path + ": " + std::string(s.message()));
@@ -258,9 +258,10 @@ absl::Status ServiceRuntime::Open() {
   db_->AddCommitListener([relay = relay_.get()] { relay->Wake(); });
 
   // Request ids are remembered for the retry window on the service's clock, and pruned after it.
-  rpc::ConfigureIdempotency({clock_, idempotency_retention_});
-  AddPeriodicJob("idempotency keys pruning", idempotency_prune_interval_, [this] {
-    auto n = rpc::PruneIdempotencyKeys(*db_);
+  const rpc::IdempotencyOptions idempotency{clock_, idempotency_retention_};
+  handlers_ = std::make_unique<Handlers>(*db_, idempotency);
+  AddPeriodicJob("idempotency keys pruning", idempotency_prune_interval_, [this, idempotency] {
+    auto n = rpc::PruneIdempotencyKeys(*db_, idempotency);
     if (!n.ok()) return n.status();
     if (*n > 0) spdlog::info("pruned {} idempotency keys past the retry window", *n);
     return absl::OkStatus();
@@ -281,6 +282,61 @@ events::StreamConsumer& ServiceRuntime::AddConsumer(const std::string& stream) {
   o.stream = stream;
   consumers_.push_back(std::make_unique<events::StreamConsumer>(o, *db_));
   return *consumers_.back();
+}
+
+std::shared_ptr<Upstream> ServiceRuntime::AddUpstream(const std::string& name,
+                                                      const std::string& default_address) {
+  config::Config& c = *config_;
+  const std::string prefix = "upstream." + name;
+  const std::string address = c.String(prefix + ".address", default_address);
+  const std::string token = c.String(prefix + ".token", "");
+  const auto timeout = c.Duration(prefix + ".timeout", std::chrono::seconds(5));
+  if (token.empty() && hs256_secret_.empty()) {
+    c.AddError(prefix + ".token",
+               "required to call " + name + " (auth.hs256_secret mints one only in local runs)");
+  }
+  return std::make_shared<Upstream>(
+      name, address, timeout, std::make_shared<ServiceCredentials>(name_, token, hs256_secret_));
+}
+
+absl::StatusOr<int> FireDueTimers(store::Database& db, const Clock* clock, const std::string& kind,
+                                  const TimerHandler& handler, int limit) {
+  std::vector<store::Timer> due;
+  auto s = db.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = store::DueTimers(tx, kind, ToMillis(clock->Now()), limit);
+    if (!rows.ok()) return rows.status();
+    due = std::move(*rows);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  int fired = 0;
+  for (const auto& t : due) {
+    std::string outcome;
+    s = db.Write([&](store::Tx& tx) -> absl::Status {
+      // The claim comes first: a timer another process fired meanwhile does nothing here.
+      auto claimed = store::ClaimTimer(tx, t, ToMillis(clock->Now()), "firing");
+      if (!claimed.ok()) return claimed.status();
+      if (!*claimed) return absl::OkStatus();
+      auto result = handler(tx, t);
+      if (!result.ok()) return result.status();
+      outcome = *result;
+      return tx
+          .Exec("UPDATE timers SET outcome = ? WHERE kind = ? AND owner = ? AND name = ?",
+                {outcome, t.kind, t.owner, t.name})
+          .status();
+    });
+    if (!s.ok()) return s;
+    if (outcome == "fired") ++fired;
+  }
+  return fired;
+}
+
+void ServiceRuntime::AddTimers(const std::string& kind, std::chrono::milliseconds interval,
+                               TimerHandler handler) {
+  AddPeriodicJob(kind + " timers", interval,
+                 [this, kind, handler = std::move(handler)]() -> absl::Status {
+                   return FireDueTimers(*db_, clock_, kind, handler).status();
+                 });
 }
 
 void ServiceRuntime::AddPeriodicJob(std::string name, std::chrono::milliseconds interval,
@@ -308,30 +364,28 @@ int ServiceRuntime::Run(grpc::Service* service, const std::string& health_name) 
 
   // Readiness follows the database; the relay's view of Redis is reported under its own name,
   // because writes do not depend on Redis.
-  std::atomic<bool> stop{false};
-  std::mutex mu;
-  std::condition_variable cv;
+  absl::Mutex mu;
+  bool stop ABSL_GUARDED_BY(mu) = false;
   std::thread watcher([&] {
     const std::string relay_health = "zhongshu.events.relay";
-    std::unique_lock lock(mu);
-    while (!stop) {
+    for (;;) {
       const bool db_ok =
           db_->Read([](store::Tx& tx) { return tx.Query("SELECT 1").status(); }).ok();
       host.SetServing(db_ok);
       host.SetHealth(relay_health, relay_->redis_ok());
       const auto dead = events::OpenDeadLetters(*db_);
       host.SetHealth("zhongshu.events.dead_letters", dead.ok() && *dead == 0);
-      cv.wait_for(lock, std::chrono::seconds(1), [&] { return stop.load(); });
+      absl::MutexLock lock(&mu);
+      if (mu.AwaitWithTimeout(absl::Condition(&stop), absl::Seconds(1))) return;
     }
   });
 
   const int sig = rpc::WaitForTerminationSignal();
   spdlog::info("signal {} received", sig);
   {
-    std::lock_guard lock(mu);
+    absl::MutexLock lock(&mu);
     stop = true;
   }
-  cv.notify_all();
   watcher.join();
   host.Shutdown();
   for (auto& j : jobs_) j->Stop();

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "app/handler.h"
+#include "app/upstream.h"
 #include "auth/jwt.h"
 #include "config/config.h"
 #include "core/clock.h"
@@ -15,8 +17,20 @@
 #include "org/org.h"
 #include "rpc/server.h"
 #include "store/database.h"
+#include "store/timers.h"
 
 namespace zs::app {
+
+// What a due timer does, inside the transaction that claims it: returns the outcome recorded on
+// the timer ("fired", "skipped", "superseded", ...). An error rolls back the claim and the timer
+// is tried again at the next round.
+using TimerHandler = std::function<absl::StatusOr<std::string>(store::Tx&, const store::Timer&)>;
+
+// Fires the timers of `kind` due on `clock`, each claimed in its own transaction together with
+// its effect, so each fires exactly once even with several processes on one database. Returns
+// how many ended with the outcome "fired".
+absl::StatusOr<int> FireDueTimers(store::Database& db, const Clock* clock, const std::string& kind,
+                                  const TimerHandler& handler, int limit = 200);
 
 // Everything a Zhongshu service process has in common, set up from its YAML config:
 // logging, the org tree, the SQLite database with the shared and the service's own migrations,
@@ -25,11 +39,12 @@ namespace zs::app {
 // Lifecycle, in this order:
 //   1. Create() reads the command line and the configuration file, sets up logging and reads the
 //      shared keys. It touches no data.
-//   2. The service reads its own keys from config().
+//   2. The service reads its own keys from config() and declares its upstreams (AddUpstream).
 //   3. Open() checks the whole configuration (every malformed or unknown key, exit code 2), then
 //      opens the database, refuses one it cannot serve (read-only, damaged: exit code 1) and
 //      migrates it. db() is usable from here on.
-//   4. The service builds its implementation, adds consumers and periodic jobs.
+//   4. The service builds its implementation with handlers(), declares consumers, timers and
+//      periodic jobs.
 //   5. Run() serves until SIGTERM/SIGINT, then shuts down gracefully.
 // Nothing runs in the background before Run(): consumers, the relay and periodic jobs start there,
 // after every check passed, and stop after the gRPC server drained, before the database closes.
@@ -57,9 +72,21 @@ class ServiceRuntime {
   // Valid after Open().
   store::Database& db() { return *db_; }
 
+  // The application layer's handlers: the database and the idempotency window. After Open().
+  const Handlers& handlers() const { return *handlers_; }
+
+  // Another service this one calls, from upstream.<name>.address (default `default_address`),
+  // upstream.<name>.token (default: minted per tenant with auth.hs256_secret, local runs only)
+  // and upstream.<name>.timeout (default 5s). Call before Open(), so the keys are checked.
+  std::shared_ptr<Upstream> AddUpstream(const std::string& name,
+                                        const std::string& default_address);
+
   // A consumer of another service's stream, in this service's group; start happens in Run().
   // Call after Open().
   events::StreamConsumer& AddConsumer(const std::string& stream);
+
+  // Drives the timers of `kind` (see store/timers.h) every `interval` from Run() on.
+  void AddTimers(const std::string& kind, std::chrono::milliseconds interval, TimerHandler handler);
 
   // A job run every `interval` on its own thread from Run() on (first run at once), stopped after
   // the gRPC server drained and before the database closes. An error is logged with `name`; the
@@ -91,6 +118,8 @@ class ServiceRuntime {
   events::ConsumerOptions consumer_defaults_;
   std::chrono::milliseconds idempotency_retention_{};
   std::chrono::milliseconds idempotency_prune_interval_{};
+  std::unique_ptr<Handlers> handlers_;
+  std::string hs256_secret_;
   std::unique_ptr<events::OutboxRelay> relay_;
   std::vector<std::unique_ptr<events::StreamConsumer>> consumers_;
   std::vector<std::unique_ptr<PeriodicJob>> jobs_;

@@ -14,17 +14,10 @@ namespace zs::rpc {
 
 namespace {
 
-// Set once at start-up, read by every mutation.
-std::atomic<const Clock*> g_clock{nullptr};
-std::atomic<int64_t> g_retention_ms{IdempotencyOptions{}.retention.count()};
-
-const Clock* IdempotencyClock() {
-  const Clock* c = g_clock.load();
-  return c != nullptr ? c : SystemClock::Get();
-}
-
 // Rows created before this instant are outside the retry window.
-int64_t Cutoff() { return ToMillis(IdempotencyClock()->Now()) - g_retention_ms.load(); }
+int64_t Cutoff(const IdempotencyOptions& o) {
+  return ToMillis(o.clock->Now()) - o.retention.count();
+}
 
 }  // namespace
 
@@ -38,13 +31,9 @@ std::vector<store::Migration> IdempotencyMigrations() {
            "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)"}};
 }
 
-void ConfigureIdempotency(const IdempotencyOptions& options) {
-  g_clock.store(options.clock);
-  g_retention_ms.store(options.retention.count());
-}
-
-absl::StatusOr<int64_t> PruneIdempotencyKeys(store::Database& db, int batch) {
-  const int64_t cutoff = Cutoff();
+absl::StatusOr<int64_t> PruneIdempotencyKeys(store::Database& db, const IdempotencyOptions& options,
+                                             int batch) {
+  const int64_t cutoff = Cutoff(options);
   int64_t total = 0;
   for (;;) {
     int64_t n = 0;
@@ -93,29 +82,30 @@ std::string RequestFingerprint(const google::protobuf::Message& request) {
   return std::string(reinterpret_cast<char*>(digest), len);
 }
 
-grpc::ServerUnaryReactor* Reject(grpc::CallbackServerContext* ctx, const absl::Status& status) {
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, const absl::Status& status) {
   auto* reactor = ctx->DefaultReactor();
   reactor->Finish(ToGrpc(status));
   return reactor;
 }
 
 grpc::ServerUnaryReactor* RunMutation(grpc::CallbackServerContext* ctx, store::Database& db,
-                                      std::string scope, const std::string& request_id,
+                                      const IdempotencyOptions& options, std::string scope,
+                                      const std::string& request_id,
                                       const google::protobuf::Message& request,
                                       google::protobuf::Message* response,
                                       std::function<absl::Status(store::Tx&)> body) {
-  if (auto s = ValidateRequestId(request_id); !s.ok()) return Reject(ctx, s);
+  if (auto s = ValidateRequestId(request_id); !s.ok()) return Finish(ctx, s);
   auto* reactor = ctx->DefaultReactor();
   std::string fingerprint = RequestFingerprint(request);
   db.Submit(
-      [scope = std::move(scope), &request_id, fingerprint = std::move(fingerprint), response,
-       body = std::move(body)](store::Tx& tx) -> absl::Status {
+      [options, scope = std::move(scope), request_id, fingerprint = std::move(fingerprint),
+       response, body = std::move(body)](store::Tx& tx) -> absl::Status {
         auto seen = tx.Query(
             "SELECT fingerprint, response, created_at FROM idempotency_keys"
             " WHERE scope = ? AND request_id = ?",
             {scope, request_id});
         if (!seen.ok()) return seen.status();
-        if (!seen->empty() && (*seen)[0].Int(2) < Cutoff()) {
+        if (!seen->empty() && (*seen)[0].Int(2) < Cutoff(options)) {
           // Outside the retry window: a new request, whether or not pruning got to it yet.
           auto gone = tx.Exec("DELETE FROM idempotency_keys WHERE scope = ? AND request_id = ?",
                               {scope, request_id});
@@ -139,7 +129,7 @@ grpc::ServerUnaryReactor* RunMutation(grpc::CallbackServerContext* ctx, store::D
                 "created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 {scope, request_id, store::Blob{fingerprint},
-                 store::Blob{response->SerializeAsString()}, ToMillis(IdempotencyClock()->Now())})
+                 store::Blob{response->SerializeAsString()}, ToMillis(options.clock->Now())})
             .status();
       },
       [reactor](absl::Status s) { reactor->Finish(ToGrpc(s)); });

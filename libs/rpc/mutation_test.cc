@@ -42,7 +42,7 @@ TEST(PruneIdempotencyKeys, DeletesOnlyKeysPastTheRetentionInBatches) {
     ASSERT_TRUE(store::Migrate(*db, "idempotency", IdempotencyMigrations()).ok());
     const int64_t now = 1795395600000;
     FakeClock clock(FromMillis(now));
-    ConfigureIdempotency({&clock, std::chrono::hours(1)});
+    const IdempotencyOptions options{&clock, std::chrono::hours(1)};
     // 1200 keys past the hour, 3 inside it (one exactly at the edge stays).
     ASSERT_TRUE(db->Write([&](store::Tx& tx) -> absl::Status {
                     for (int i = 0; i < 1203; ++i) {
@@ -55,7 +55,7 @@ TEST(PruneIdempotencyKeys, DeletesOnlyKeysPastTheRetentionInBatches) {
                     }
                     return absl::OkStatus();
                   }).ok());
-    auto n = PruneIdempotencyKeys(*db, /*batch=*/500);
+    auto n = PruneIdempotencyKeys(*db, options, /*batch=*/500);
     ASSERT_TRUE(n.ok()) << n.status();
     EXPECT_EQ(*n, 1200);
     int64_t left = 0;
@@ -66,7 +66,6 @@ TEST(PruneIdempotencyKeys, DeletesOnlyKeysPastTheRetentionInBatches) {
                     return absl::OkStatus();
                   }).ok());
     EXPECT_EQ(left, 3);
-    ConfigureIdempotency({});
     db->Close();
   }
   std::filesystem::remove_all(dir);

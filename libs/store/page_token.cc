@@ -1,5 +1,6 @@
 #include "store/page_token.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "absl/strings/escaping.h"
@@ -30,10 +31,9 @@ absl::StatusOr<int64_t> DecodePageToken(const std::string& token) {
 namespace zs::store {
 
 absl::Status ValidatePageSize(int32_t page_size, int32_t* effective) {
-  if (page_size < 0 || page_size > 500) {
-    return absl::InvalidArgumentError("page_size: must be between 0 and 500");
-  }
-  *effective = page_size == 0 ? 50 : page_size;
+  if (page_size < 0) return absl::InvalidArgumentError("page_size: must not be negative");
+  // Above the maximum is not an error: the page is as large as it may be (AIP-158).
+  *effective = page_size == 0 ? 50 : std::min(page_size, kMaxPageSize);
   return absl::OkStatus();
 }
 

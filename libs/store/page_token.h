@@ -16,7 +16,9 @@ absl::StatusOr<int64_t> DecodePageToken(const std::string& token);
 
 namespace zs::store {
 
-// Checks a List request's page_size: 0 means 50; INVALID_ARGUMENT naming page_size outside 0..500.
+inline constexpr int32_t kMaxPageSize = 500;
+// Checks a List request's page_size: 0 means 50, above kMaxPageSize means kMaxPageSize;
+// INVALID_ARGUMENT naming page_size when negative.
 absl::Status ValidatePageSize(int32_t page_size, int32_t* effective);
 
 // Moves up to `page_size` of `rows` (fetched as page_size + 1, newest first) into the response

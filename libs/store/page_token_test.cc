@@ -18,7 +18,8 @@ TEST(PageToken, RoundTripsAndRejectsForgeries) {
 
 TEST(PageSize, DefaultAndBounds) {
   int32_t size = 0;
-  EXPECT_EQ(ValidatePageSize(501, &size).code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(ValidatePageSize(501, &size).ok()) << "above the maximum is coerced, not refused";
+  EXPECT_EQ(size, 500);
   EXPECT_EQ(ValidatePageSize(-1, &size).code(), absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(ValidatePageSize(0, &size).ok());
   EXPECT_EQ(size, 50);

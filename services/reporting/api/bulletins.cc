@@ -22,7 +22,7 @@
 namespace zs::reporting {
 
 namespace ev = zhongshu::events::v1;
-using rpc::Reject;
+using rpc::Finish;
 
 absl::StatusOr<pb::Bulletin> ReportingServiceImpl::LoadBulletin(store::Tx& tx,
                                                                 const auth::Principal& caller,
@@ -39,12 +39,12 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateBulletin(grpc::CallbackSer
                                                                const pb::CreateBulletinRequest* req,
                                                                pb::Bulletin* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (!caller.ok()) return Finish(ctx, caller.status());
   if (auto s = ValidateBulletinKind(req->kind(), bulletin_kinds_, "kind"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   if (auto s = RequireRole(*caller, {"editor"}, "compiling a bulletin"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   pb::Bulletin b;
   b.set_id(NewResourceId(caller->tenant, "b"));
@@ -55,8 +55,9 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateBulletin(grpc::CallbackSer
   b.set_editor(caller->subject);
   *b.mutable_create_time() = ToProto(clock_->Now());
   return rpc::RunMutation(
-      ctx, db_, rpc::IdempotencyScope(caller->subject, "CreateBulletin"), req->request_id(), *req,
-      resp, [this, b = std::move(b), caller = *caller, resp](store::Tx& tx) -> absl::Status {
+      ctx, db_, handlers_.idempotency(), rpc::IdempotencyScope(caller->subject, "CreateBulletin"),
+      req->request_id(), *req, resp,
+      [this, b = std::move(b), caller = *caller, resp](store::Tx& tx) -> absl::Status {
         if (auto s = repo::InsertBulletin(tx, b); !s.ok()) return s;
         events::Change change{"bulletin.create", b.id(), b.tenant(), b.kind(), "", nullptr, ""};
         if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
@@ -68,22 +69,23 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateBulletin(grpc::CallbackSer
 grpc::ServerUnaryReactor* ReportingServiceImpl::AddBulletinItem(
     grpc::CallbackServerContext* ctx, const pb::AddBulletinItemRequest* req, pb::Bulletin* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateId(req->bulletin_id(), "bulletin_id"); !s.ok()) return Reject(ctx, s);
-  if (auto s = ValidateId(req->report_id(), "report_id"); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->bulletin_id(), "bulletin_id"); !s.ok()) return Finish(ctx, s);
+  if (auto s = ValidateId(req->report_id(), "report_id"); !s.ok()) return Finish(ctx, s);
   if (auto s = ValidateText(req->title(), "title", limits_.max_title_chars, false); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   if (req->body().size() > limits_.max_body_bytes) {
-    return Reject(ctx, InvalidField("body", "longer than " +
+    return Finish(ctx, InvalidField("body", "longer than " +
                                                 std::to_string(limits_.max_body_bytes) + " bytes"));
   }
   if (auto s = RequireRole(*caller, {"editor"}, "compiling a bulletin"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   return rpc::RunMutation(
-      ctx, db_, rpc::IdempotencyScope(caller->subject, "AddBulletinItem"), req->request_id(), *req,
-      resp, [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
+      ctx, db_, handlers_.idempotency(), rpc::IdempotencyScope(caller->subject, "AddBulletinItem"),
+      req->request_id(), *req, resp,
+      [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
         auto b = LoadBulletin(tx, caller, req->bulletin_id());
         if (!b.ok()) return b.status();
         auto r = LoadVisible(tx, caller, req->report_id());
@@ -110,14 +112,15 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::AddBulletinItem(
 grpc::ServerUnaryReactor* ReportingServiceImpl::PublishBulletin(
     grpc::CallbackServerContext* ctx, const pb::PublishBulletinRequest* req, pb::Bulletin* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
   if (auto s = RequireRole(*caller, {"editor"}, "publishing a bulletin"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   return rpc::RunMutation(
-      ctx, db_, rpc::IdempotencyScope(caller->subject, "PublishBulletin"), req->request_id(), *req,
-      resp, [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
+      ctx, db_, handlers_.idempotency(), rpc::IdempotencyScope(caller->subject, "PublishBulletin"),
+      req->request_id(), *req, resp,
+      [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
         auto b = LoadBulletin(tx, caller, req->id());
         if (!b.ok()) return b.status();
         const TimePoint now = clock_->Now();
@@ -166,11 +169,11 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetBulletin(grpc::CallbackServer
                                                             const pb::GetBulletinRequest* req,
                                                             pb::Bulletin* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
   auto scope = ReadScopeFor(org_, *caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto b = repo::GetBulletin(tx, req->id());
     if (!b.ok()) return b.status();
     const bool in_scope = std::find(scope->tenants.begin(), scope->tenants.end(), b->tenant()) !=
@@ -187,18 +190,18 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListBulletins(grpc::CallbackServ
                                                               const pb::ListBulletinsRequest* req,
                                                               pb::ListBulletinsResponse* resp) {
   auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
-  if (!list.ok()) return Reject(ctx, list.status());
+  if (!list.ok()) return Finish(ctx, list.status());
   const auth::Principal& caller = list->caller;
   const int32_t page_size = list->page_size;
   const int64_t cursor = list->cursor;
   if (!req->kind().empty()) {
     if (auto s = ValidateBulletinKind(req->kind(), bulletin_kinds_, "kind"); !s.ok()) {
-      return Reject(ctx, s);
+      return Finish(ctx, s);
     }
   }
   auto scope = ReadScopeFor(org_, caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = repo::ListBulletins(tx, *scope, req->kind(), cursor, page_size);
     if (!rows.ok()) return rows.status();
     FillPage(

@@ -22,7 +22,7 @@
 namespace zs::reporting {
 
 namespace ev = zhongshu::events::v1;
-using rpc::Reject;
+using rpc::Finish;
 
 namespace {
 
@@ -80,19 +80,19 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateCall(grpc::CallbackServerC
                                                            const pb::CreateCallRequest* req,
                                                            pb::Call* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (!caller.ok()) return Finish(ctx, caller.status());
   if (auto s = ValidateCall(req->call(), org_, limits_, clock_->Now()); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   if (auto s = RequireRole(*caller, {"editor"}, "calling for information"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   // The call lives in the editor's tenant, where the units asked read and answer it.
   if (auto s = auth::CheckUnits(org_, &*caller, caller->tenant,
                                 {req->call().unit_ids().begin(), req->call().unit_ids().end()},
                                 "call.unit_ids");
       !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   pb::Call c;
   c.set_id(NewResourceId(caller->tenant, "c"));
@@ -104,7 +104,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateCall(grpc::CallbackServerC
   c.set_created_by(caller->subject);
   *c.mutable_create_time() = ToProto(clock_->Now());
   return rpc::RunMutation(
-      ctx, db_, rpc::IdempotencyScope(caller->subject, "CreateCall"), req->request_id(), *req, resp,
+      ctx, db_, handlers_.idempotency(), rpc::IdempotencyScope(caller->subject, "CreateCall"),
+      req->request_id(), *req, resp,
       [this, c = std::move(c), caller = *caller, resp](store::Tx& tx) -> absl::Status {
         if (auto s = repo::InsertCall(tx, c); !s.ok()) return s;
         const auto payload = CallEvent(c, "", "");
@@ -122,11 +123,11 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetCall(grpc::CallbackServerCont
                                                         const pb::GetCallRequest* req,
                                                         pb::Call* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
   auto scope = ReadScopeFor(org_, *caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto c = repo::GetCall(tx, req->id());
     if (!c.ok()) return c.status();
     if (!MayReadCall(*scope, *c)) return absl::NotFoundError("call " + req->id() + " not found");
@@ -140,13 +141,13 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListCalls(grpc::CallbackServerCo
                                                           const pb::ListCallsRequest* req,
                                                           pb::ListCallsResponse* resp) {
   auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
-  if (!list.ok()) return Reject(ctx, list.status());
+  if (!list.ok()) return Finish(ctx, list.status());
   const auth::Principal& caller = list->caller;
   const int32_t page_size = list->page_size;
   const int64_t cursor = list->cursor;
   auto scope = ReadScopeFor(org_, caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = repo::ListCalls(tx, *scope, cursor, page_size);
     if (!rows.ok()) return rows.status();
     FillPage(

@@ -21,7 +21,7 @@
 namespace zs::reporting {
 
 namespace ev = zhongshu::events::v1;
-using rpc::Reject;
+using rpc::Finish;
 
 absl::StatusOr<ChainState> ReportingServiceImpl::FollowedChain(store::Tx& tx,
                                                                const auth::Principal& caller,
@@ -92,11 +92,11 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetEmergencyChain(
     grpc::CallbackServerContext* ctx, const pb::GetEmergencyChainRequest* req,
     pb::EmergencyChain* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateId(req->chain_id(), "chain_id"); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->chain_id(), "chain_id"); !s.ok()) return Finish(ctx, s);
   auto scope = ReadScopeFor(org_, *caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto chain = repo::GetChain(tx, req->chain_id());
     if (!chain.ok()) return chain.status();
     auto reports = repo::ChainReports(tx, req->chain_id());

@@ -22,22 +22,22 @@
 namespace zs::reporting {
 
 namespace ev = zhongshu::events::v1;
-using rpc::Reject;
+using rpc::Finish;
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
     grpc::CallbackServerContext* ctx, const pb::IssueInstructionRequest* req,
     pb::Instruction* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (!caller.ok()) return Finish(ctx, caller.status());
   if (auto s = ValidateInstruction(req->instruction(), org_, limits_, clock_->Now()); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   if (auto s = RequireRole(*caller, {"leader"}, "issuing an instruction"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   for (const auto& u : req->instruction().directed_units()) {
     if (!auth::MaySeeUnit(org_, *caller, u)) {
-      return Reject(ctx,
+      return Finish(ctx,
                     absl::PermissionDeniedError("unit " + u + " is outside your jurisdiction"));
     }
   }
@@ -46,8 +46,9 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
     if (const auto* u = org_.FindUser(caller->subject)) leader_name = u->name;
   }
   return rpc::RunMutation(
-      ctx, db_, rpc::IdempotencyScope(caller->subject, "IssueInstruction"), req->request_id(), *req,
-      resp, [this, caller = *caller, req, resp, leader_name](store::Tx& tx) -> absl::Status {
+      ctx, db_, handlers_.idempotency(), rpc::IdempotencyScope(caller->subject, "IssueInstruction"),
+      req->request_id(), *req, resp,
+      [this, caller = *caller, req, resp, leader_name](store::Tx& tx) -> absl::Status {
         const auto& want = req->instruction();
         auto r = LoadVisible(tx, caller, want.report_id());
         if (!r.ok()) return r.status();
@@ -126,10 +127,10 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetInstruction(grpc::CallbackSer
                                                                const pb::GetInstructionRequest* req,
                                                                pb::Instruction* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
   auto scope = ReadScopeFor(org_, *caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
+  if (!scope.ok()) return Finish(ctx, scope.status());
   absl::Status s = db_.Read([&](store::Tx& tx) -> absl::Status {
     auto in = repo::GetInstruction(tx, req->id());
     if (!in.ok()) return in.status();
@@ -141,22 +142,22 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetInstruction(grpc::CallbackSer
     *resp = std::move(*in);
     return absl::OkStatus();
   });
-  return Reject(ctx, s);
+  return Finish(ctx, s);
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::ListInstructions(
     grpc::CallbackServerContext* ctx, const pb::ListInstructionsRequest* req,
     pb::ListInstructionsResponse* resp) {
   auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
-  if (!list.ok()) return Reject(ctx, list.status());
+  if (!list.ok()) return Finish(ctx, list.status());
   const auth::Principal& caller = list->caller;
   const int32_t page_size = list->page_size;
   const int64_t cursor = list->cursor;
   if (!pb::InstructionState_IsValid(req->state())) {
-    return Reject(ctx, absl::InvalidArgumentError("state: unknown value"));
+    return Finish(ctx, absl::InvalidArgumentError("state: unknown value"));
   }
   auto scope = ReadScopeFor(org_, caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
+  if (!scope.ok()) return Finish(ctx, scope.status());
   // A unit handler's instructions come from anywhere in its tenant; visibility is per row.
   absl::Status s = db_.Read([&](store::Tx& tx) -> absl::Status {
     int64_t after = cursor;
@@ -183,7 +184,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListInstructions(
       if (!more) return absl::OkStatus();
     }
   });
-  return Reject(ctx, s);
+  return Finish(ctx, s);
 }
 
 }  // namespace zs::reporting

@@ -20,7 +20,7 @@
 namespace zs::reporting {
 
 namespace ev = zhongshu::events::v1;
-using rpc::Reject;
+using rpc::Finish;
 
 absl::Status ReportingServiceImpl::Award(store::Tx& tx, const std::string& key,
                                          const std::string& tenant, const std::string& unit_id,
@@ -93,8 +93,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListRankings(grpc::CallbackServe
                                                              const pb::ListRankingsRequest* req,
                                                              pb::ListRankingsResponse* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto r = Rankings(tx, *caller, *req);
     if (!r.ok()) return r.status();
     *resp = std::move(*r);
@@ -106,8 +106,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ExportRankings(grpc::CallbackSer
                                                                const pb::ListRankingsRequest* req,
                                                                pb::ExportRankingsResponse* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto r = Rankings(tx, *caller, *req);
     if (!r.ok()) return r.status();
     resp->set_csv(RankingsCsv({r->ranks().begin(), r->ranks().end()}));
@@ -119,23 +119,23 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListScoreEntries(
     grpc::CallbackServerContext* ctx, const pb::ListScoreEntriesRequest* req,
     pb::ListScoreEntriesResponse* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (!caller.ok()) return Finish(ctx, caller.status());
   const auto* unit = org_.FindUnit(req->unit_id());
   if (unit == nullptr) {
-    return Reject(ctx, InvalidField("unit_id", req->unit_id().empty()
+    return Finish(ctx, InvalidField("unit_id", req->unit_id().empty()
                                                    ? "required"
                                                    : "unknown unit '" + req->unit_id() + "'"));
   }
   auto period = RequestedPeriod(req->period(), req->start_date(), req->end_date());
-  if (!period.ok()) return Reject(ctx, period.status());
+  if (!period.ok()) return Finish(ctx, period.status());
   auto scope = ReadScopeFor(org_, *caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
+  if (!scope.ok()) return Finish(ctx, scope.status());
   if (!auth::MaySeeUnit(org_, *caller, unit->id) ||
       (!scope->only_unit.empty() && scope->only_unit != unit->id)) {
-    return Reject(ctx, absl::PermissionDeniedError("the score entries of " + unit->id +
+    return Finish(ctx, absl::PermissionDeniedError("the score entries of " + unit->id +
                                                    " are not yours to see"));
   }
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = repo::Scores(
         tx, unit->tenant, unit->id, StartOfDayMs(period->start, limits_.utc_offset_minutes),
         StartOfDayMs(calendar::AddDays(period->end, 1), limits_.utc_offset_minutes));

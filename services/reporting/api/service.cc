@@ -22,13 +22,14 @@
 namespace zs::reporting {
 
 namespace ev = zhongshu::events::v1;
-using rpc::Reject;
+using rpc::Finish;
 
-ReportingServiceImpl::ReportingServiceImpl(store::Database& db, const org::OrgTree& org,
+ReportingServiceImpl::ReportingServiceImpl(const app::Handlers& handlers, const org::OrgTree& org,
                                            const Clock* clock, Limits limits,
                                            EmergencyOptions emergency, BulletinKinds bulletin_kinds,
                                            PointsTable points)
-    : db_(db),
+    : handlers_(handlers),
+      db_(handlers.db()),
       org_(org),
       clock_(clock),
       limits_(limits),
@@ -52,43 +53,45 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ChangeReport(
     grpc::CallbackServerContext* ctx, const auth::Principal& caller, const char* method,
     const google::protobuf::Message& req, const std::string& request_id, const std::string& id,
     pb::Report* resp, Audit audit, std::function<absl::Status(store::Tx&, pb::Report&)> apply) {
-  return rpc::RunMutation(
-      ctx, db_, rpc::IdempotencyScope(caller.subject, method), request_id, req, resp,
-      [this, caller, id, resp, audit = std::move(audit),
-       apply = std::move(apply)](store::Tx& tx) -> absl::Status {
-        auto r = LoadVisible(tx, caller, id);
-        if (!r.ok()) return r.status();
-        if (auto s = apply(tx, *r); !s.ok()) return s;
-        if (auto s = repo::UpdateReport(tx, *r); !s.ok()) return s;
-        ev::ReportChanged payload;
-        payload.set_report_id(r->id());
-        payload.set_unit_id(r->unit_id());
-        payload.set_state(pb::ReportState_Name(r->state()));
-        events::Change change{audit.action,     r->id(),  r->tenant(), audit.detail,
-                              audit.event_type, &payload, ""};
-        if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
-        *resp = std::move(*r);
-        return absl::OkStatus();
-      });
+  return rpc::RunMutation(ctx, db_, handlers_.idempotency(),
+                          rpc::IdempotencyScope(caller.subject, method), request_id, req, resp,
+                          [this, caller, id, resp, audit = std::move(audit),
+                           apply = std::move(apply)](store::Tx& tx) -> absl::Status {
+                            auto r = LoadVisible(tx, caller, id);
+                            if (!r.ok()) return r.status();
+                            if (auto s = apply(tx, *r); !s.ok()) return s;
+                            if (auto s = repo::UpdateReport(tx, *r); !s.ok()) return s;
+                            ev::ReportChanged payload;
+                            payload.set_report_id(r->id());
+                            payload.set_unit_id(r->unit_id());
+                            payload.set_state(pb::ReportState_Name(r->state()));
+                            events::Change change{
+                                audit.action,     r->id(),  r->tenant(), audit.detail,
+                                audit.event_type, &payload, ""};
+                            if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok())
+                              return s.status();
+                            *resp = std::move(*r);
+                            return absl::OkStatus();
+                          });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServerContext* ctx,
                                                              const pb::CreateReportRequest* req,
                                                              pb::Report* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateNewReport(req->report(), org_, limits_); !s.ok()) return Reject(ctx, s);
-  if (auto s = ValidateEmergency(req->report(), clock_->Now()); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateNewReport(req->report(), org_, limits_); !s.ok()) return Finish(ctx, s);
+  if (auto s = ValidateEmergency(req->report(), clock_->Now()); !s.ok()) return Finish(ctx, s);
   if (auto s = RequireRole(*caller, {"clerk", "editor"}, "writing a report"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   const std::string unit_id =
       req->report().unit_id().empty() ? caller->unit : req->report().unit_id();
   if (unit_id.empty() || org_.FindUnit(unit_id) == nullptr) {
-    return Reject(ctx,
+    return Finish(ctx,
                   absl::InvalidArgumentError("report.unit_id: required (the caller has no unit)"));
   }
-  if (auto s = MayAuthorFor(org_, *caller, unit_id); !s.ok()) return Reject(ctx, s);
+  if (auto s = MayAuthorFor(org_, *caller, unit_id); !s.ok()) return Finish(ctx, s);
 
   const TimePoint now = clock_->Now();
   pb::Report r;
@@ -125,8 +128,9 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServe
                      : pb::EMERGENCY_PHASE_INITIAL);
   }
   return rpc::RunMutation(
-      ctx, db_, rpc::IdempotencyScope(caller->subject, "CreateReport"), req->request_id(), *req,
-      resp, [this, r = std::move(r), caller = *caller, resp](store::Tx& tx) -> absl::Status {
+      ctx, db_, handlers_.idempotency(), rpc::IdempotencyScope(caller->subject, "CreateReport"),
+      req->request_id(), *req, resp,
+      [this, r = std::move(r), caller = *caller, resp](store::Tx& tx) -> absl::Status {
         if (!r.emergency().previous_id().empty()) {
           if (auto chain = FollowedChain(tx, caller, r); !chain.ok()) return chain.status();
         }
@@ -147,40 +151,40 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetReport(grpc::CallbackServerCo
                                                           const pb::GetReportRequest* req,
                                                           pb::Report* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
   absl::Status s = db_.Read([&](store::Tx& tx) -> absl::Status {
     auto r = LoadVisible(tx, *caller, req->id());
     if (!r.ok()) return r.status();
     *resp = std::move(*r);
     return absl::OkStatus();
   });
-  return Reject(ctx, s);
+  return Finish(ctx, s);
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::ListReports(grpc::CallbackServerContext* ctx,
                                                             const pb::ListReportsRequest* req,
                                                             pb::ListReportsResponse* resp) {
   auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
-  if (!list.ok()) return Reject(ctx, list.status());
+  if (!list.ok()) return Finish(ctx, list.status());
   const auth::Principal& caller = list->caller;
   const int32_t page_size = list->page_size;
   const int64_t cursor = list->cursor;
   if (!pb::ReportState_IsValid(req->state())) {
-    return Reject(ctx, absl::InvalidArgumentError("state: unknown value"));
+    return Finish(ctx, absl::InvalidArgumentError("state: unknown value"));
   }
   if (!req->unit_id().empty() && org_.FindUnit(req->unit_id()) == nullptr) {
-    return Reject(ctx,
+    return Finish(ctx,
                   absl::InvalidArgumentError("unit_id: unknown unit '" + req->unit_id() + "'"));
   }
   if (!req->tenant().empty() && org_.FindTenant(req->tenant()) == nullptr) {
-    return Reject(ctx,
+    return Finish(ctx,
                   absl::InvalidArgumentError("tenant: unknown tenant '" + req->tenant() + "'"));
   }
   auto scope = ReadScopeFor(org_, caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
+  if (!scope.ok()) return Finish(ctx, scope.status());
   if (!req->tenant().empty() && !auth::MaySeeTenant(org_, caller, req->tenant())) {
-    return Reject(ctx, absl::PermissionDeniedError("tenant " + req->tenant() +
+    return Finish(ctx, absl::PermissionDeniedError("tenant " + req->tenant() +
                                                    " is outside your jurisdiction"));
   }
   absl::Status s = db_.Read([&](store::Tx& tx) -> absl::Status {
@@ -192,18 +196,18 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListReports(grpc::CallbackServer
         resp->mutable_next_page_token());
     return absl::OkStatus();
   });
-  return Reject(ctx, s);
+  return Finish(ctx, s);
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::UpdateReport(grpc::CallbackServerContext* ctx,
                                                              const pb::UpdateReportRequest* req,
                                                              pb::Report* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (!caller.ok()) return Finish(ctx, caller.status());
   std::vector<std::string> paths;
-  if (auto s = ValidateUpdate(*req, limits_, &paths); !s.ok()) return Reject(ctx, s);
+  if (auto s = ValidateUpdate(*req, limits_, &paths); !s.ok()) return Finish(ctx, s);
   if (auto s = RequireRole(*caller, {"clerk", "editor"}, "changing a report"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   return ChangeReport(
       ctx, *caller, "UpdateReport", *req, req->request_id(), req->report().id(), resp,
@@ -218,10 +222,10 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServe
                                                              const pb::SubmitReportRequest* req,
                                                              pb::Report* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
   if (auto s = RequireRole(*caller, {"clerk", "editor"}, "submitting a report"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   return ChangeReport(ctx, *caller, "SubmitReport", *req, req->request_id(), req->id(), resp,
                       {"report.submit", events::type::kReportingReportSubmitted, ""},
@@ -240,10 +244,10 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ReturnReport(grpc::CallbackServe
                                                              const pb::ReturnReportRequest* req,
                                                              pb::Report* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateReturn(*req, limits_); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateReturn(*req, limits_); !s.ok()) return Finish(ctx, s);
   if (auto s = RequireRole(*caller, {"editor"}, "returning a report"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   return ChangeReport(
       ctx, *caller, "ReturnReport", *req, req->request_id(), req->id(), resp,
@@ -265,10 +269,10 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServer
                                                             const pb::AdoptReportRequest* req,
                                                             pb::Report* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateAdopt(*req); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateAdopt(*req); !s.ok()) return Finish(ctx, s);
   if (auto s = RequireRole(*caller, {"editor"}, "adopting a report"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   return ChangeReport(
       ctx, *caller, "AdoptReport", *req, req->request_id(), req->id(), resp,

@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "app/handler.h"
 #include "auth/principal.h"
 #include "core/clock.h"
 #include "domain/reports.h"
@@ -26,7 +27,7 @@ inline BulletinKinds DefaultBulletinKinds() {
 // reads on a snapshot and writes as one idempotent transaction with their audit and outbox rows.
 class ReportingServiceImpl final : public pb::ReportingService::CallbackService {
  public:
-  ReportingServiceImpl(store::Database& db, const org::OrgTree& org, const Clock* clock,
+  ReportingServiceImpl(const app::Handlers& handlers, const org::OrgTree& org, const Clock* clock,
                        Limits limits, EmergencyOptions emergency = EmergencyOptions(),
                        BulletinKinds bulletin_kinds = DefaultBulletinKinds(),
                        PointsTable points = PointsTable());
@@ -143,6 +144,7 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   // At submission of an emergency report: stamps it, advances its chain, records its event.
   absl::Status SubmitEmergency(store::Tx& tx, const auth::Principal& caller, pb::Report& r);
 
+  const app::Handlers& handlers_;
   store::Database& db_;
   const org::OrgTree& org_;
   const Clock* clock_;

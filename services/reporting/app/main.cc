@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
     spdlog::critical("reporting: {}", std::string(s.message()));
     return zs::app::ServiceRuntime::StartupExitCode(s);
   }
-  zs::reporting::ReportingServiceImpl service((*rt)->db(), (*rt)->org(), (*rt)->clock(), limits,
-                                              emergency, kinds, points);
+  zs::reporting::ReportingServiceImpl service((*rt)->handlers(), (*rt)->org(), (*rt)->clock(),
+                                              limits, emergency, kinds, points);
   auto& supervision = (*rt)->AddConsumer(supervision_stream);
   supervision.On(
       zs::events::type::kSupervisionItemOpened,

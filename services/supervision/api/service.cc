@@ -17,7 +17,7 @@
 namespace zs::supervision {
 
 namespace ev = zhongshu::events::v1;
-using rpc::Reject;
+using rpc::Finish;
 
 namespace {
 
@@ -51,10 +51,11 @@ std::string TaskEventType(pb::TaskState s) {
 
 }  // namespace
 
-SupervisionServiceImpl::SupervisionServiceImpl(store::Database& db, const org::OrgTree& org,
-                                               const Clock* clock,
+SupervisionServiceImpl::SupervisionServiceImpl(const app::Handlers& handlers,
+                                               const org::OrgTree& org, const Clock* clock,
                                                const calendar::WorkCalendar& cal, Options options)
-    : db_(db),
+    : handlers_(handlers),
+      db_(handlers.db()),
       org_(org),
       clock_(clock),
       cal_(cal),
@@ -178,7 +179,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ChangeTask(
     const google::protobuf::Message& req, const std::string& request_id, const std::string& id,
     pb::Task* resp, Audit audit, std::function<absl::Status(pb::Task&)> apply) {
   return rpc::RunMutation(
-      ctx, db_, rpc::IdempotencyScope(caller.subject, method), request_id, req, resp,
+      ctx, db_, handlers_.idempotency(), rpc::IdempotencyScope(caller.subject, method), request_id,
+      req, resp,
       [this, caller, id, resp, audit = std::move(audit),
        apply = std::move(apply)](store::Tx& tx) -> absl::Status {
         auto t = LoadVisibleTask(tx, caller, id);
@@ -214,15 +216,15 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CreateItem(grpc::CallbackServe
                                                              const pb::CreateItemRequest* req,
                                                              pb::Item* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (!caller.ok()) return Finish(ctx, caller.status());
   if (auto s = ValidateNewItem(req->item(), options_.limits, Today()); !s.ok())
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   if (auto s = RequireSupervisor(org_, *caller, caller->tenant, "registering an item"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   pb::Item item = req->item();
   if (auto s = ResolveInstructingLeader(org_, caller->tenant, item); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   item.set_id(NewResourceId(caller->tenant, "s"));
   item.set_tenant(caller->tenant);
@@ -238,7 +240,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CreateItem(grpc::CallbackServe
   *item.mutable_create_time() = ToProto(clock_->Now());
   item.set_version(1);
   return rpc::RunMutation(
-      ctx, db_, rpc::IdempotencyScope(caller->subject, "CreateItem"), req->request_id(), *req, resp,
+      ctx, db_, handlers_.idempotency(), rpc::IdempotencyScope(caller->subject, "CreateItem"),
+      req->request_id(), *req, resp,
       [this, item, caller = *caller, resp](store::Tx& tx) mutable -> absl::Status {
         if (auto s = OpenItem(tx, caller.ToActor(), item, ""); !s.ok()) return s;
         *resp = item;
@@ -250,11 +253,11 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::GetItem(grpc::CallbackServerCo
                                                           const pb::GetItemRequest* req,
                                                           pb::Item* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
   auto scope = ScopeFor(org_, *caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto item = repo::GetItem(tx, req->id());
     if (!item.ok()) return item.status();
     bool has = false;
@@ -275,15 +278,15 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ListItems(grpc::CallbackServer
                                                             const pb::ListItemsRequest* req,
                                                             pb::ListItemsResponse* resp) {
   auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
-  if (!list.ok()) return Reject(ctx, list.status());
+  if (!list.ok()) return Finish(ctx, list.status());
   const auth::Principal& caller = list->caller;
   const int32_t page_size = list->page_size;
   const int64_t cursor = list->cursor;
   if (!pb::ItemState_IsValid(req->state()))
-    return Reject(ctx, absl::InvalidArgumentError("state: unknown value"));
+    return Finish(ctx, absl::InvalidArgumentError("state: unknown value"));
   auto scope = ScopeFor(org_, caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = repo::ListItems(tx, *scope, req->state(), cursor, page_size);
     if (!rows.ok()) return rows.status();
     FillPage(
@@ -301,10 +304,10 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CloseItem(grpc::CallbackServer
                                                             const pb::CloseItemRequest* req,
                                                             pb::Item* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateCloseItem(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateCloseItem(*req, options_.limits); !s.ok()) return Finish(ctx, s);
   if (auto s = RequireSupervisor(org_, *caller, "", "closing an item"); !s.ok())
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   return ChangeItem(
       ctx, *caller, "CloseItem", *req, req->request_id(), req->id(), resp,
       [this, caller = *caller, req](store::Tx& tx, pb::Item& item) -> absl::Status {
@@ -335,14 +338,15 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::AssignTask(grpc::CallbackServe
                                                              const pb::AssignTaskRequest* req,
                                                              pb::Task* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (!caller.ok()) return Finish(ctx, caller.status());
   if (auto s = ValidateNewTask(req->task(), org_, options_.limits, Today()); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   if (auto s = RequireSupervisor(org_, *caller, "", "assigning a task"); !s.ok())
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   return rpc::RunMutation(
-      ctx, db_, rpc::IdempotencyScope(caller->subject, "AssignTask"), req->request_id(), *req, resp,
+      ctx, db_, handlers_.idempotency(), rpc::IdempotencyScope(caller->subject, "AssignTask"),
+      req->request_id(), *req, resp,
       [this, caller = *caller, req, resp](store::Tx& tx) -> absl::Status {
         auto item = repo::GetItem(tx, req->task().item_id());
         if (!item.ok()) return item.status();
@@ -379,9 +383,9 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::GetTask(grpc::CallbackServerCo
                                                           const pb::GetTaskRequest* req,
                                                           pb::Task* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto t = LoadVisibleTask(tx, *caller, req->id());
     if (!t.ok()) return t.status();
     *resp = std::move(*t);
@@ -393,15 +397,15 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ListTasks(grpc::CallbackServer
                                                             const pb::ListTasksRequest* req,
                                                             pb::ListTasksResponse* resp) {
   auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
-  if (!list.ok()) return Reject(ctx, list.status());
+  if (!list.ok()) return Finish(ctx, list.status());
   const auth::Principal& caller = list->caller;
   const int32_t page_size = list->page_size;
   const int64_t cursor = list->cursor;
   if (!pb::TaskState_IsValid(req->state()))
-    return Reject(ctx, absl::InvalidArgumentError("state: unknown value"));
+    return Finish(ctx, absl::InvalidArgumentError("state: unknown value"));
   auto scope = ScopeFor(org_, caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = repo::ListTasks(tx, *scope, req->item_id(), req->state(), cursor, page_size);
     if (!rows.ok()) return rows.status();
     FillPage(
@@ -415,8 +419,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::AcceptTask(grpc::CallbackServe
                                                              const pb::AcceptTaskRequest* req,
                                                              pb::Task* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
   return ChangeTask(ctx, *caller, "AcceptTask", *req, req->request_id(), req->id(), resp,
                     {"task.accept", "", ""}, [this, caller = *caller](pb::Task& t) -> absl::Status {
                       if (auto s = RequireLeadUnit(caller, t, "signing for a task"); !s.ok())
@@ -429,8 +433,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ContestTask(grpc::CallbackServ
                                                               const pb::ContestTaskRequest* req,
                                                               pb::Task* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateContest(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateContest(*req, options_.limits); !s.ok()) return Finish(ctx, s);
   return ChangeTask(ctx, *caller, "ContestTask", *req, req->request_id(), req->id(), resp,
                     {"task.contest", events::type::kSupervisionTaskContested, req->reason()},
                     [this, caller = *caller, req](pb::Task& t) -> absl::Status {
@@ -443,8 +447,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ContestTask(grpc::CallbackServ
 grpc::ServerUnaryReactor* SupervisionServiceImpl::ReportProgress(
     grpc::CallbackServerContext* ctx, const pb::ReportProgressRequest* req, pb::Task* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateProgress(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateProgress(*req, options_.limits); !s.ok()) return Finish(ctx, s);
   return ChangeTask(
       ctx, *caller, "ReportProgress", *req, req->request_id(), req->id(), resp,
       {"task.progress", events::type::kSupervisionTaskProgress, req->report().narrative()},
@@ -462,8 +466,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ReportProgress(
 grpc::ServerUnaryReactor* SupervisionServiceImpl::ReportCompletion(
     grpc::CallbackServerContext* ctx, const pb::ReportCompletionRequest* req, pb::Task* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateCompletion(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateCompletion(*req, options_.limits); !s.ok()) return Finish(ctx, s);
   return ChangeTask(ctx, *caller, "ReportCompletion", *req, req->request_id(), req->id(), resp,
                     {"task.complete", "", req->summary()},
                     [this, caller = *caller, req](pb::Task& t) -> absl::Status {
@@ -480,10 +484,10 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::VerifyTask(grpc::CallbackServe
                                                              const pb::VerifyTaskRequest* req,
                                                              pb::Task* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateVerify(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateVerify(*req, options_.limits); !s.ok()) return Finish(ctx, s);
   if (auto s = RequireSupervisor(org_, *caller, "", "verifying a task"); !s.ok())
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   return ChangeTask(ctx, *caller, "VerifyTask", *req, req->request_id(), req->id(), resp,
                     {"task.verify", "", req->comment()}, [this, req](pb::Task& t) {
                       return Verify(t, req->approve(), req->comment(), clock_->Now());
@@ -493,8 +497,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::VerifyTask(grpc::CallbackServe
 grpc::ServerUnaryReactor* SupervisionServiceImpl::RequestExtension(
     grpc::CallbackServerContext* ctx, const pb::RequestExtensionRequest* req, pb::Task* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateExtensionRequest(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateExtensionRequest(*req, options_.limits); !s.ok()) return Finish(ctx, s);
   return ChangeTask(
       ctx, *caller, "RequestExtension", *req, req->request_id(), req->id(), resp,
       {"task.extension_request", events::type::kSupervisionTaskExtensionRequested, req->reason()},
@@ -508,16 +512,16 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::RequestExtension(
 grpc::ServerUnaryReactor* SupervisionServiceImpl::DecideExtension(
     grpc::CallbackServerContext* ctx, const pb::DecideExtensionRequest* req, pb::Task* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
   // A refusal says why; an approval may go without a word.
   if (auto s =
           ValidateText(req->comment(), "comment", options_.limits.max_text_chars, !req->approve());
       !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   if (auto s = RequireSupervisor(org_, *caller, "", "deciding an extension"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   return ChangeTask(
       ctx, *caller, "DecideExtension", *req, req->request_id(), req->id(), resp,
@@ -532,15 +536,16 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::PublishNotice(grpc::CallbackSe
                                                                 const pb::PublishNoticeRequest* req,
                                                                 pb::Notice* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (!caller.ok()) return Finish(ctx, caller.status());
   auto period = NoticePeriod(req->period(), Today());
-  if (!period.ok()) return Reject(ctx, period.status());
+  if (!period.ok()) return Finish(ctx, period.status());
   if (auto s = RequireSupervisor(org_, *caller, caller->tenant, "publishing a notice"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   return rpc::RunMutation(
-      ctx, db_, rpc::IdempotencyScope(caller->subject, "PublishNotice"), req->request_id(), *req,
-      resp, [this, caller = *caller, period = *period, req, resp](store::Tx& tx) -> absl::Status {
+      ctx, db_, handlers_.idempotency(), rpc::IdempotencyScope(caller->subject, "PublishNotice"),
+      req->request_id(), *req, resp,
+      [this, caller = *caller, period = *period, req, resp](store::Tx& tx) -> absl::Status {
         auto earlier = repo::NoticesOfPeriod(tx, caller.tenant, period.name);
         if (!earlier.ok()) return earlier.status();
         std::string corrects;
@@ -587,11 +592,11 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::GetNotice(grpc::CallbackServer
                                                             const pb::GetNoticeRequest* req,
                                                             pb::Notice* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
   auto scope = ScopeFor(org_, *caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto n = repo::GetNotice(tx, req->id());
     if (!n.ok()) return n.status();
     if (std::find(scope->tenants.begin(), scope->tenants.end(), n->tenant()) ==
@@ -607,13 +612,13 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ListNotices(grpc::CallbackServ
                                                               const pb::ListNoticesRequest* req,
                                                               pb::ListNoticesResponse* resp) {
   auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
-  if (!list.ok()) return Reject(ctx, list.status());
+  if (!list.ok()) return Finish(ctx, list.status());
   const auth::Principal& caller = list->caller;
   const int32_t page_size = list->page_size;
   const int64_t cursor = list->cursor;
   auto scope = ScopeFor(org_, caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  if (!scope.ok()) return Finish(ctx, scope.status());
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = repo::ListNotices(tx, *scope, cursor, page_size);
     if (!rows.ok()) return rows.status();
     FillPage(
@@ -627,10 +632,10 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ReassignTask(grpc::CallbackSer
                                                                const pb::ReassignTaskRequest* req,
                                                                pb::Task* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateReassign(*req, options_.limits, Today()); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateReassign(*req, options_.limits, Today()); !s.ok()) return Finish(ctx, s);
   if (auto s = RequireSupervisor(org_, *caller, "", "reassigning a task"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   return ChangeTask(
       ctx, *caller, "ReassignTask", *req, req->request_id(), req->id(), resp,
@@ -654,10 +659,10 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CancelTask(grpc::CallbackServe
                                                              const pb::CancelTaskRequest* req,
                                                              pb::Task* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateCancelTask(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateCancelTask(*req, options_.limits); !s.ok()) return Finish(ctx, s);
   if (auto s = RequireSupervisor(org_, *caller, "", "cancelling a task"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   return ChangeTask(ctx, *caller, "CancelTask", *req, req->request_id(), req->id(), resp,
                     {"task.cancel", events::type::kSupervisionTaskCancelled, req->reason()},
@@ -671,10 +676,10 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ChangeItem(
     const google::protobuf::Message& req, const std::string& request_id, const std::string& id,
     pb::Item* resp, std::function<absl::Status(store::Tx&, pb::Item&)> apply) {
   auto scope = ScopeFor(org_, caller);
-  if (!scope.ok()) return Reject(ctx, scope.status());
+  if (!scope.ok()) return Finish(ctx, scope.status());
   return rpc::RunMutation(
-      ctx, db_, rpc::IdempotencyScope(caller.subject, method), request_id, req, resp,
-      [this, caller, scope = *scope, id, resp, apply = std::move(apply)](store::Tx& tx) {
+      ctx, db_, handlers_.idempotency(), rpc::IdempotencyScope(caller.subject, method), request_id,
+      req, resp, [this, caller, scope = *scope, id, resp, apply = std::move(apply)](store::Tx& tx) {
         auto item = repo::GetItem(tx, id);
         if (!item.ok()) return item.status();
         if (!auth::MaySeeTenant(org_, caller, item->tenant())) {
@@ -692,13 +697,13 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::UpdateItem(grpc::CallbackServe
                                                              const pb::UpdateItemRequest* req,
                                                              pb::Item* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (!caller.ok()) return Finish(ctx, caller.status());
   std::vector<std::string> paths;
   if (auto s = ValidateItemUpdate(*req, options_.limits, Today(), &paths); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   if (auto s = RequireSupervisor(org_, *caller, "", "editing an item"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   return ChangeItem(
       ctx, *caller, "UpdateItem", *req, req->request_id(), req->item().id(), resp,
@@ -728,10 +733,10 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CancelItem(grpc::CallbackServe
                                                              const pb::CancelItemRequest* req,
                                                              pb::Item* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
-  if (auto s = ValidateCancelItem(*req, options_.limits); !s.ok()) return Reject(ctx, s);
+  if (!caller.ok()) return Finish(ctx, caller.status());
+  if (auto s = ValidateCancelItem(*req, options_.limits); !s.ok()) return Finish(ctx, s);
   if (auto s = RequireSupervisor(org_, *caller, "", "cancelling an item"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
   return ChangeItem(
       ctx, *caller, "CancelItem", *req, req->request_id(), req->id(), resp,
@@ -786,13 +791,13 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::PreviewNotice(grpc::CallbackSe
                                                                 const pb::PreviewNoticeRequest* req,
                                                                 pb::Notice* resp) {
   auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Reject(ctx, caller.status());
+  if (!caller.ok()) return Finish(ctx, caller.status());
   auto period = NoticePeriod(req->period(), Today());
-  if (!period.ok()) return Reject(ctx, period.status());
+  if (!period.ok()) return Finish(ctx, period.status());
   if (auto s = RequireSupervisor(org_, *caller, caller->tenant, "previewing a notice"); !s.ok()) {
-    return Reject(ctx, s);
+    return Finish(ctx, s);
   }
-  return Reject(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
     auto n = ComputeNoticeFor(tx, *caller, *period);
     if (!n.ok()) return n.status();
     n->set_provisional(!(period->end < Today()));

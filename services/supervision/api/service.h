@@ -3,6 +3,7 @@
 #include <any>
 #include <functional>
 
+#include "app/handler.h"
 #include "auth/principal.h"
 #include "calendar/calendar.h"
 #include "core/clock.h"
@@ -37,7 +38,7 @@ struct Options {
 // transaction with its audit row and event.
 class SupervisionServiceImpl final : public pb::SupervisionService::CallbackService {
  public:
-  SupervisionServiceImpl(store::Database& db, const org::OrgTree& org, const Clock* clock,
+  SupervisionServiceImpl(const app::Handlers& handlers, const org::OrgTree& org, const Clock* clock,
                          const calendar::WorkCalendar& cal, Options options);
 
   grpc::ServerUnaryReactor* CreateItem(grpc::CallbackServerContext*, const pb::CreateItemRequest*,
@@ -155,6 +156,7 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
   CivilDate Today() const;
   int64_t FireAtMs(const CivilDate& d) const;
 
+  const app::Handlers& handlers_;
   store::Database& db_;
   const org::OrgTree& org_;
   const Clock* clock_;

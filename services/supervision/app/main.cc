@@ -127,8 +127,8 @@ int main(int argc, char** argv) {
     spdlog::critical("supervision: {}", std::string(s.message()));
     return zs::app::ServiceRuntime::StartupExitCode(s);
   }
-  zs::supervision::SupervisionServiceImpl service((*rt)->db(), (*rt)->org(), (*rt)->clock(), *cal,
-                                                  options);
+  zs::supervision::SupervisionServiceImpl service((*rt)->handlers(), (*rt)->org(), (*rt)->clock(),
+                                                  *cal, options);
   ReportingClient reporting(reporting_addr, reporting_token, secret);
   (*rt)
       ->AddConsumer(reporting_stream)

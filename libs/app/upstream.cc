@@ -1,0 +1,49 @@
+#include "app/upstream.h"
+
+#include "auth/jwt.h"
+
+namespace zs::app {
+
+ServiceCredentials::ServiceCredentials(std::string service, std::string token,
+                                       std::string hs256_secret, const Clock* clock)
+    : service_(std::move(service)),
+      token_(std::move(token)),
+      secret_(std::move(hs256_secret)),
+      clock_(clock) {}
+
+absl::StatusOr<std::string> ServiceCredentials::TokenFor(const std::string& tenant) {
+  if (!token_.empty()) return token_;
+  if (secret_.empty()) {
+    return absl::FailedPreconditionError("no token for calls of " + service_ +
+                                         " to other services: set upstream.<name>.token");
+  }
+  const TimePoint now = clock_->Now();
+  absl::MutexLock lock(&mu_);
+  auto it = minted_.find(tenant);
+  if (it != minted_.end() && it->second.second > now) return it->second.first;
+  auto t = auth::IssueHs256(secret_,
+                            auth::Principal{"svc:" + service_, service_, tenant, "", {"service"}},
+                            now, std::chrono::minutes(10));
+  if (!t.ok()) return t.status();
+  minted_[tenant] = {*t, now + std::chrono::minutes(9)};
+  return *t;
+}
+
+Upstream::Upstream(std::string name, const std::string& address, std::chrono::milliseconds timeout,
+                   std::shared_ptr<ServiceCredentials> credentials)
+    : name_(std::move(name)),
+      channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+      timeout_(timeout),
+      credentials_(std::move(credentials)) {}
+
+absl::StatusOr<std::unique_ptr<grpc::ClientContext>> Upstream::Context(
+    const std::string& tenant) const {
+  auto token = credentials_->TokenFor(tenant);
+  if (!token.ok()) return token.status();
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata("authorization", "Bearer " + *token);
+  ctx->set_deadline(std::chrono::system_clock::now() + timeout_);
+  return ctx;
+}
+
+}  // namespace zs::app
