@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdlib>
-#include <mutex>
 #include <set>
+#include <string_view>
 #include <thread>
+#include <vector>
 
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/time_util.h"
 
@@ -21,7 +23,106 @@ void CrashHere(const std::string& point) {
   std::_Exit(86);
 }
 
+// The payload of `event` as a `want` (a default instance of the expected type), or
+// INVALID_ARGUMENT saying why it is not one: such an event can never be applied.
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> UnpackPayload(
+    const zhongshu::events::v1::Event& event, const google::protobuf::Message& want) {
+  const std::string& expected = want.GetDescriptor()->full_name();
+  const std::string_view url = event.payload().type_url();
+  const auto slash = url.rfind('/');
+  const std::string_view got = slash == std::string_view::npos ? url : url.substr(slash + 1);
+  const std::string what = "event " + event.type() + " (" + event.id() + ") ";
+  if (!event.has_payload() || got.empty()) {
+    return absl::InvalidArgumentError(what + "has no payload; expected payload " + expected);
+  }
+  if (got != expected) {
+    return absl::InvalidArgumentError(what + "carries payload " + std::string(got) +
+                                      "; expected payload " + expected);
+  }
+  std::unique_ptr<google::protobuf::Message> payload(want.New());
+  if (!event.payload().UnpackTo(payload.get())) {
+    return absl::InvalidArgumentError(what + "carries a payload that does not parse as " +
+                                      expected);
+  }
+  return payload;
+}
+
 }  // namespace
+
+// A fixed set of threads that, with the caller's, runs the preparations of one batch side by
+// side. One ForEach at a time (only the consumer's thread calls it).
+class StreamConsumer::Pool {
+ public:
+  explicit Pool(int workers) {
+    for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  ~Pool() {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    for (auto& t : threads_) t.join();
+  }
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // Runs fn(0) .. fn(n - 1) on the pool's threads and the caller's; returns when all are done.
+  void ForEach(size_t n, const std::function<void(size_t)>& fn) {
+    {
+      absl::MutexLock lock(&mu_);
+      fn_ = &fn;
+      next_ = 0;
+      size_ = n;
+      busy_ = 0;
+    }
+    while (RunOne()) {
+    }
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(this, &Pool::Finished));
+    fn_ = nullptr;
+  }
+
+ private:
+  bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return fn_ && next_ < size_; }
+  bool HasWorkOrStop() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || HasWork(); }
+  bool Finished() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return next_ >= size_ && busy_ == 0; }
+
+  // Claims and runs one item of the current ForEach; false when none is left to claim.
+  bool RunOne() {
+    const std::function<void(size_t)>* fn;
+    size_t i;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!HasWork()) return false;
+      fn = fn_;
+      i = next_++;
+      ++busy_;
+    }
+    (*fn)(i);
+    absl::MutexLock lock(&mu_);
+    --busy_;
+    return true;
+  }
+
+  void Work() {
+    for (;;) {
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(this, &Pool::HasWorkOrStop));
+        if (stop_) return;
+      }
+      RunOne();
+    }
+  }
+
+  absl::Mutex mu_;
+  const std::function<void(size_t)>* fn_ ABSL_GUARDED_BY(mu_) = nullptr;
+  size_t next_ ABSL_GUARDED_BY(mu_) = 0;  // the next item to claim
+  size_t size_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t busy_ ABSL_GUARDED_BY(mu_) = 0;  // items claimed and not finished
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
 
 StreamConsumer::StreamConsumer(ConsumerOptions options, store::Database& db)
     : options_([&] {
@@ -33,25 +134,57 @@ StreamConsumer::StreamConsumer(ConsumerOptions options, store::Database& db)
 
 StreamConsumer::~StreamConsumer() { Stop(); }
 
+void StreamConsumer::Register(std::string type, Registration registration) {
+  handlers_.emplace(std::move(type), std::move(registration));
+}
+
 void StreamConsumer::On(std::string type, EventHandler handler) {
-  handlers_.emplace(
-      std::move(type),
-      Registration{nullptr, [h = std::move(handler)](const auto& e, const std::any&,
-                                                     store::Tx& tx) { return h(e, tx); }});
+  Registration r;
+  r.apply = [h = std::move(handler)](const zhongshu::events::v1::Event& event,
+                                     const google::protobuf::Message*, const std::any&,
+                                     store::Tx& tx) { return h(event, tx); };
+  Register(std::move(type), std::move(r));
 }
 
 void StreamConsumer::On(std::string type, EventPreparer prepare, PreparedHandler handler) {
-  handlers_.emplace(std::move(type), Registration{std::move(prepare), std::move(handler)});
+  Registration r;
+  if (prepare) {
+    r.prepare = [p = std::move(prepare)](const zhongshu::events::v1::Event& event,
+                                         const google::protobuf::Message*) { return p(event); };
+  }
+  r.apply = [h = std::move(handler)](const zhongshu::events::v1::Event& event,
+                                     const google::protobuf::Message*, const std::any& prepared,
+                                     store::Tx& tx) { return h(event, prepared, tx); };
+  Register(std::move(type), std::move(r));
 }
 
 void StreamConsumer::Start() {
   if (running_.exchange(true)) return;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = false;
+  }
+  const bool prepares = std::any_of(handlers_.begin(), handlers_.end(),
+                                    [](const auto& h) { return h.second.prepare != nullptr; });
+  if (prepares && options_.prepare_threads > 1) {
+    pool_ = std::make_unique<Pool>(options_.prepare_threads - 1);
+  }
   thread_ = std::thread([this] { Loop(); });
 }
 
 void StreamConsumer::Stop() {
   if (!running_.exchange(false)) return;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
   thread_.join();
+  pool_.reset();
+}
+
+bool StreamConsumer::Pause(std::chrono::milliseconds d) {
+  absl::MutexLock lock(&mu_);
+  return !mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(d));
 }
 
 int64_t StreamConsumer::NowMs() const {
@@ -162,9 +295,12 @@ absl::Status StreamConsumer::DeadLetter(const Entry& entry, const Result& r, int
   });
   if (!s.ok()) return s;
   spdlog::error(
-      "consumer {}: event {} (entry {} of {}) is a dead letter after {} failures: {}; list with "
+      "consumer {}: event {} (entry {} of {}) is a dead letter {}: {}; list with "
       "'zsadmin dead-letters list', replay after a fix with 'zsadmin dead-letters replay'",
-      options_.group, r.key, entry.id, options_.stream, tries, r.error);
+      options_.group, r.key, entry.id, options_.stream,
+      r.outcome == Outcome::kDead ? std::string("at once (it can never be applied)")
+                                  : "after " + std::to_string(tries) + " failures",
+      r.error);
   std::vector<std::string> argv{"XADD",
                                 options_.dead_letter_stream,
                                 "*",
@@ -195,6 +331,8 @@ std::vector<StreamConsumer::Result> StreamConsumer::Apply(const std::vector<Entr
     size_t index = 0;
     zhongshu::events::v1::Event event;
     const Registration* reg = nullptr;
+    std::unique_ptr<google::protobuf::Message> payload;  // typed handlers only
+    absl::Status malformed;                              // the payload is not what reg expects
     std::any prepared;
     bool ready = false;  // prepared (or needs no preparation)
     bool applied_before = false;
@@ -207,8 +345,10 @@ std::vector<StreamConsumer::Result> StreamConsumer::Apply(const std::vector<Entr
     zhongshu::events::v1::Event event;
     auto it = entry.fields.find("event");
     if (it == entry.fields.end() || !event.ParseFromString(it->second) || event.id().empty()) {
-      results[i] = {Outcome::kFailed, "entry:" + options_.stream + "/" + entry.id, "",
-                    "not a zhongshu.events.v1.Event"};
+      // The entry will never be anything else: a dead letter at once.
+      results[i] = {
+          Outcome::kDead, "entry:" + options_.stream + "/" + entry.id, "",
+          "entry " + entry.id + " of " + options_.stream + " is not a zhongshu.events.v1.Event"};
       continue;
     }
     results[i].key = results[i].event_id = event.id();
@@ -216,15 +356,24 @@ std::vector<StreamConsumer::Result> StreamConsumer::Apply(const std::vector<Entr
     if (h == handlers_.end()) continue;  // not for this service: done
     Work w;
     w.index = i;
-    w.event = std::move(event);
     w.reg = &h->second;
+    if (w.reg->payload_type != nullptr) {
+      // Unpacked once, here, for the preparation and the effect alike.
+      auto payload = UnpackPayload(event, *w.reg->payload_type);
+      if (payload.ok()) {
+        w.payload = std::move(*payload);
+      } else {
+        w.malformed = payload.status();
+      }
+    }
+    w.event = std::move(event);
     work.push_back(std::move(w));
   }
 
-  // Events applied before are not prepared again: one query for the whole batch.
+  // Events applied before are neither prepared nor given up on again: one query for the batch.
   std::set<std::string> seen;
   if (std::any_of(work.begin(), work.end(),
-                  [](const Work& w) { return w.reg->prepare != nullptr; })) {
+                  [](const Work& w) { return w.reg->prepare != nullptr || !w.malformed.ok(); })) {
     std::string sql = "SELECT event_id FROM consumed_events WHERE consumer = ? AND event_id IN (";
     std::vector<store::Param> params{options_.group};
     for (size_t i = 0; i < work.size(); ++i) {
@@ -244,17 +393,22 @@ std::vector<StreamConsumer::Result> StreamConsumer::Apply(const std::vector<Entr
       return results;
     }
   }
-  // Preparations (network calls) run outside any transaction, side by side on a few threads.
-  auto prepare = [&](Work& w) {
-    if (!w.reg->prepare) {
-      w.ready = true;
-      return;
-    }
+  std::vector<Work*> to_prepare;
+  for (auto& w : work) {
     if (seen.count(w.event.id())) {
       w.ready = w.applied_before = true;
-      return;
+    } else if (!w.malformed.ok()) {
+      w.result = w.malformed;  // never prepared nor applied
+    } else if (w.reg->prepare) {
+      to_prepare.push_back(&w);
+    } else {
+      w.ready = true;
     }
-    auto p = w.reg->prepare(w.event);
+  }
+  // Preparations (network calls) run outside any transaction, side by side on the pool.
+  const auto prepare = [&](size_t i) {
+    Work& w = *to_prepare[i];
+    auto p = w.reg->prepare(w.event, w.payload.get());
     if (!p.ok()) {
       w.result = p.status();
       return;
@@ -262,27 +416,19 @@ std::vector<StreamConsumer::Result> StreamConsumer::Apply(const std::vector<Entr
     w.prepared = std::move(*p);
     w.ready = true;
   };
-  const size_t threads = std::min<size_t>(work.size(), 4);
-  if (threads <= 1) {
-    for (auto& w : work) prepare(w);
+  if (pool_ && to_prepare.size() > 1) {
+    pool_->ForEach(to_prepare.size(), prepare);
   } else {
-    std::vector<std::thread> pool;
-    for (size_t t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        for (size_t i = t; i < work.size(); i += threads) prepare(work[i]);
-      });
-    }
-    for (auto& th : pool) th.join();
+    for (size_t i = 0; i < to_prepare.size(); ++i) prepare(i);
   }
 
   // Effects: every transaction is submitted at once, in stream order, so they share one commit;
   // each commits with its consumed_events row, so a redelivered event applies once.
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t pending = 0;
+  const auto submitted = std::count_if(work.begin(), work.end(),
+                                       [](const Work& w) { return w.ready && !w.applied_before; });
+  absl::BlockingCounter pending(static_cast<int>(submitted));
   for (auto& w : work) {
     if (!w.ready || w.applied_before) continue;
-    ++pending;
     db_.Submit(
         [this, &w](store::Tx& tx) -> absl::Status {
           auto inserted = tx.Exec(
@@ -291,25 +437,26 @@ std::vector<StreamConsumer::Result> StreamConsumer::Apply(const std::vector<Entr
               {options_.group, w.event.id(), NowMs()});
           if (!inserted.ok()) return inserted.status();
           if (*inserted == 0) return absl::OkStatus();  // applied before: a redelivery
-          if (auto hs = w.reg->apply(w.event, w.prepared, tx); !hs.ok()) return hs;
+          if (auto hs = w.reg->apply(w.event, w.payload.get(), w.prepared, tx); !hs.ok()) return hs;
           if (options_.crash_point == "before_commit") CrashHere("before_commit");
           return absl::OkStatus();
         },
-        [&, w = &w](absl::Status s) {
-          std::lock_guard lock(mu);
+        [&pending, w = &w](absl::Status s) {
           w->result = std::move(s);
-          if (--pending == 0) cv.notify_one();
+          pending.DecrementCount();
         });
   }
-  {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return pending == 0; });
-  }
+  if (submitted > 0) pending.Wait();
   bool applied_any = false;
   for (auto& w : work) {
     Result& r = results[w.index];
     if (w.result.ok()) {
       applied_any = applied_any || !w.applied_before;
+      continue;
+    }
+    if (!w.malformed.ok()) {
+      r.outcome = Outcome::kDead;
+      r.error = std::string(w.malformed.message());
       continue;
     }
     r.outcome = IsTransient(w.result) ? Outcome::kTransient : Outcome::kFailed;
@@ -387,7 +534,7 @@ absl::Status StreamConsumer::CatchUp() {
     };
     do {
       if (auto h = HandleBatch(page); !h.ok()) return h;
-      if (waiting()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (waiting()) Pause(std::chrono::milliseconds(100));
     } while (waiting() && running_);
     RecordPosition(page);
     again += static_cast<int>(page.size());
@@ -429,7 +576,7 @@ absl::Status StreamConsumer::HandleBatch(const std::vector<Entry>& all) {
       ScheduleRetry(e.id);
       continue;
     }
-    if (*tries < options_.max_tries) {
+    if (r.outcome == Outcome::kFailed && *tries < options_.max_tries) {
       spdlog::warn("consumer {}: event {} failed ({} of {} tries), will retry: {}", options_.group,
                    r.key, *tries, options_.max_tries, r.error);
       ScheduleRetry(e.id);
@@ -628,10 +775,7 @@ void StreamConsumer::Loop() {
     spdlog::warn("consumer {}: {}; retrying in {} ms", options_.group, s.ToString(),
                  backoff.count());
     if (redis_ && redis_->broken()) redis_.reset();
-    for (auto waited = std::chrono::milliseconds(0); waited < backoff && running_;
-         waited += std::chrono::milliseconds(50)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    Pause(backoff);
     backoff = std::min(backoff * 2, options_.backoff_max);
   }
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "absl/time/time.h"
 #include "core/time_util.h"
 #include "zhongshu/events/v1/event.pb.h"
 
@@ -15,7 +16,7 @@ OutboxRelay::OutboxRelay(RelayOptions options, store::Database& db, const Clock*
 OutboxRelay::~OutboxRelay() { Stop(); }
 
 void OutboxRelay::Start() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (running_) return;
   running_ = true;
   wake_ = true;
@@ -24,18 +25,16 @@ void OutboxRelay::Start() {
 
 void OutboxRelay::Stop() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (!running_) return;
     running_ = false;
-    cv_.notify_all();
   }
   thread_.join();
 }
 
 void OutboxRelay::Wake() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   wake_ = true;
-  cv_.notify_one();
 }
 
 namespace {
@@ -375,8 +374,9 @@ void OutboxRelay::Loop() {
   std::chrono::milliseconds wait{0};
   for (;;) {
     {
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, wait, [&] { return wake_ || !running_; });
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(this, &OutboxRelay::WokenOrStopped),
+                           absl::FromChrono(wait));
       if (!running_) return;
       wake_ = false;
     }

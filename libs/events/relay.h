@@ -2,13 +2,14 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "core/clock.h"
 #include "events/redis.h"
 #include "store/database.h"
@@ -62,6 +63,7 @@ class OutboxRelay {
 
  private:
   void Loop();
+  bool WokenOrStopped() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return wake_ || !running_; }
   absl::Status EnsureConnected();
   // Finds what of the outbox the stream verifiably holds and where new ids must start.
   absl::Status Reconcile();
@@ -82,11 +84,10 @@ class OutboxRelay {
   std::chrono::steady_clock::time_point next_check_;   // thread_ only
   std::atomic<bool> redis_ok_{false};
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool wake_ = false;     // guarded by mu_
-  bool running_ = false;  // guarded by mu_
-  std::thread thread_;
+  absl::Mutex mu_;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  bool running_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;  // started and joined by Start() and Stop(), one at a time
 };
 
 }  // namespace zs::events
