@@ -46,6 +46,18 @@ std::string TaskEventType(pb::TaskState s) {
   }
 }
 
+// What an item is, for "supervision.item.opened|updated": the title as anyone may read it.
+ev::ItemOpened OpenedPayload(const pb::Item& item) {
+  ev::ItemOpened p;
+  p.set_item_id(item.id());
+  p.set_source_type(item.source_type());
+  p.set_source_ref(item.source_ref());
+  p.set_title(PublicTitle(item));
+  p.set_deadline(item.deadline());
+  p.set_negative(item.negative());
+  return p;
+}
+
 template <typename T>
 absl::StatusOr<T> PayloadOf(const ev::Event& event) {
   T payload;
@@ -163,13 +175,7 @@ absl::Status SupervisionServiceImpl::Schedule(store::Tx& tx, const pb::Task& tas
 absl::Status SupervisionServiceImpl::RecordItem(store::Tx& tx,
                                                 const zhongshu::common::v1::Actor& actor,
                                                 const pb::Item& item, const app::Audit& audit) {
-  ev::ItemOpened opened;  // opened and updated: what the item is now
-  opened.set_item_id(item.id());
-  opened.set_source_type(item.source_type());
-  opened.set_source_ref(item.source_ref());
-  opened.set_title(PublicTitle(item));
-  opened.set_deadline(item.deadline());
-  opened.set_negative(item.negative());
+  const ev::ItemOpened opened = OpenedPayload(item);  // updated: what the item is now
   ev::ItemClosed closed;  // closed and cancelled: the answer to the source
   const google::protobuf::Message* payload = &opened;
   if (audit.event_type == type::kSupervisionItemClosed ||
@@ -197,13 +203,7 @@ absl::Status SupervisionServiceImpl::OpenItem(store::Tx& tx,
   } else if (!s.ok()) {
     return s;
   }
-  ev::ItemOpened payload;
-  payload.set_item_id(item.id());
-  payload.set_source_type(item.source_type());
-  payload.set_source_ref(item.source_ref());
-  payload.set_title(PublicTitle(item));
-  payload.set_deadline(item.deadline());
-  payload.set_negative(item.negative());
+  const ev::ItemOpened payload = OpenedPayload(item);
   events::Change change{
       "item.open", item.id(), item.tenant(), item.title(), type::kSupervisionItemOpened,
       &payload,    trace_id};
@@ -305,20 +305,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CreateItem(grpc::CallbackServe
         return ResolveInstructingLeader(org_, caller.tenant, *item);
       },
       [this, item, resp](const auth::Principal& caller, store::Tx& tx) -> absl::Status {
-        pb::Item it = *item;
-        it.set_id(NewResourceId(caller.tenant, "s"));
-        it.set_tenant(caller.tenant);
-        it.set_negative(false);  // output only: set when opened from negative information
-        it.clear_cancel_reason();
-        it.set_state(pb::ITEM_STATE_OPEN);
-        if (it.priority() == pb::PRIORITY_UNSPECIFIED) it.set_priority(pb::PRIORITY_NORMAL);
-        it.clear_feedback_summary();
-        it.clear_close_time();
-        it.set_task_count(0);
-        it.set_closed_task_count(0);
-        it.set_cancelled_task_count(0);
-        *it.mutable_create_time() = ToProto(clock_->Now());
-        it.set_version(1);
+        pb::Item it =
+            NewItem(*item, NewResourceId(caller.tenant, "s"), caller.tenant, clock_->Now());
         if (auto s = OpenItem(tx, caller.ToActor(), it, ""); !s.ok()) return s;
         *resp = std::move(it);
         return absl::OkStatus();
@@ -457,9 +445,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::AssignTask(grpc::CallbackServe
         const pb::Task& in = req->task();
         auto item = LoadItem(tx, caller, in.item_id());
         if (!item.ok()) return item.status();
-        if (item->state() != pb::ITEM_STATE_OPEN) {
-          return absl::FailedPreconditionError("item " + item->id() + " is closed");
-        }
+        if (auto s = AcceptsTasks(*item); !s.ok()) return s;
         if (auto s =
                 auth::CheckUnit(org_, &caller, item->tenant(), in.lead_unit(), "task.lead_unit");
             !s.ok()) {
@@ -471,12 +457,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::AssignTask(grpc::CallbackServe
             !s.ok()) {
           return s;
         }
-        pb::Task task;
-        task.set_lead_unit(in.lead_unit());
-        *task.mutable_co_units() = in.co_units();
-        task.set_deliverable(in.deliverable());
-        task.set_due_date(in.due_date());
-        *task.mutable_milestones() = in.milestones();
+        pb::Task task = TaskToAssign(in);
         if (auto s = AddTask(tx, caller.ToActor(), *item, task, ""); !s.ok()) return s;
         *resp = std::move(task);
         return absl::OkStatus();
@@ -663,11 +644,6 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ReassignTask(grpc::CallbackSer
         if (auto s = auth::CheckUnits(org_, &caller, t.tenant(), cmd.co_units, "co_units");
             !s.ok()) {
           return s;
-        }
-        if (std::find(cmd.co_units.begin(), cmd.co_units.end(), cmd.lead_unit) !=
-            cmd.co_units.end()) {
-          return absl::InvalidArgumentError("co_units: the lead unit " + cmd.lead_unit +
-                                            " cannot also assist");
         }
         return ReassignByOffice(t, cmd.lead_unit, cmd.co_units, cmd.due_date, clock_->Now());
       });
@@ -893,8 +869,7 @@ absl::Status SupervisionServiceImpl::OnMatterResolved(const ev::Event& event, st
   auto m = PayloadOf<ev::MatterResolved>(event);
   if (!m.ok()) return m.status();
   if (m->raised_by() != "supervision") return absl::OkStatus();  // another service's matter
-  const std::string task_id = m->raised_ref().substr(0, m->raised_ref().find('@'));
-  auto task = Tasks().Get(tx, task_id);
+  auto task = Tasks().Get(tx, ContestedTask(m->raised_ref()));
   if (absl::IsNotFound(task.status())) {
     spdlog::warn("matter {} resolved for unknown task {}; ignored", m->matter_id(),
                  m->raised_ref());
@@ -906,7 +881,7 @@ absl::Status SupervisionServiceImpl::OnMatterResolved(const ev::Event& event, st
                                        " names task " + task->id() + " of tenant " +
                                        task->tenant());
   }
-  if (task->state() != pb::TASK_STATE_CONTESTED || task->contest_ref() != m->raised_ref()) {
+  if (!AnswersOpenContest(*task, m->raised_ref())) {
     // Already handled, or a decision on an earlier contest (the task moved on since).
     spdlog::info("matter {} resolved for {}, which is not the task's open contest; ignored",
                  m->matter_id(), m->raised_ref());

@@ -339,6 +339,50 @@ bool Outstanding(const pb::Task& t) {
          t.state() != pb::TASK_STATE_CANCELLED;
 }
 
+pb::Item NewItem(const pb::Item& requested, const std::string& id, const std::string& tenant,
+                 TimePoint now) {
+  pb::Item item = requested;
+  item.set_id(id);
+  item.set_tenant(tenant);
+  item.set_negative(false);  // output only: set when opened from negative information
+  item.clear_cancel_reason();
+  item.set_state(pb::ITEM_STATE_OPEN);
+  if (item.priority() == pb::PRIORITY_UNSPECIFIED) item.set_priority(pb::PRIORITY_NORMAL);
+  item.clear_feedback_summary();
+  item.clear_close_time();
+  item.set_task_count(0);
+  item.set_closed_task_count(0);
+  item.set_cancelled_task_count(0);
+  *item.mutable_create_time() = ToProto(now);
+  item.set_version(1);
+  return item;
+}
+
+absl::Status AcceptsTasks(const pb::Item& item) {
+  if (item.state() != pb::ITEM_STATE_OPEN) {
+    return absl::FailedPreconditionError("item " + item.id() + " is closed");
+  }
+  return absl::OkStatus();
+}
+
+pb::Task TaskToAssign(const pb::Task& requested) {
+  pb::Task task;
+  task.set_lead_unit(requested.lead_unit());
+  *task.mutable_co_units() = requested.co_units();
+  task.set_deliverable(requested.deliverable());
+  task.set_due_date(requested.due_date());
+  *task.mutable_milestones() = requested.milestones();
+  return task;
+}
+
+std::string ContestedTask(const std::string& contest_ref) {
+  return contest_ref.substr(0, contest_ref.find('@'));
+}
+
+bool AnswersOpenContest(const pb::Task& t, const std::string& contest_ref) {
+  return t.state() == pb::TASK_STATE_CONTESTED && t.contest_ref() == contest_ref;
+}
+
 absl::Status Accept(pb::Task& t, TimePoint) {
   if (t.state() != pb::TASK_STATE_ASSIGNED) return OutOfOrder(t, "sign for it");
   t.set_state(pb::TASK_STATE_ACCEPTED);
@@ -521,6 +565,9 @@ absl::Status Reassign(pb::Task& t, const std::string& lead, const std::vector<st
 absl::Status ReassignByOffice(pb::Task& t, const std::string& lead,
                               const std::vector<std::string>& co, const std::string& due,
                               TimePoint now) {
+  if (std::find(co.begin(), co.end(), lead) != co.end()) {
+    return absl::InvalidArgumentError("co_units: the lead unit " + lead + " cannot also assist");
+  }
   if (Final(t)) return OutOfOrder(t, "reassign it");
   AssignAnew(t, lead, co, now);
   if (!due.empty()) t.set_due_date(due);

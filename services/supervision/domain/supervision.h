@@ -126,6 +126,15 @@ absl::Status RequireLeadUnit(const auth::Principal& caller, const pb::Task& task
 
 // ---- Lifecycle: FAILED_PRECONDITION naming the state for a transition out of order ----
 
+// An item registered by hand (CreateItem) as `requested`: its fields that only the service sets
+// (state, counts, negative, feedback, times) start afresh; priority defaults to normal.
+pb::Item NewItem(const pb::Item& requested, const std::string& id, const std::string& tenant,
+                 TimePoint now);
+// FAILED_PRECONDITION unless the item is open for new tasks.
+absl::Status AcceptsTasks(const pb::Item& item);
+// A task assigned by hand (AssignTask): the fields of `requested` a supervisor chooses.
+pb::Task TaskToAssign(const pb::Task& requested);
+
 absl::Status Accept(pb::Task& t, TimePoint now);
 absl::Status Contest(pb::Task& t, const std::string& reason, TimePoint now);
 absl::Status AddProgress(pb::Task& t, pb::ProgressReport report, const std::string& author,
@@ -147,9 +156,15 @@ absl::Status Reassign(pb::Task& t, const std::string& lead, const std::vector<st
                       TimePoint now);
 // The supervision office reassigns a task itself: from any state but CLOSED and CANCELLED, to
 // ASSIGNED with the new units, assigned anew from `now`; a non-empty `due` moves the due date.
+// A lead unit named among the co-units is INVALID_ARGUMENT naming co_units.
 absl::Status ReassignByOffice(pb::Task& t, const std::string& lead,
                               const std::vector<std::string>& co, const std::string& due,
                               TimePoint now);
+// The task of a contest reference ("<task id>@<version>", TaskContested.contest_ref).
+std::string ContestedTask(const std::string& contest_ref);
+// Whether a coordination decision on `contest_ref` answers the task's open contest: it is
+// CONTESTED and that is its latest contest (a late decision on an earlier one changes nothing).
+bool AnswersOpenContest(const pb::Task& t, const std::string& contest_ref);
 // A task no longer needed: CANCELLED with the reason, from any state but CLOSED and CANCELLED.
 absl::Status CancelTask(pb::Task& t, const std::string& reason, TimePoint now);
 // Edits an open item: the fields of `patch` named by `paths`. An item from negative information

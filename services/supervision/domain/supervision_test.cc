@@ -470,3 +470,50 @@ TEST_F(SupervisionTest, VisibilityIsOneConditionForListsAndForOneResource) {
 
 }  // namespace
 }  // namespace zs::supervision
+
+namespace zs::supervision {
+namespace {
+
+TEST_F(SupervisionTest, HandRegisteredItemsAndTasksTakeOnlyWhatTheOfficeChooses) {
+  pb::Item requested;
+  requested.set_title("民生实事");
+  requested.set_state(pb::ITEM_STATE_CLOSED);
+  requested.set_negative(true);
+  requested.set_task_count(7);
+  requested.set_feedback_summary("x");
+  const pb::Item item = NewItem(requested, "430204-s-9", "430204", now_);
+  EXPECT_EQ(item.state(), pb::ITEM_STATE_OPEN);
+  EXPECT_FALSE(item.negative()) << "set only when opened from negative information";
+  EXPECT_EQ(item.task_count(), 0);
+  EXPECT_TRUE(item.feedback_summary().empty());
+  EXPECT_EQ(item.priority(), pb::PRIORITY_NORMAL);
+  EXPECT_EQ(item.version(), 1);
+  EXPECT_TRUE(AcceptsTasks(item).ok());
+  pb::Item closed = item;
+  closed.set_state(pb::ITEM_STATE_CLOSED);
+  EXPECT_EQ(AcceptsTasks(closed).code(), absl::StatusCode::kFailedPrecondition);
+
+  pb::Task in = Task(pb::TASK_STATE_CLOSED);
+  in.set_percent(90);
+  const pb::Task t = TaskToAssign(in);
+  EXPECT_EQ(t.lead_unit(), "430204/slj");
+  EXPECT_EQ(t.state(), pb::TASK_STATE_UNSPECIFIED);
+  EXPECT_EQ(t.percent(), 0);
+}
+
+TEST_F(SupervisionTest, OnlyADecisionOnTheOpenContestReassignsAndTheLeadCannotAssist) {
+  pb::Task t = Task();
+  ASSERT_TRUE(Contest(t, "不属于我单位职责", now_).ok());
+  EXPECT_EQ(ContestedTask(t.contest_ref()), t.id());
+  EXPECT_TRUE(AnswersOpenContest(t, t.contest_ref()));
+  EXPECT_FALSE(AnswersOpenContest(t, t.id() + "@0")) << "an earlier contest";
+  pb::Task office = Task(pb::TASK_STATE_IN_PROGRESS);
+  auto s = ReassignByOffice(office, "430204/sthj", {"430204/sthj"}, "", now_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message().rfind("co_units", 0), 0u) << s;
+  ASSERT_TRUE(Reassign(t, "430204/sthj", {"430204/slj"}, now_).ok());
+  EXPECT_FALSE(AnswersOpenContest(t, t.contest_ref())) << "answered once";
+}
+
+}  // namespace
+}  // namespace zs::supervision
