@@ -67,6 +67,11 @@ absl::StatusOr<T> PayloadOf(const ev::Event& event) {
   return payload;
 }
 
+// A call's checks when its validation needs only the request (computed once, returned as is).
+app::Check Valid(absl::Status valid) {
+  return [valid = std::move(valid)](const auth::Principal&) { return valid; };
+}
+
 // A list call's state filter: INVALID_ARGUMENT for a value the enum does not have.
 template <typename IsValid>
 absl::Status CheckState(int state, IsValid is_valid) {
@@ -114,6 +119,14 @@ int64_t SupervisionServiceImpl::FireAtMs(const CivilDate& d) const {
   const auto local = days + std::chrono::hours(options_.fire_hour) -
                      std::chrono::minutes(options_.limits.utc_offset_minutes);
   return std::chrono::duration_cast<std::chrono::milliseconds>(local.time_since_epoch()).count();
+}
+
+app::Check SupervisionServiceImpl::Office(absl::Status valid, std::string action) const {
+  return [this, valid = std::move(valid),
+          action = std::move(action)](const auth::Principal& caller) -> absl::Status {
+    if (!valid.ok()) return valid;
+    return RequireSupervisor(org_, caller, "", action);
+  };
 }
 
 // ---- Loading, saving and recording ----
@@ -317,7 +330,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::GetItem(grpc::CallbackServerCo
                                                           const pb::GetItemRequest* req,
                                                           pb::Item* resp) {
   return handlers_.Read(
-      ctx, [req](const auth::Principal&) { return ValidateId(req->id(), "id"); },
+      ctx, Valid(ValidateId(req->id(), "id")),
       [this, req, resp](const auth::Principal& caller, store::Tx& tx) -> absl::Status {
         auto item = LoadItem(tx, caller, req->id());
         if (!item.ok()) return item.status();
@@ -362,13 +375,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CloseItem(grpc::CallbackServer
                                                             pb::Item* resp) {
   return handlers_.Change<pb::Item>(
       ctx, "CloseItem", *req, resp, items_, req->id(),
-      [this, req](const auth::Principal& caller) -> absl::Status {
-        if (auto s = ValidateCloseItem(req->id(), req->feedback_summary(), options_.limits);
-            !s.ok()) {
-          return s;
-        }
-        return RequireSupervisor(org_, caller, "", "closing an item");
-      },
+      Office(ValidateCloseItem(req->id(), req->feedback_summary(), options_.limits),
+             "closing an item"),
       {"item.close", type::kSupervisionItemClosed, req->feedback_summary()},
       [this, req](const auth::Principal&, store::Tx& tx, pb::Item& item) -> absl::Status {
         auto tasks = repo::TasksOfItem(tx, item.id());
@@ -386,12 +394,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::UpdateItem(grpc::CallbackServe
   for (const auto& p : paths) fields += (fields.empty() ? "" : ",") + p;
   return handlers_.Change<pb::Item>(
       ctx, "UpdateItem", *req, resp, items_, req->item().id(),
-      [this, req, paths](const auth::Principal& caller) -> absl::Status {
-        if (auto s = ValidateItemUpdate(req->item(), paths, options_.limits, Today()); !s.ok()) {
-          return s;
-        }
-        return RequireSupervisor(org_, caller, "", "editing an item");
-      },
+      Office(ValidateItemUpdate(req->item(), paths, options_.limits, Today()), "editing an item"),
       {"item.update", type::kSupervisionItemUpdated, fields},
       [req, paths](const auth::Principal& caller, store::Tx&, pb::Item& item) {
         return supervision::UpdateItem(item, req->item(), paths, auth::MayReadNegative(caller));
@@ -403,12 +406,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CancelItem(grpc::CallbackServe
                                                              pb::Item* resp) {
   return handlers_.Change<pb::Item>(
       ctx, "CancelItem", *req, resp, items_, req->id(),
-      [this, req](const auth::Principal& caller) -> absl::Status {
-        if (auto s = ValidateCancelItem(req->id(), req->reason(), options_.limits); !s.ok()) {
-          return s;
-        }
-        return RequireSupervisor(org_, caller, "", "cancelling an item");
-      },
+      Office(ValidateCancelItem(req->id(), req->reason(), options_.limits), "cancelling an item"),
       {"item.cancel", type::kSupervisionItemCancelled, req->reason()},
       [this, req](const auth::Principal& caller, store::Tx& tx, pb::Item& item) -> absl::Status {
         auto tasks = repo::TasksOfItem(tx, item.id());
@@ -435,12 +433,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::AssignTask(grpc::CallbackServe
                                                              pb::Task* resp) {
   return handlers_.Write(
       ctx, "AssignTask", *req, resp,
-      [this, req](const auth::Principal& caller) -> absl::Status {
-        if (auto s = ValidateNewTask(req->task(), org_, options_.limits, Today()); !s.ok()) {
-          return s;
-        }
-        return RequireSupervisor(org_, caller, "", "assigning a task");
-      },
+      Office(ValidateNewTask(req->task(), org_, options_.limits, Today()), "assigning a task"),
       [this, req, resp](const auth::Principal& caller, store::Tx& tx) -> absl::Status {
         const pb::Task& in = req->task();
         auto item = LoadItem(tx, caller, in.item_id());
@@ -468,7 +461,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::GetTask(grpc::CallbackServerCo
                                                           const pb::GetTaskRequest* req,
                                                           pb::Task* resp) {
   return handlers_.Read(
-      ctx, [req](const auth::Principal&) { return ValidateId(req->id(), "id"); },
+      ctx, Valid(ValidateId(req->id(), "id")),
       [this, req, resp](const auth::Principal& caller, store::Tx& tx) -> absl::Status {
         auto t = LoadTask(tx, caller, req->id());
         if (!t.ok()) return t.status();
@@ -508,8 +501,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::AcceptTask(grpc::CallbackServe
                                                              const pb::AcceptTaskRequest* req,
                                                              pb::Task* resp) {
   return handlers_.Change<pb::Task>(
-      ctx, "AcceptTask", *req, resp, tasks_, req->id(),
-      [req](const auth::Principal&) { return ValidateId(req->id(), "id"); },
+      ctx, "AcceptTask", *req, resp, tasks_, req->id(), Valid(ValidateId(req->id(), "id")),
       {"task.accept", "", ""},
       [this](const auth::Principal& caller, store::Tx&, pb::Task& t) -> absl::Status {
         if (auto s = RequireLeadUnit(caller, t, "signing for a task"); !s.ok()) return s;
@@ -522,9 +514,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ContestTask(grpc::CallbackServ
                                                               pb::Task* resp) {
   return handlers_.Change<pb::Task>(
       ctx, "ContestTask", *req, resp, tasks_, req->id(),
-      [this, req](const auth::Principal&) {
-        return ValidateContest(req->id(), req->reason(), options_.limits);
-      },
+      Valid(ValidateContest(req->id(), req->reason(), options_.limits)),
       {"task.contest", type::kSupervisionTaskContested, req->reason()},
       [this, req](const auth::Principal& caller, store::Tx&, pb::Task& t) -> absl::Status {
         if (auto s = RequireLeadUnit(caller, t, "contesting a task"); !s.ok()) return s;
@@ -536,9 +526,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ReportProgress(
     grpc::CallbackServerContext* ctx, const pb::ReportProgressRequest* req, pb::Task* resp) {
   return handlers_.Change<pb::Task>(
       ctx, "ReportProgress", *req, resp, tasks_, req->id(),
-      [this, req](const auth::Principal&) {
-        return ValidateProgress(req->id(), req->report(), options_.limits);
-      },
+      Valid(ValidateProgress(req->id(), req->report(), options_.limits)),
       {"task.progress", type::kSupervisionTaskProgress, req->report().narrative()},
       [this, req](const auth::Principal& caller, store::Tx&, pb::Task& t) -> absl::Status {
         if (auto s = RequireLeadUnit(caller, t, "reporting progress"); !s.ok()) return s;
@@ -555,10 +543,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ReportCompletion(
     grpc::CallbackServerContext* ctx, const pb::ReportCompletionRequest* req, pb::Task* resp) {
   return handlers_.Change<pb::Task>(
       ctx, "ReportCompletion", *req, resp, tasks_, req->id(),
-      [this, req](const auth::Principal&) {
-        return ValidateCompletion(req->id(), req->summary(), req->evidence_refs_size(),
-                                  options_.limits);
-      },
+      Valid(ValidateCompletion(req->id(), req->summary(), req->evidence_refs_size(),
+                               options_.limits)),
       {"task.complete", "", req->summary()},
       [this, req](const auth::Principal& caller, store::Tx&, pb::Task& t) -> absl::Status {
         if (auto s = RequireLeadUnit(caller, t, "reporting completion"); !s.ok()) return s;
@@ -573,13 +559,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::VerifyTask(grpc::CallbackServe
                                                              pb::Task* resp) {
   return handlers_.Change<pb::Task>(
       ctx, "VerifyTask", *req, resp, tasks_, req->id(),
-      [this, req](const auth::Principal& caller) -> absl::Status {
-        if (auto s = ValidateVerify(req->id(), req->approve(), req->comment(), options_.limits);
-            !s.ok()) {
-          return s;
-        }
-        return RequireSupervisor(org_, caller, "", "verifying a task");
-      },
+      Office(ValidateVerify(req->id(), req->approve(), req->comment(), options_.limits),
+             "verifying a task"),
       {"task.verify", "", req->comment()},
       [this, req](const auth::Principal&, store::Tx&, pb::Task& t) {
         return Verify(t, req->approve(), req->comment(), clock_->Now());
@@ -590,10 +571,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::RequestExtension(
     grpc::CallbackServerContext* ctx, const pb::RequestExtensionRequest* req, pb::Task* resp) {
   return handlers_.Change<pb::Task>(
       ctx, "RequestExtension", *req, resp, tasks_, req->id(),
-      [this, req](const auth::Principal&) {
-        return ValidateExtensionRequest(req->id(), req->new_due_date(), req->reason(),
-                                        options_.limits);
-      },
+      Valid(
+          ValidateExtensionRequest(req->id(), req->new_due_date(), req->reason(), options_.limits)),
       {"task.extension_request", type::kSupervisionTaskExtensionRequested, req->reason()},
       [this, req](const auth::Principal& caller, store::Tx&, pb::Task& t) -> absl::Status {
         if (auto s = RequireLeadUnit(caller, t, "asking for an extension"); !s.ok()) return s;
@@ -606,14 +585,8 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::DecideExtension(
     grpc::CallbackServerContext* ctx, const pb::DecideExtensionRequest* req, pb::Task* resp) {
   return handlers_.Change<pb::Task>(
       ctx, "DecideExtension", *req, resp, tasks_, req->id(),
-      [this, req](const auth::Principal& caller) -> absl::Status {
-        if (auto s = ValidateExtensionDecision(req->id(), req->approve(), req->comment(),
-                                               options_.limits);
-            !s.ok()) {
-          return s;
-        }
-        return RequireSupervisor(org_, caller, "", "deciding an extension");
-      },
+      Office(ValidateExtensionDecision(req->id(), req->approve(), req->comment(), options_.limits),
+             "deciding an extension"),
       {"task.extension_decide", type::kSupervisionTaskExtensionDecided, req->comment()},
       [this, req](const auth::Principal& caller, store::Tx&, pb::Task& t) {
         return supervision::DecideExtension(t, req->approve(), caller.subject, req->comment(),
@@ -631,10 +604,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ReassignTask(grpc::CallbackSer
                             req->reason()};
   return handlers_.Change<pb::Task>(
       ctx, "ReassignTask", *req, resp, tasks_, req->id(),
-      [this, cmd](const auth::Principal& caller) -> absl::Status {
-        if (auto s = ValidateReassign(cmd, options_.limits, Today()); !s.ok()) return s;
-        return RequireSupervisor(org_, caller, "", "reassigning a task");
-      },
+      Office(ValidateReassign(cmd, options_.limits, Today()), "reassigning a task"),
       {"task.reassign", type::kSupervisionTaskReassigned, req->reason()},
       [this, cmd](const auth::Principal& caller, store::Tx&, pb::Task& t) -> absl::Status {
         if (auto s = auth::CheckUnit(org_, &caller, t.tenant(), cmd.lead_unit, "lead_unit");
@@ -654,12 +624,7 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::CancelTask(grpc::CallbackServe
                                                              pb::Task* resp) {
   return handlers_.Change<pb::Task>(
       ctx, "CancelTask", *req, resp, tasks_, req->id(),
-      [this, req](const auth::Principal& caller) -> absl::Status {
-        if (auto s = ValidateCancelTask(req->id(), req->reason(), options_.limits); !s.ok()) {
-          return s;
-        }
-        return RequireSupervisor(org_, caller, "", "cancelling a task");
-      },
+      Office(ValidateCancelTask(req->id(), req->reason(), options_.limits), "cancelling a task"),
       {"task.cancel", type::kSupervisionTaskCancelled, req->reason()},
       [this, req](const auth::Principal&, store::Tx&, pb::Task& t) {
         return supervision::CancelTask(t, req->reason(), clock_->Now());

@@ -137,6 +137,9 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
   // The notice of `period` for `tenant` as of `today`, without id, number or rendering.
   absl::StatusOr<pb::Notice> ComputeNoticeFor(store::Tx& tx, const std::string& tenant,
                                               const Period& period, const CivilDate& today) const;
+  // The checks of a call of the supervision office: the request's validation (computed once),
+  // then the supervisor role.
+  app::Check Office(absl::Status valid, std::string action) const;
   CivilDate Today() const;
   int64_t FireAtMs(const CivilDate& d) const;
 
