@@ -658,7 +658,14 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::PublishNotice(grpc::CallbackSe
   // printed report is, and a change committed meanwhile shows in the next edition. Inside the
   // write only what must be exact happens: the edition check against the notices published, the
   // number, the rendering with it, the insert and the event.
-  auto computed = std::make_shared<pb::Notice>();
+  // What the check computed: the notice, and the day it stands as of (the edition is decided on
+  // the same day, so a notice computed before midnight on a period's last day stays provisional).
+  struct Snapshot {
+    pb::Notice notice;
+    CivilDate today;
+    Period period;
+  };
+  auto computed = std::make_shared<Snapshot>();
   return handlers_.Write(
       ctx, "PublishNotice", *req, resp,
       [this, req, computed](const auth::Principal& caller) -> absl::Status {
@@ -672,24 +679,23 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::PublishNotice(grpc::CallbackSe
         return db_.Read([&](store::Tx& tx) -> absl::Status {
           auto n = ComputeNoticeFor(tx, caller.tenant, *period, today);
           if (!n.ok()) return n.status();
-          *computed = std::move(*n);
+          *computed = {std::move(*n), today, *period};
           return absl::OkStatus();
         });
       },
       [this, req, resp, computed](const auth::Principal& caller, store::Tx& tx) -> absl::Status {
-        auto period = NoticePeriod(req->period(), Today());
-        if (!period.ok()) return period.status();
-        auto earlier = repo::NoticesOfPeriod(tx, caller.tenant, period->name);
+        const Period& period = computed->period;
+        auto earlier = repo::NoticesOfPeriod(tx, caller.tenant, period.name);
         if (!earlier.ok()) return earlier.status();
         std::string corrects;
-        if (auto s = CheckEdition(*period, Today(), *earlier, req->provisional(), req->correction(),
-                                  &corrects);
+        if (auto s = CheckEdition(period, computed->today, *earlier, req->provisional(),
+                                  req->correction(), &corrects);
             !s.ok()) {
           return s;
         }
-        auto number = repo::NextNoticeNumber(tx, caller.tenant, period->start.year);
+        auto number = repo::NextNoticeNumber(tx, caller.tenant, period.start.year);
         if (!number.ok()) return number.status();
-        pb::Notice n = *computed;
+        pb::Notice n = computed->notice;
         n.set_id(NewResourceId(caller.tenant, "n"));
         n.set_number(static_cast<int32_t>(*number));
         n.set_provisional(req->provisional());
