@@ -59,6 +59,9 @@ struct Resource {
   std::function<absl::Status(store::Tx&, const auth::Principal&, const T& before, const T& after,
                              const Audit&)>
       save;
+  // Optional: the saved resource as the caller may see it in the response (e.g. words it may not
+  // read withheld); applied after saving, so it never changes what is stored. Unset: as saved.
+  std::function<void(const auth::Principal&, T&)> present;
 };
 
 // The domain change of a loaded resource; it checks the caller's permission and the transition.
@@ -101,6 +104,7 @@ class Handlers {
           const T before = *value;
           if (auto s = apply(caller, tx, *value); !s.ok()) return s;
           if (auto s = resource.save(tx, caller, before, *value, audit); !s.ok()) return s;
+          if (resource.present) resource.present(caller, *value);
           *response = std::move(*value);
           return absl::OkStatus();
         });

@@ -2,28 +2,25 @@
 
 #include <any>
 #include <functional>
+#include <string>
 
 #include "app/handler.h"
 #include "auth/principal.h"
 #include "calendar/calendar.h"
 #include "core/clock.h"
 #include "domain/notice.h"
+#include "domain/sources.h"
 #include "domain/supervision.h"
 #include "events/outbox.h"
 #include "org/org.h"
 #include "store/database.h"
 #include "store/repository.h"
+#include "store/timers.h"
 #include "zhongshu/events/v1/event.pb.h"
 #include "zhongshu/supervision/v1/supervision.grpc.pb.h"
 
 namespace zs::supervision {
 
-// What supervision needs from the reporting service about an instruction's report.
-struct ReportContext {
-  std::string body;      // empty when withheld (negative information) or unavailable
-  bool negative = true;  // unknown content is treated as negative information (withheld)
-  std::string tenant;    // the report's tenant; empty when the report was not found
-};
 // Fetches a report from the reporting service on behalf of the given tenant.
 using ReportFetcher = std::function<absl::StatusOr<ReportContext>(const std::string& tenant,
                                                                   const std::string& report_id)>;
@@ -34,8 +31,9 @@ struct Options {
   int fire_hour = 9;  // rungs fire at this local hour of their day
 };
 
-// Translates between the wire and the supervision domain; every change is one idempotent
-// transaction with its audit row and event.
+// The gRPC adapter of supervision on the application layer (app::Handlers): each call names its
+// checks and its body; tasks and items change through app::Resource (load as the caller may see
+// it, domain change, save with audit row and event).
 class SupervisionServiceImpl final : public pb::SupervisionService::CallbackService {
  public:
   SupervisionServiceImpl(const app::Handlers& handlers, const org::OrgTree& org, const Clock* clock,
@@ -94,65 +92,54 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
   // ... then open an item with one task: the first directed unit leads, the others assist.
   absl::Status OnInstructionIssued(const zhongshu::events::v1::Event& event,
                                    const std::any& prepared, store::Tx& tx);
-
-  // "coordination.meeting.decision_recorded": a standing-committee-decision item (常委议定事项).
+  // "coordination.meeting.decision_recorded", "coordination.document.instruction_recorded",
+  // "proposals.handling.overdue": items of those sources (see domain/sources.h).
   absl::Status OnMeetingDecision(const zhongshu::events::v1::Event& event, store::Tx& tx);
-  // "coordination.document.instruction_recorded": a document-instruction item (批办件).
   absl::Status OnDocumentInstruction(const zhongshu::events::v1::Event& event, store::Tx& tx);
-  // "proposals.handling.overdue": an overdue-proposal item (建议提案督办) for the late unit.
   absl::Status OnProposalOverdue(const zhongshu::events::v1::Event& event, store::Tx& tx);
   // "coordination.matter.resolved": a contested task gets the decided lead and co-units.
   absl::Status OnMatterResolved(const zhongshu::events::v1::Event& event, store::Tx& tx);
 
-  // Fires the warning-ladder timers that are due, each exactly once even with several processes
-  // on one database. Returns how many rungs fired (issued a warning).
-  absl::StatusOr<int> FireDueTimers();
+  // A due timer of kLadderTimers, in the transaction that claimed it: issues the card the domain
+  // decides (DecideRung) and flags a formal talk; returns the outcome recorded on the timer.
+  absl::StatusOr<std::string> FireLadderTimer(store::Tx& tx, const store::Timer& timer);
 
  private:
-  // An item to open from another service's event, with its first task.
-  struct Sourced {
-    pb::Item item;  // title, source_type, source_ref, requirement, background, leader, deadline
-    std::string lead_unit;
-    std::vector<std::string> co_units;
-    std::string deliverable;
-  };
   // Opens the item and its task once per source, whatever the event's delivery count.
-  absl::Status OpenFromEvent(const zhongshu::events::v1::Event& event, Sourced s, store::Tx& tx);
-  struct Audit {
-    std::string action;
-    std::string event_type;
-    std::string detail;
-  };
-  absl::Status OpenItem(store::Tx& tx, const zhongshu::common::v1::Actor& actor, pb::Item& item,
-                        const std::string& trace_id);
+  absl::Status OpenFromEvent(const zhongshu::events::v1::Event& event,
+                             absl::StatusOr<Sourced> source, store::Tx& tx);
+  absl::Status OpenItem(store::Tx& tx, const zhongshu::common::v1::Actor& actor,
+                        const pb::Item& item, const std::string& trace_id);
   absl::Status AddTask(store::Tx& tx, const zhongshu::common::v1::Actor& actor, pb::Item& item,
                        pb::Task& task, const std::string& trace_id);
+  // The audit row and event of a change of an item or a task.
+  absl::Status RecordItem(store::Tx& tx, const zhongshu::common::v1::Actor& actor,
+                          const pb::Item& item, const app::Audit& audit);
   absl::Status RecordTask(store::Tx& tx, const zhongshu::common::v1::Actor& actor,
-                          const pb::Task& task, const Audit& audit, const std::string& trace_id);
+                          const pb::Task& task, const app::Audit& audit,
+                          const std::string& trace_id);
+  // Saves a changed task and what follows from the change: its unit rows, its timers, the
+  // finished count of its item; then records it.
+  absl::Status SaveTask(store::Tx& tx, const zhongshu::common::v1::Actor& actor,
+                        const pb::Task& before, const pb::Task& after, const app::Audit& audit,
+                        const std::string& trace_id);
   // (Re)schedules the task's ladder and cadence timers; `item` is loaded when not given.
-  // `reassigned`: the task was assigned anew, so every rung fires again (see ScheduleTimers).
+  // `reassigned`: the task was assigned anew, so every rung fires again (store::ScheduleTimers).
   absl::Status Schedule(store::Tx& tx, const pb::Task& task, const pb::Item* item = nullptr,
                         bool reassigned = false);
-  absl::StatusOr<pb::Task> LoadVisibleTask(store::Tx& tx, const auth::Principal& caller,
-                                           const std::string& id);
-  absl::Status FireOne(store::Tx& tx, const repo::Timer& t, bool* fired);
-  // Runs one change of a task as an idempotent mutation (see ReportingServiceImpl::ChangeReport).
-  grpc::ServerUnaryReactor* ChangeTask(grpc::CallbackServerContext* ctx,
-                                       const auth::Principal& caller, const char* method,
-                                       const google::protobuf::Message& req,
-                                       const std::string& request_id, const std::string& id,
-                                       pb::Task* resp, Audit audit,
-                                       std::function<absl::Status(pb::Task&)> apply);
-  // The notice of `period` for the caller's tenant as of now, rendered, without id or number.
-  absl::StatusOr<pb::Notice> ComputeNoticeFor(store::Tx& tx, const auth::Principal& caller,
-                                              const Period& period);
-  // Item changes (edit, cancel) share load, authorize, save and record.
-  grpc::ServerUnaryReactor* ChangeItem(grpc::CallbackServerContext* ctx,
-                                       const auth::Principal& caller, const char* method,
-                                       const google::protobuf::Message& req,
-                                       const std::string& request_id, const std::string& id,
-                                       pb::Item* resp,
-                                       std::function<absl::Status(store::Tx&, pb::Item&)> apply);
+  // The task or item as `caller` may see it: NOT_FOUND naming it when it is not visible.
+  absl::StatusOr<pb::Task> LoadTask(store::Tx& tx, const auth::Principal& caller,
+                                    const std::string& id) const;
+  absl::StatusOr<pb::Item> LoadItem(store::Tx& tx, const auth::Principal& caller,
+                                    const std::string& id) const;
+  // The item's words withheld from a caller who may not read negative information.
+  void Present(const auth::Principal& caller, pb::Item& item) const;
+  // The notice of `period` for `tenant` as of `today`, without id, number or rendering.
+  absl::StatusOr<pb::Notice> ComputeNoticeFor(store::Tx& tx, const std::string& tenant,
+                                              const Period& period, const CivilDate& today) const;
+  // The checks of a call of the supervision office: the request's validation (computed once),
+  // then the supervisor role.
+  app::Check Office(absl::Status valid, std::string action) const;
   CivilDate Today() const;
   int64_t FireAtMs(const CivilDate& d) const;
 
@@ -163,6 +150,8 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
   const calendar::WorkCalendar& cal_;
   const Options options_;
   events::Recorder recorder_;
+  const app::Resource<pb::Task> tasks_;
+  const app::Resource<pb::Item> items_;
 };
 
 }  // namespace zs::supervision

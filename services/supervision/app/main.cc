@@ -3,12 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
-#include <map>
-#include <mutex>
+#include <memory>
 
 #include "api/service.h"
 #include "app/runtime.h"
-#include "auth/jwt.h"
 #include "events/types.h"
 #include "rpc/server.h"
 #include "store/repository.h"
@@ -18,31 +16,20 @@ namespace {
 
 namespace rpb = zhongshu::reporting::v1;
 
-// Reads reports from the reporting service as the "service" role of the event's tenant. The token
-// is either configured (production: issued to this service) or minted with the dev HS256 secret.
-class ReportingClient {
- public:
-  ReportingClient(const std::string& address, std::string token, std::string hs256_secret)
-      : stub_(rpb::ReportingService::NewStub(
-            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
-        token_(std::move(token)),
-        secret_(std::move(hs256_secret)) {}
-
-  absl::StatusOr<zs::supervision::ReportContext> Fetch(const std::string& tenant,
-                                                       const std::string& report_id) {
-    std::string token = token_;
-    if (token.empty()) {
-      auto minted = DevToken(tenant);
-      if (!minted.ok()) return minted.status();
-      token = *minted;
-    }
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + token);
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+// Reads an instruction's report from the reporting service as this service's account in the
+// event's tenant (credentials and deadline from the upstream).
+zs::supervision::ReportFetcher ReportsOf(std::shared_ptr<zs::app::Upstream> reporting) {
+  std::shared_ptr<rpb::ReportingService::Stub> stub =
+      rpb::ReportingService::NewStub(reporting->channel());
+  return [reporting, stub](
+             const std::string& tenant,
+             const std::string& report_id) -> absl::StatusOr<zs::supervision::ReportContext> {
+    auto ctx = reporting->Context(tenant);
+    if (!ctx.ok()) return ctx.status();
     rpb::GetReportRequest req;
     req.set_id(report_id);
     rpb::Report r;
-    grpc::Status s = stub_->GetReport(&ctx, req, &r);
+    grpc::Status s = stub->GetReport(ctx->get(), req, &r);
     // Reporting always names a report of the event's own tenant; one this tenant's service
     // account cannot find means the event does not hold together: refused, never opened.
     if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
@@ -56,30 +43,8 @@ class ReportingClient {
     }
     return zs::supervision::ReportContext{r.body(), r.sensitivity() == rpb::SENSITIVITY_NEGATIVE,
                                           r.tenant()};
-  }
-
- private:
-  // A dev token of the "service" role for the tenant, minted with the HS256 secret and reused
-  // until a minute before it expires. Thread-safe.
-  absl::StatusOr<std::string> DevToken(const std::string& tenant) {
-    const auto now = zs::SystemClock::Get()->Now();
-    std::lock_guard lock(mu_);
-    auto it = minted_.find(tenant);
-    if (it != minted_.end() && it->second.second > now) return it->second.first;
-    auto t = zs::auth::IssueHs256(
-        secret_, zs::auth::Principal{"svc:supervision", "督查室", tenant, "", {"service"}}, now,
-        std::chrono::minutes(10));
-    if (!t.ok()) return t.status();
-    minted_[tenant] = {*t, now + std::chrono::minutes(9)};
-    return *t;
-  }
-
-  std::mutex mu_;
-  std::map<std::string, std::pair<std::string, zs::TimePoint>> minted_;  // guarded by mu_
-  std::unique_ptr<rpb::ReportingService::Stub> stub_;
-  std::string token_;
-  std::string secret_;
-};
+  };
+}
 
 }  // namespace
 
@@ -107,9 +72,8 @@ int main(int argc, char** argv) {
   const std::string coordination_stream =
       c.String("events.coordination_stream", "zs:events:coordination");
   const std::string proposals_stream = c.String("events.proposals_stream", "zs:events:proposals");
-  const std::string reporting_addr = c.String("upstream.reporting.address", "127.0.0.1:7101");
-  const std::string reporting_token = c.String("upstream.reporting.token", "");
-  const std::string secret = c.String("auth.hs256_secret", "");
+  // Reports of instructions: upstream.reporting.address, .token and .timeout.
+  auto reporting = (*rt)->AddUpstream("reporting", "127.0.0.1:7101");
 
   auto cal = zs::calendar::WorkCalendar::LoadDir(calendar_dir);
   if (!cal.ok()) c.AddError("calendar.dir", std::string(cal.status().message()));
@@ -129,17 +93,12 @@ int main(int argc, char** argv) {
   }
   zs::supervision::SupervisionServiceImpl service((*rt)->handlers(), (*rt)->org(), (*rt)->clock(),
                                                   *cal, options);
-  ReportingClient reporting(reporting_addr, reporting_token, secret);
+  const auto fetch_report = ReportsOf(reporting);
   (*rt)
       ->AddConsumer(reporting_stream)
       .On(
           zs::events::type::kReportingInstructionIssued,
-          [&](const auto& event) {
-            return service.PrepareInstruction(
-                event, [&](const std::string& tenant, const std::string& report_id) {
-                  return reporting.Fetch(tenant, report_id);
-                });
-          },
+          [&](const auto& event) { return service.PrepareInstruction(event, fetch_report); },
           [&](const auto& event, const std::any& prepared, zs::store::Tx& tx) {
             return service.OnInstructionIssued(event, prepared, tx);
           });
@@ -162,7 +121,9 @@ int main(int argc, char** argv) {
       .On(zs::events::type::kProposalsHandlingOverdue, bind(&S::OnProposalOverdue));
 
   // The warning ladder: due timers are claimed from the database, so replicas never double-fire.
-  (*rt)->AddPeriodicJob("timers", timer_interval,
-                        [&service] { return service.FireDueTimers().status(); });
+  (*rt)->AddTimers(zs::supervision::kLadderTimers, timer_interval,
+                   [&service](zs::store::Tx& tx, const zs::store::Timer& timer) {
+                     return service.FireLadderTimer(tx, timer);
+                   });
   return (*rt)->Run(&service, "zhongshu.supervision.v1.SupervisionService");
 }

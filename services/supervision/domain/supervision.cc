@@ -99,9 +99,8 @@ absl::Status ValidateNewTask(const pb::Task& task, const org::OrgTree& org, cons
   return absl::OkStatus();
 }
 
-absl::Status ValidateProgress(const pb::ReportProgressRequest& req, const Limits& l) {
-  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  const auto& r = req.report();
+absl::Status ValidateProgress(const std::string& id, const pb::ProgressReport& r, const Limits& l) {
+  if (auto s = ValidateId(id, "id"); !s.ok()) return s;
   if (r.percent() < 0 || r.percent() > 100) {
     return InvalidField("report.percent",
                         std::to_string(r.percent()) + " is not between 0 and 100");
@@ -116,45 +115,55 @@ absl::Status ValidateProgress(const pb::ReportProgressRequest& req, const Limits
   return absl::OkStatus();
 }
 
-absl::Status ValidateCompletion(const pb::ReportCompletionRequest& req, const Limits& l) {
-  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  if (auto s = ValidateText(req.summary(), "summary", l.max_text_chars, true); !s.ok()) return s;
-  if (static_cast<size_t>(req.evidence_refs_size()) > l.max_evidence) {
+absl::Status ValidateCompletion(const std::string& id, const std::string& summary,
+                                int evidence_count, const Limits& l) {
+  if (auto s = ValidateId(id, "id"); !s.ok()) return s;
+  if (auto s = ValidateText(summary, "summary", l.max_text_chars, true); !s.ok()) return s;
+  if (static_cast<size_t>(evidence_count) > l.max_evidence) {
     return InvalidField("evidence_refs", "more than " + std::to_string(l.max_evidence));
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidateVerify(const pb::VerifyTaskRequest& req, const Limits& l) {
-  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  return ValidateText(req.comment(), "comment", l.max_text_chars, !req.approve());
+absl::Status ValidateVerify(const std::string& id, bool approve, const std::string& comment,
+                            const Limits& l) {
+  if (auto s = ValidateId(id, "id"); !s.ok()) return s;
+  return ValidateText(comment, "comment", l.max_text_chars, !approve);
 }
 
-absl::Status ValidateContest(const pb::ContestTaskRequest& req, const Limits& l) {
-  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  return ValidateText(req.reason(), "reason", l.max_text_chars, true);
+absl::Status ValidateContest(const std::string& id, const std::string& reason, const Limits& l) {
+  if (auto s = ValidateId(id, "id"); !s.ok()) return s;
+  return ValidateText(reason, "reason", l.max_text_chars, true);
 }
 
-absl::Status ValidateExtensionRequest(const pb::RequestExtensionRequest& req, const Limits& l) {
-  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  if (!ParseDate(req.new_due_date())) return InvalidField("new_due_date", "required as YYYY-MM-DD");
-  return ValidateText(req.reason(), "reason", l.max_text_chars, true);
+absl::Status ValidateExtensionRequest(const std::string& id, const std::string& new_due_date,
+                                      const std::string& reason, const Limits& l) {
+  if (auto s = ValidateId(id, "id"); !s.ok()) return s;
+  if (!ParseDate(new_due_date)) return InvalidField("new_due_date", "required as YYYY-MM-DD");
+  return ValidateText(reason, "reason", l.max_text_chars, true);
 }
 
-absl::Status ValidateCloseItem(const pb::CloseItemRequest& req, const Limits& l) {
-  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  return ValidateText(req.feedback_summary(), "feedback_summary", l.max_text_chars, true);
+absl::Status ValidateExtensionDecision(const std::string& id, bool approve,
+                                       const std::string& comment, const Limits& l) {
+  if (auto s = ValidateId(id, "id"); !s.ok()) return s;
+  return ValidateText(comment, "comment", l.max_text_chars, !approve);
 }
 
-absl::Status ValidateItemUpdate(const pb::UpdateItemRequest& req, const Limits& l,
-                                const CivilDate& today, std::vector<std::string>* paths) {
-  if (auto s = ValidateId(req.item().id(), "item.id"); !s.ok()) return s;
-  static const std::vector<std::string> kEditable = {"title", "requirement", "priority",
-                                                     "deadline"};
-  paths->assign(req.update_mask().paths().begin(), req.update_mask().paths().end());
-  if (paths->empty()) *paths = kEditable;
-  const auto& it = req.item();
-  for (const auto& p : *paths) {
+absl::Status ValidateCloseItem(const std::string& id, const std::string& feedback_summary,
+                               const Limits& l) {
+  if (auto s = ValidateId(id, "id"); !s.ok()) return s;
+  return ValidateText(feedback_summary, "feedback_summary", l.max_text_chars, true);
+}
+
+std::vector<std::string> ItemUpdatePaths(const std::vector<std::string>& mask) {
+  if (!mask.empty()) return mask;
+  return {"title", "requirement", "priority", "deadline"};
+}
+
+absl::Status ValidateItemUpdate(const pb::Item& it, const std::vector<std::string>& paths,
+                                const Limits& l, const CivilDate& today) {
+  if (auto s = ValidateId(it.id(), "item.id"); !s.ok()) return s;
+  for (const auto& p : paths) {
     absl::Status s;
     if (p == "title") {
       s = ValidateText(it.title(), "item.title", l.max_title_chars, true);
@@ -176,27 +185,26 @@ absl::Status ValidateItemUpdate(const pb::UpdateItemRequest& req, const Limits& 
   return absl::OkStatus();
 }
 
-absl::Status ValidateCancelItem(const pb::CancelItemRequest& req, const Limits& l) {
-  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  return ValidateText(req.reason(), "reason", l.max_text_chars, true);
+absl::Status ValidateCancelItem(const std::string& id, const std::string& reason, const Limits& l) {
+  if (auto s = ValidateId(id, "id"); !s.ok()) return s;
+  return ValidateText(reason, "reason", l.max_text_chars, true);
 }
 
-absl::Status ValidateReassign(const pb::ReassignTaskRequest& req, const Limits& l,
-                              const CivilDate& today) {
-  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  if (req.lead_unit().empty()) return InvalidField("lead_unit", "required");
-  if (static_cast<size_t>(req.co_units_size()) > l.max_co_units) {
+absl::Status ValidateReassign(const ReassignCommand& c, const Limits& l, const CivilDate& today) {
+  if (auto s = ValidateId(c.id, "id"); !s.ok()) return s;
+  if (c.lead_unit.empty()) return InvalidField("lead_unit", "required");
+  if (c.co_units.size() > l.max_co_units) {
     return InvalidField("co_units", "more than " + std::to_string(l.max_co_units) + " units");
   }
-  if (!req.due_date().empty()) {
-    if (auto s = Date(req.due_date(), "due_date", today); !s.ok()) return s;
+  if (!c.due_date.empty()) {
+    if (auto s = Date(c.due_date, "due_date", today); !s.ok()) return s;
   }
-  return ValidateText(req.reason(), "reason", l.max_text_chars, true);
+  return ValidateText(c.reason, "reason", l.max_text_chars, true);
 }
 
-absl::Status ValidateCancelTask(const pb::CancelTaskRequest& req, const Limits& l) {
-  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  return ValidateText(req.reason(), "reason", l.max_text_chars, true);
+absl::Status ValidateCancelTask(const std::string& id, const std::string& reason, const Limits& l) {
+  if (auto s = ValidateId(id, "id"); !s.ok()) return s;
+  return ValidateText(reason, "reason", l.max_text_chars, true);
 }
 
 absl::Status ResolveInstructingLeader(const org::OrgTree& org, const std::string& tenant,
@@ -247,20 +255,57 @@ absl::StatusOr<Scope> ScopeFor(const org::OrgTree& org, const auth::Principal& c
   return scope;
 }
 
+namespace {
+
+cond::Cond Scoped(const Scope& scope, const char* relation) {
+  return cond::All(
+      {cond::In("tenant", scope.tenants),
+       scope.only_unit.empty() ? cond::True() : cond::Related(relation, scope.only_unit)});
+}
+
+}  // namespace
+
+cond::Cond VisibleItems(const Scope& scope) { return Scoped(scope, kUnitHasTask); }
+cond::Cond VisibleTasks(const Scope& scope) { return Scoped(scope, kUnitOnTask); }
+cond::Cond VisibleNotices(const Scope& scope) { return cond::In("tenant", scope.tenants); }
+
 bool MayReadTask(const Scope& scope, const pb::Task& t) {
-  if (std::find(scope.tenants.begin(), scope.tenants.end(), t.tenant()) == scope.tenants.end()) {
-    return false;
-  }
-  if (scope.only_unit.empty()) return true;
-  return t.lead_unit() == scope.only_unit ||
-         std::find(t.co_units().begin(), t.co_units().end(), scope.only_unit) != t.co_units().end();
+  return cond::Matches(
+      VisibleTasks(scope),
+      {[&t](std::string_view c) -> cond::Value {
+         if (c == "tenant") return t.tenant();
+         if (c == "item_id") return t.item_id();
+         if (c == "lead_unit") return t.lead_unit();
+         return int64_t{t.state()};
+       },
+       [&t](std::string_view relation, const cond::Value& key) {
+         const auto* unit = std::get_if<std::string>(&key);
+         return relation == kUnitOnTask && unit != nullptr &&
+                (t.lead_unit() == *unit ||
+                 std::find(t.co_units().begin(), t.co_units().end(), *unit) != t.co_units().end());
+       }});
 }
 
 bool MayReadItem(const Scope& scope, const pb::Item& item, bool unit_has_task) {
-  if (std::find(scope.tenants.begin(), scope.tenants.end(), item.tenant()) == scope.tenants.end()) {
-    return false;
-  }
-  return scope.only_unit.empty() || unit_has_task;
+  return cond::Matches(VisibleItems(scope),
+                       {[&item](std::string_view c) -> cond::Value {
+                          if (c == "tenant") return item.tenant();
+                          if (c == "source_ref") return item.source_ref();
+                          if (c == "source_type") return int64_t{item.source_type()};
+                          return int64_t{item.state()};
+                        },
+                        [&scope, unit_has_task](std::string_view relation, const cond::Value& key) {
+                          return relation == kUnitHasTask && unit_has_task &&
+                                 key == cond::Value(scope.only_unit);
+                        }});
+}
+
+bool MayReadNotice(const Scope& scope, const pb::Notice& n) {
+  return cond::Matches(VisibleNotices(scope), {[&n](std::string_view c) -> cond::Value {
+                                                 if (c == "tenant") return n.tenant();
+                                                 return n.period();
+                                               },
+                                               {}});
 }
 
 absl::Status RequireSupervisor(const org::OrgTree& org, const auth::Principal& caller,
@@ -292,6 +337,50 @@ void CountFinished(pb::Item& item, const pb::Task& t) {
 bool Outstanding(const pb::Task& t) {
   return t.state() != pb::TASK_STATE_CLOSED && t.state() != pb::TASK_STATE_COMPLETION_REPORTED &&
          t.state() != pb::TASK_STATE_CANCELLED;
+}
+
+pb::Item NewItem(const pb::Item& requested, const std::string& id, const std::string& tenant,
+                 TimePoint now) {
+  pb::Item item = requested;
+  item.set_id(id);
+  item.set_tenant(tenant);
+  item.set_negative(false);  // output only: set when opened from negative information
+  item.clear_cancel_reason();
+  item.set_state(pb::ITEM_STATE_OPEN);
+  if (item.priority() == pb::PRIORITY_UNSPECIFIED) item.set_priority(pb::PRIORITY_NORMAL);
+  item.clear_feedback_summary();
+  item.clear_close_time();
+  item.set_task_count(0);
+  item.set_closed_task_count(0);
+  item.set_cancelled_task_count(0);
+  *item.mutable_create_time() = ToProto(now);
+  item.set_version(1);
+  return item;
+}
+
+absl::Status AcceptsTasks(const pb::Item& item) {
+  if (item.state() != pb::ITEM_STATE_OPEN) {
+    return absl::FailedPreconditionError("item " + item.id() + " is closed");
+  }
+  return absl::OkStatus();
+}
+
+pb::Task TaskToAssign(const pb::Task& requested) {
+  pb::Task task;
+  task.set_lead_unit(requested.lead_unit());
+  *task.mutable_co_units() = requested.co_units();
+  task.set_deliverable(requested.deliverable());
+  task.set_due_date(requested.due_date());
+  *task.mutable_milestones() = requested.milestones();
+  return task;
+}
+
+std::string ContestedTask(const std::string& contest_ref) {
+  return contest_ref.substr(0, contest_ref.find('@'));
+}
+
+bool AnswersOpenContest(const pb::Task& t, const std::string& contest_ref) {
+  return t.state() == pb::TASK_STATE_CONTESTED && t.contest_ref() == contest_ref;
 }
 
 absl::Status Accept(pb::Task& t, TimePoint) {
@@ -476,6 +565,9 @@ absl::Status Reassign(pb::Task& t, const std::string& lead, const std::vector<st
 absl::Status ReassignByOffice(pb::Task& t, const std::string& lead,
                               const std::vector<std::string>& co, const std::string& due,
                               TimePoint now) {
+  if (std::find(co.begin(), co.end(), lead) != co.end()) {
+    return absl::InvalidArgumentError("co_units: the lead unit " + lead + " cannot also assist");
+  }
   if (Final(t)) return OutOfOrder(t, "reassign it");
   AssignAnew(t, lead, co, now);
   if (!due.empty()) t.set_due_date(due);
@@ -605,6 +697,51 @@ bool ReportedWithin(const pb::Task& t, const ProgressWindow& w, int utc_offset_m
 bool RungApplies(const std::string& rung, const pb::Task& t) {
   if (rung == "reminder") return t.state() == pb::TASK_STATE_ASSIGNED;
   return Outstanding(t);
+}
+
+bool ChasesProgress(const std::string& timer) { return timer.rfind("progress:", 0) == 0; }
+
+RungDecision DecideRung(const calendar::WorkCalendar& cal, const LadderConfig& c,
+                        const pb::Task& task, const pb::Cadence& cadence, const std::string& timer,
+                        const CivilDate& today, int utc_offset_minutes) {
+  const CivilDate assigned = DateOf(FromProto(task.assign_time()), utc_offset_minutes);
+  const CivilDate due = *ParseDate(task.due_date());
+  RungDecision d;
+  bool applies = false;
+  bool superseded = false;
+  if (ChasesProgress(timer)) {
+    // A cadence period: chased only if no progress report came within it.
+    for (const auto& w : ProgressWindows(cal, cadence, assigned, due)) {
+      if (w.rung == timer) {
+        applies = Outstanding(task) && !ReportedWithin(task, w, utc_offset_minutes);
+      }
+    }
+    d.card = "missed_progress";
+  } else {
+    superseded = Superseded(timer, LadderFor(cal, c, assigned, due), today);
+    applies = RungApplies(timer, task) && !superseded;
+    d.card = timer;
+  }
+  d.outcome = applies ? kFired : (superseded ? kSuperseded : kSkipped);
+  d.working_days =
+      today <= due ? cal.WorkingDaysBetween(today, due) : cal.WorkingDaysBetween(due, today);
+  return d;
+}
+
+void IssueCard(pb::Task& task, const RungDecision& d, TimePoint now) {
+  auto* card = task.add_warnings();
+  card->set_rung(d.card);
+  card->set_unit(task.lead_unit());
+  card->set_working_days(d.working_days);
+  *card->mutable_issue_time() = ToProto(now);
+}
+
+TimePoint TalkPeriodStart(const LadderConfig& c, TimePoint now) {
+  return now - std::chrono::hours(24) * c.talk_period_days;
+}
+
+bool FlagsTalk(const LadderConfig& c, const std::string& card, int64_t reds_in_period) {
+  return card == "red" && reds_in_period == c.talk_after_reds;
 }
 
 }  // namespace zs::supervision

@@ -11,6 +11,7 @@
 #include "auth/principal.h"
 #include "calendar/calendar.h"
 #include "core/clock.h"
+#include "core/condition.h"
 #include "core/validation.h"
 #include "org/org.h"
 #include "zhongshu/supervision/v1/supervision.pb.h"
@@ -42,21 +43,41 @@ absl::Status ResolveInstructingLeader(const org::OrgTree& org, const std::string
 // A new task; `today` is the assignment date (a due date before it is refused).
 absl::Status ValidateNewTask(const pb::Task& task, const org::OrgTree& org, const Limits& l,
                              const CivilDate& today);
-absl::Status ValidateProgress(const pb::ReportProgressRequest& req, const Limits& l);
-absl::Status ValidateCompletion(const pb::ReportCompletionRequest& req, const Limits& l);
-absl::Status ValidateVerify(const pb::VerifyTaskRequest& req, const Limits& l);
-absl::Status ValidateContest(const pb::ContestTaskRequest& req, const Limits& l);
-absl::Status ValidateExtensionRequest(const pb::RequestExtensionRequest& req, const Limits& l);
-absl::Status ValidateCloseItem(const pb::CloseItemRequest& req, const Limits& l);
-// The paths of an item update (title, requirement, priority, deadline; all four when the mask is
-// empty), each checked as for a new item; `today` bounds the deadline.
-absl::Status ValidateItemUpdate(const pb::UpdateItemRequest& req, const Limits& l,
-                                const CivilDate& today, std::vector<std::string>* paths);
-absl::Status ValidateCancelItem(const pb::CancelItemRequest& req, const Limits& l);
+// The checks of the task and item commands, on the fields each command carries (`id` is the task's
+// or the item's).
+absl::Status ValidateProgress(const std::string& id, const pb::ProgressReport& report,
+                              const Limits& l);
+absl::Status ValidateCompletion(const std::string& id, const std::string& summary,
+                                int evidence_count, const Limits& l);
+// A return for re-handling (重办) says why; an approval may go without a word.
+absl::Status ValidateVerify(const std::string& id, bool approve, const std::string& comment,
+                            const Limits& l);
+absl::Status ValidateContest(const std::string& id, const std::string& reason, const Limits& l);
+absl::Status ValidateExtensionRequest(const std::string& id, const std::string& new_due_date,
+                                      const std::string& reason, const Limits& l);
+// A refusal of an extension says why; an approval may go without a word.
+absl::Status ValidateExtensionDecision(const std::string& id, bool approve,
+                                       const std::string& comment, const Limits& l);
+absl::Status ValidateCloseItem(const std::string& id, const std::string& feedback_summary,
+                               const Limits& l);
+// The fields an item update changes: those of its update mask, all four editable ones (title,
+// requirement, priority, deadline) when the mask is empty.
+std::vector<std::string> ItemUpdatePaths(const std::vector<std::string>& mask);
+// Each path of an item update checked on `patch` as for a new item; `today` bounds the deadline.
+absl::Status ValidateItemUpdate(const pb::Item& patch, const std::vector<std::string>& paths,
+                                const Limits& l, const CivilDate& today);
+absl::Status ValidateCancelItem(const std::string& id, const std::string& reason, const Limits& l);
+// The supervision office's reassignment of a task (ReassignTask).
+struct ReassignCommand {
+  std::string id;
+  std::string lead_unit;
+  std::vector<std::string> co_units;
+  std::string due_date;  // empty: unchanged
+  std::string reason;
+};
 // New units are checked against the org tree by the caller (auth::CheckUnits).
-absl::Status ValidateReassign(const pb::ReassignTaskRequest& req, const Limits& l,
-                              const CivilDate& today);
-absl::Status ValidateCancelTask(const pb::CancelTaskRequest& req, const Limits& l);
+absl::Status ValidateReassign(const ReassignCommand& c, const Limits& l, const CivilDate& today);
+absl::Status ValidateCancelTask(const std::string& id, const std::string& reason, const Limits& l);
 
 // ---- Authorization ----
 
@@ -68,9 +89,23 @@ struct Scope {
   bool negative = false;  // may read items that come from negative information (负面信息)
 };
 absl::StatusOr<Scope> ScopeFor(const org::OrgTree& org, const auth::Principal& caller);
+
+// What a scope may read, as one condition on the stored columns (items: tenant, state,
+// source_type, source_ref; tasks: tenant, item_id, lead_unit, state; notices: tenant, period):
+// the store selects lists with it, and the predicates below evaluate it on one loaded resource.
+// `negative` does not hide anything: it decides what Redact withholds.
+// The relations the conditions use (the store renders them as subqueries on task_units):
+inline constexpr char kUnitHasTask[] = "unit_has_task";  // an item: the unit leads or assists a
+                                                         // task of it
+inline constexpr char kUnitOnTask[] = "unit_on_task";    // a task: the unit leads or assists it
+cond::Cond VisibleItems(const Scope& scope);
+cond::Cond VisibleTasks(const Scope& scope);
+cond::Cond VisibleNotices(const Scope& scope);
 bool MayReadTask(const Scope& scope, const pb::Task& task);
-// `unit_has_task`: whether the caller's unit has a task in the item (only asked for handlers).
+// `unit_has_task`: whether the scope's unit has a task in the item (the relation kUnitHasTask,
+// looked up by the caller; only asked for unit handlers).
 bool MayReadItem(const Scope& scope, const pb::Item& item, bool unit_has_task);
+bool MayReadNotice(const Scope& scope, const pb::Notice& notice);
 
 // What an item from negative information shows in place of its words.
 inline constexpr char kWithheldTitle[] = "（涉及负面信息的督查事项，标题不予显示）";
@@ -90,6 +125,15 @@ absl::Status RequireLeadUnit(const auth::Principal& caller, const pb::Task& task
                              std::string_view action);
 
 // ---- Lifecycle: FAILED_PRECONDITION naming the state for a transition out of order ----
+
+// An item registered by hand (CreateItem) as `requested`: its fields that only the service sets
+// (state, counts, negative, feedback, times) start afresh; priority defaults to normal.
+pb::Item NewItem(const pb::Item& requested, const std::string& id, const std::string& tenant,
+                 TimePoint now);
+// FAILED_PRECONDITION unless the item is open for new tasks.
+absl::Status AcceptsTasks(const pb::Item& item);
+// A task assigned by hand (AssignTask): the fields of `requested` a supervisor chooses.
+pb::Task TaskToAssign(const pb::Task& requested);
 
 absl::Status Accept(pb::Task& t, TimePoint now);
 absl::Status Contest(pb::Task& t, const std::string& reason, TimePoint now);
@@ -112,9 +156,15 @@ absl::Status Reassign(pb::Task& t, const std::string& lead, const std::vector<st
                       TimePoint now);
 // The supervision office reassigns a task itself: from any state but CLOSED and CANCELLED, to
 // ASSIGNED with the new units, assigned anew from `now`; a non-empty `due` moves the due date.
+// A lead unit named among the co-units is INVALID_ARGUMENT naming co_units.
 absl::Status ReassignByOffice(pb::Task& t, const std::string& lead,
                               const std::vector<std::string>& co, const std::string& due,
                               TimePoint now);
+// The task of a contest reference ("<task id>@<version>", TaskContested.contest_ref).
+std::string ContestedTask(const std::string& contest_ref);
+// Whether a coordination decision on `contest_ref` answers the task's open contest: it is
+// CONTESTED and that is its latest contest (a late decision on an earlier one changes nothing).
+bool AnswersOpenContest(const pb::Task& t, const std::string& contest_ref);
 // A task no longer needed: CANCELLED with the reason, from any state but CLOSED and CANCELLED.
 absl::Status CancelTask(pb::Task& t, const std::string& reason, TimePoint now);
 // Edits an open item: the fields of `patch` named by `paths`. An item from negative information
@@ -174,5 +224,33 @@ struct ProgressWindow {
 std::vector<ProgressWindow> ProgressWindows(const calendar::WorkCalendar& cal, const pb::Cadence& c,
                                             const CivilDate& assigned, const CivilDate& due);
 bool ReportedWithin(const pb::Task& t, const ProgressWindow& w, int utc_offset_minutes);
+
+// ---- Firing a timer of the ladder ----
+
+// The outcomes a ladder timer ends with.
+inline constexpr char kFired[] = "fired";            // a card was issued
+inline constexpr char kSkipped[] = "skipped";        // moot in the task's state (signed, done)
+inline constexpr char kSuperseded[] = "superseded";  // a later rung is already due
+
+// A cadence period's timer ("progress:YYYY-MM") rather than a rung of the ladder.
+bool ChasesProgress(const std::string& timer);
+
+// What a due timer of a task does. `timer` is a rung name or a cadence period ("progress:..."),
+// for which `cadence` is the item's; `today` is the local date it is handled on.
+struct RungDecision {
+  std::string outcome;   // kFired, kSkipped or kSuperseded
+  std::string card;      // the card issued: the rung, or "missed_progress" (催办) for a period
+  int working_days = 0;  // before the due date (up to it) or past it, as of today
+};
+RungDecision DecideRung(const calendar::WorkCalendar& cal, const LadderConfig& c,
+                        const pb::Task& task, const pb::Cadence& cadence, const std::string& timer,
+                        const CivilDate& today, int utc_offset_minutes);
+// Adds the card of a fired decision to the task's warnings (it goes to the lead unit).
+void IssueCard(pb::Task& task, const RungDecision& d, TimePoint now);
+
+// The formal-talk rule (约谈): counting the red cards of one unit since TalkPeriodStart (this one
+// included), the talk_after_reds-th flags a talk, once per run of reds.
+TimePoint TalkPeriodStart(const LadderConfig& c, TimePoint now);
+bool FlagsTalk(const LadderConfig& c, const std::string& card, int64_t reds_in_period);
 
 }  // namespace zs::supervision

@@ -151,11 +151,11 @@ TEST_F(SupervisionTest, TaskValidationNamesTheProblem) {
   pb::Task both = Task();
   both.add_co_units("430204/slj");
   EXPECT_NE(msg(both).find("lead unit"), std::string::npos);
-  pb::ReportProgressRequest over;
-  over.set_id("t");
-  over.mutable_report()->set_percent(120);
-  over.mutable_report()->set_narrative("x");
-  EXPECT_NE(ValidateProgress(over, limits_).message().find("report.percent"), std::string::npos);
+  pb::ProgressReport over;
+  over.set_percent(120);
+  over.set_narrative("x");
+  EXPECT_NE(ValidateProgress("t", over, limits_).message().find("report.percent"),
+            std::string::npos);
 }
 
 TEST_F(SupervisionTest, HandlersSeeTheirUnitsTasksOnly) {
@@ -390,6 +390,129 @@ TEST_F(SupervisionTest, ExtensionsEndWithTheWorkTheyWereAskedFor) {
   t.set_state(pb::TASK_STATE_CLOSED);
   EXPECT_TRUE(absl::IsFailedPrecondition(DecideExtension(t, true, "zhao", "", now_)));
   EXPECT_EQ(t.due_date(), "2026-12-31") << "a closed task's due date is history";
+}
+
+}  // namespace
+}  // namespace zs::supervision
+
+namespace zs::supervision {
+namespace {
+
+TEST_F(SupervisionTest, ADueTimerFiresSkipsOrIsSupersededAsTheDomainDecides) {
+  // Assigned Monday 2026-09-21 (09:00 in China), due Friday 2026-10-09 (see the ladder above).
+  pb::Task t = Task(pb::TASK_STATE_IN_PROGRESS);
+  t.set_due_date("2026-10-09");
+  *t.mutable_assign_time() = ToProto(FromMillis(1789952400000));
+  const LadderConfig c;
+  const pb::Cadence none;
+  auto decide = [&](const pb::Task& task, const char* timer, const char* today) {
+    return DecideRung(cal_, c, task, none, timer, D(today), 480);
+  };
+  auto blue = decide(t, "blue", "2026-09-29");
+  EXPECT_EQ(blue.outcome, kFired);
+  EXPECT_EQ(blue.card, "blue");
+  EXPECT_EQ(blue.working_days, 3);
+  EXPECT_EQ(decide(t, "blue", "2026-10-10").outcome, kSuperseded) << "yellow is due already";
+  EXPECT_EQ(decide(t, "reminder", "2026-09-22").outcome, kSkipped) << "signed for";
+  auto red = decide(t, "red", "2026-10-15");
+  EXPECT_EQ(red.outcome, kFired);
+  EXPECT_EQ(red.working_days, 5);
+  EXPECT_EQ(decide(Task(pb::TASK_STATE_CLOSED), "red", "2026-10-15").outcome, kSkipped);
+
+  IssueCard(t, red, now_);
+  ASSERT_EQ(t.warnings_size(), 1);
+  EXPECT_EQ(t.warnings(0).unit(), "430204/slj") << "the card goes to the lead unit";
+  EXPECT_EQ(t.warnings(0).working_days(), 5);
+
+  // A cadence period is chased only without a progress report in it.
+  pb::Cadence monthly;
+  monthly.set_kind(pb::Cadence::KIND_MONTHLY);
+  monthly.set_day(5);
+  pb::Task long_task = t;
+  long_task.set_due_date("2026-12-31");
+  auto missed = DecideRung(cal_, c, long_task, monthly, "progress:2026-10", D("2026-10-09"), 480);
+  EXPECT_TRUE(ChasesProgress("progress:2026-10"));
+  EXPECT_EQ(missed.outcome, kFired);
+  EXPECT_EQ(missed.card, "missed_progress");
+  *long_task.add_progress()->mutable_report_time() = ToProto(FromMillis(1791417600000));
+  EXPECT_EQ(
+      DecideRung(cal_, c, long_task, monthly, "progress:2026-10", D("2026-10-09"), 480).outcome,
+      kSkipped);
+}
+
+TEST_F(SupervisionTest, TheThirdRedCardInThePeriodFlagsAFormalTalkOnce) {
+  LadderConfig c;
+  EXPECT_FALSE(FlagsTalk(c, "red", 2));
+  EXPECT_TRUE(FlagsTalk(c, "red", 3));
+  EXPECT_FALSE(FlagsTalk(c, "red", 4)) << "flagged once per run of reds";
+  EXPECT_FALSE(FlagsTalk(c, "yellow", 3));
+  EXPECT_EQ(now_ - TalkPeriodStart(c, now_), std::chrono::hours(24 * 90));
+}
+
+TEST_F(SupervisionTest, VisibilityIsOneConditionForListsAndForOneResource) {
+  const auto handler = *ScopeFor(org_, Who("430204", "430204/sthj", {"unit_handler"}));
+  const auto leader = *ScopeFor(org_, Who("430200", "", {"leader"}));
+  pb::Item item;
+  item.set_id("430204-s-1");
+  item.set_tenant("430204");
+  EXPECT_TRUE(MayReadItem(handler, item, /*unit_has_task=*/true));
+  EXPECT_FALSE(MayReadItem(handler, item, /*unit_has_task=*/false));
+  EXPECT_TRUE(MayReadItem(leader, item, false)) << "the relation is asked of handlers only";
+  const cond::Cond c = VisibleItems(handler);
+  ASSERT_EQ(c.op, cond::Cond::Op::kAll);
+  EXPECT_EQ(c.children[1].column, kUnitHasTask);
+  EXPECT_EQ(VisibleTasks(leader).op, cond::Cond::Op::kIn) << "no unit relation for a leader";
+  pb::Notice n;
+  n.set_tenant("430203");
+  EXPECT_FALSE(MayReadNotice(handler, n));
+  EXPECT_TRUE(MayReadNotice(leader, n));
+}
+
+}  // namespace
+}  // namespace zs::supervision
+
+namespace zs::supervision {
+namespace {
+
+TEST_F(SupervisionTest, HandRegisteredItemsAndTasksTakeOnlyWhatTheOfficeChooses) {
+  pb::Item requested;
+  requested.set_title("民生实事");
+  requested.set_state(pb::ITEM_STATE_CLOSED);
+  requested.set_negative(true);
+  requested.set_task_count(7);
+  requested.set_feedback_summary("x");
+  const pb::Item item = NewItem(requested, "430204-s-9", "430204", now_);
+  EXPECT_EQ(item.state(), pb::ITEM_STATE_OPEN);
+  EXPECT_FALSE(item.negative()) << "set only when opened from negative information";
+  EXPECT_EQ(item.task_count(), 0);
+  EXPECT_TRUE(item.feedback_summary().empty());
+  EXPECT_EQ(item.priority(), pb::PRIORITY_NORMAL);
+  EXPECT_EQ(item.version(), 1);
+  EXPECT_TRUE(AcceptsTasks(item).ok());
+  pb::Item closed = item;
+  closed.set_state(pb::ITEM_STATE_CLOSED);
+  EXPECT_EQ(AcceptsTasks(closed).code(), absl::StatusCode::kFailedPrecondition);
+
+  pb::Task in = Task(pb::TASK_STATE_CLOSED);
+  in.set_percent(90);
+  const pb::Task t = TaskToAssign(in);
+  EXPECT_EQ(t.lead_unit(), "430204/slj");
+  EXPECT_EQ(t.state(), pb::TASK_STATE_UNSPECIFIED);
+  EXPECT_EQ(t.percent(), 0);
+}
+
+TEST_F(SupervisionTest, OnlyADecisionOnTheOpenContestReassignsAndTheLeadCannotAssist) {
+  pb::Task t = Task();
+  ASSERT_TRUE(Contest(t, "不属于我单位职责", now_).ok());
+  EXPECT_EQ(ContestedTask(t.contest_ref()), t.id());
+  EXPECT_TRUE(AnswersOpenContest(t, t.contest_ref()));
+  EXPECT_FALSE(AnswersOpenContest(t, t.id() + "@0")) << "an earlier contest";
+  pb::Task office = Task(pb::TASK_STATE_IN_PROGRESS);
+  auto s = ReassignByOffice(office, "430204/sthj", {"430204/sthj"}, "", now_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message().rfind("co_units", 0), 0u) << s;
+  ASSERT_TRUE(Reassign(t, "430204/sthj", {"430204/slj"}, now_).ok());
+  EXPECT_FALSE(AnswersOpenContest(t, t.contest_ref())) << "answered once";
 }
 
 }  // namespace

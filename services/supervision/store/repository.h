@@ -8,85 +8,54 @@
 #include "absl/status/statusor.h"
 #include "domain/supervision.h"
 #include "store/database.h"
-#include "store/page_token.h"
+#include "store/table.h"
+#include "store/timers.h"
 
 namespace zs::supervision {
 
-// The supervision service's tables: items and tasks stored whole as protobuf blobs with their
-// query columns beside them, the units of each task, and the warning-ladder timers.
+// The supervision service's tables: items, tasks and notices stored whole as protobuf blobs with
+// their query columns beside them (store::Table), and the units of each task. The warning ladder
+// and the cadence periods are durable timers of kind kLadderTimers (store/timers.h).
 std::vector<store::Migration> Migrations();
+
+// The timers of a task: owner the task id, name the rung ("reminder", "blue", "yellow", "red") or
+// the cadence period ("progress:YYYY-MM"), tag the lead unit warned, tenant the task's.
+inline constexpr char kLadderTimers[] = "task_ladder";
 
 namespace repo {
 
-absl::StatusOr<pb::Item> GetItem(store::Tx& tx, const std::string& id);
-// The item opened from a source, if any.
+// Columns: items (tenant, state, source_type, source_ref; relation kUnitHasTask), tasks (item_id,
+// tenant, lead_unit, state; relation kUnitOnTask), notices (tenant, year, period).
+const store::Table<pb::Item>& Items();
+const store::Table<pb::Task>& Tasks();
+const store::Table<pb::Notice>& Notices();
+
+// The item opened from a source, if any (served by an index).
 absl::StatusOr<std::optional<pb::Item>> FindItemBySource(store::Tx& tx, int source_type,
                                                          const std::string& source_ref);
-absl::Status InsertItem(store::Tx& tx, const pb::Item& item);
-absl::Status UpdateItem(store::Tx& tx, const pb::Item& item);
-// Items in the scope's tenants, newest first, limit+1 rows; for a unit handler only items in
-// which its unit has a task.
-absl::StatusOr<std::vector<std::pair<int64_t, pb::Item>>> ListItems(store::Tx& tx,
-                                                                    const Scope& scope,
-                                                                    pb::ItemState state,
-                                                                    int64_t after, int limit);
 // Whether `unit` leads or assists a task of the item; a database error is returned as such.
 absl::StatusOr<bool> UnitHasTask(store::Tx& tx, const std::string& item_id,
                                  const std::string& unit);
 
-absl::StatusOr<pb::Task> GetTask(store::Tx& tx, const std::string& id);
+// Inserts the task with its unit rows.
 absl::Status InsertTask(store::Tx& tx, const pb::Task& task);
-absl::Status UpdateTask(store::Tx& tx, const pb::Task& task);
 // Rewrites the task's unit rows (lead and co-units) after a reassignment.
 absl::Status SetTaskUnits(store::Tx& tx, const pb::Task& task);
 absl::StatusOr<std::vector<pb::Task>> TasksOfItem(store::Tx& tx, const std::string& item_id);
-absl::StatusOr<std::vector<std::pair<int64_t, pb::Task>>> ListTasks(store::Tx& tx,
-                                                                    const Scope& scope,
-                                                                    const std::string& item_id,
-                                                                    pb::TaskState state,
-                                                                    int64_t after, int limit);
-
-// Timers: one row per (task, rung), fired at most once.
-struct Timer {
-  std::string task_id;
-  std::string rung;
-  int64_t fire_at_ms;
-};
-// Replaces the task's unfired timers with `timers` (fired rungs stay fired). When the task was
-// assigned anew (`reassigned`), the rungs that fired for the earlier assignment are kept as
-// history under "<rung>#<fired_at>" (red cards still count for their unit) and the new ladder
-// fires every rung again.
-absl::Status ScheduleTimers(store::Tx& tx, const std::string& task_id,
-                            const std::vector<Timer>& timers, bool reassigned = false);
-absl::StatusOr<std::vector<Timer>> DueTimers(store::Tx& tx, int64_t now_ms, int limit);
-// Marks the timer fired; false when another process fired it first.
-absl::StatusOr<bool> ClaimTimer(store::Tx& tx, const Timer& t, int64_t now_ms,
-                                const std::string& outcome);
 // Every task of a tenant, and every item's title anyone may read (for notices).
 absl::StatusOr<std::vector<pb::Task>> TasksOfTenant(store::Tx& tx, const std::string& tenant);
 absl::StatusOr<std::map<std::string, std::string>> ItemTitles(store::Tx& tx,
                                                               const std::string& tenant);
 
-absl::Status InsertNotice(store::Tx& tx, const pb::Notice& n);
-absl::StatusOr<pb::Notice> GetNotice(store::Tx& tx, const std::string& id);
-// Notices of the scope's tenants, newest first, limit+1 rows.
-absl::StatusOr<std::vector<std::pair<int64_t, pb::Notice>>> ListNotices(store::Tx& tx,
-                                                                        const Scope& scope,
-                                                                        int64_t after, int limit);
-// How many notices the tenant published in `year` (numbering is per tenant and year).
-absl::StatusOr<int64_t> NoticesInYear(store::Tx& tx, const std::string& tenant, int year);
 // The notices of a tenant for one period, in publication order.
 absl::StatusOr<std::vector<pb::Notice>> NoticesOfPeriod(store::Tx& tx, const std::string& tenant,
                                                         const std::string& period);
+// The next notice number of the tenant's year (第 N 期), seeded with the notices published before
+// the counter existed.
+absl::StatusOr<int64_t> NextNoticeNumber(store::Tx& tx, const std::string& tenant, int year);
 
-// Red cards issued to a unit since `since_ms`.
+// Red cards issued to a unit since `since_ms` (from the ladder timers, history included).
 absl::StatusOr<int64_t> RedCardsSince(store::Tx& tx, const std::string& unit, int64_t since_ms);
 
 }  // namespace repo
-
-using store::DecodePageToken;
-using store::EncodePageToken;
-using store::FillPage;
-using store::ValidatePageSize;
-
 }  // namespace zs::supervision

@@ -1,0 +1,64 @@
+#pragma once
+
+// Items from other services' events (督查事项的来源): a leader's instruction on a report, a
+// standing-committee decision, a document instruction, an overdue proposal. Each event's payload
+// maps to the item to open and its first task. Pure functions; no gRPC, Redis or SQL.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "org/org.h"
+#include "zhongshu/events/v1/coordination.pb.h"
+#include "zhongshu/events/v1/proposals.pb.h"
+#include "zhongshu/events/v1/reporting.pb.h"
+#include "zhongshu/supervision/v1/supervision.pb.h"
+
+namespace zs::supervision {
+
+namespace pb = zhongshu::supervision::v1;
+namespace ev = zhongshu::events::v1;
+
+// What supervision learns from the reporting service about an instruction's report.
+struct ReportContext {
+  std::string body;      // empty when withheld (negative information) or unavailable
+  bool negative = true;  // unknown content is treated as negative information (withheld)
+  std::string tenant;    // the report's tenant; empty when the report was not found
+};
+
+// An item to open from another service's event, with its first task.
+struct Sourced {
+  pb::Item item;  // title, source_type, source_ref, requirement, background, negative, leader,
+                  // priority, deadline
+  std::string lead_unit;
+  std::vector<std::string> co_units;
+  std::string deliverable;
+};
+
+// "reporting.instruction.issued" in `tenant`: the first directed unit leads, the others assist.
+// `report` is what reporting said of the instructed report (nullptr: nothing, treated as negative
+// information); a report of another tenant is PERMISSION_DENIED.
+absl::StatusOr<Sourced> FromInstruction(const ev::InstructionIssued& in, const std::string& tenant,
+                                        const ReportContext* report);
+// "coordination.meeting.decision_recorded": a standing-committee-decision item (常委议定事项).
+absl::StatusOr<Sourced> FromMeetingDecision(const ev::MeetingDecisionRecorded& d);
+// "coordination.document.instruction_recorded": a document-instruction item (批办件).
+absl::StatusOr<Sourced> FromDocumentInstruction(const ev::DocumentInstructionRecorded& d);
+// "proposals.handling.overdue": an urgent overdue-proposal item (督办) for the late unit, one per
+// proposal and unit.
+absl::StatusOr<Sourced> FromProposalOverdue(const ev::ProposalOverdue& p);
+
+// The item and first task opened for a source.
+struct Opening {
+  pb::Item item;
+  pb::Task task;  // id, lead_unit, co_units, deliverable, due_date
+};
+// Checks `s` for `tenant` against the org tree (a served tenant, units of it, a due date;
+// INVALID_ARGUMENT prefixed with `what`, the event type) and builds the open item and its task.
+// Their ids derive from the source: opened again (a database restored from a backup catching up
+// on the stream), the item is the same item, and the service that raised it still knows it.
+absl::StatusOr<Opening> OpenSourced(const org::OrgTree& org, const std::string& tenant,
+                                    const std::string& what, Sourced s, TimePoint now);
+
+}  // namespace zs::supervision
