@@ -12,12 +12,9 @@ namespace zs::reporting {
 absl::StatusOr<pb::Bulletin> ReportingServiceImpl::LoadBulletin(store::Tx& tx,
                                                                 const auth::Principal& caller,
                                                                 const std::string& id) const {
-  auto b = repo::Bulletins().Get(tx, id);
-  if (!b.ok()) return b.status();
-  if (!auth::MaySeeTenant(org_, caller, b->tenant())) {
-    return absl::NotFoundError("bulletin " + id + " not found");
-  }
-  return b;
+  return repo::GetVisible(tx, repo::Bulletins(), id, [&](const pb::Bulletin& b) {
+    return auth::MaySeeTenant(org_, caller, b.tenant());
+  });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::CreateBulletin(grpc::CallbackServerContext* ctx,
@@ -128,19 +125,11 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetBulletin(grpc::CallbackServer
                                                             const pb::GetBulletinRequest* req,
                                                             pb::Bulletin* resp) {
   ReadScope scope;
-  auto check = [&](const auth::Principal& caller) -> absl::Status {
-    if (auto s = ValidateId(req->id(), "id"); !s.ok()) return s;
-    auto got = ScopeOf(caller);
-    if (!got.ok()) return got.status();
-    scope = std::move(*got);
-    return absl::OkStatus();
-  };
+  auto check = ScopeCheck(&scope, [req] { return ValidateId(req->id(), "id"); });
   return handlers_.Read(ctx, check, [&](const auth::Principal&, store::Tx& tx) -> absl::Status {
-    auto b = repo::Bulletins().Get(tx, req->id());
+    auto b = repo::GetVisible(tx, repo::Bulletins(), req->id(),
+                              [&](const pb::Bulletin& b) { return MayReadBulletin(scope, b); });
     if (!b.ok()) return b.status();
-    if (!MayReadBulletin(scope, *b)) {
-      return absl::NotFoundError("bulletin " + req->id() + " not found");
-    }
     *resp = VisibleBulletin(*b, scope);
     return absl::OkStatus();
   });
@@ -150,28 +139,20 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListBulletins(grpc::CallbackServ
                                                               const pb::ListBulletinsRequest* req,
                                                               pb::ListBulletinsResponse* resp) {
   ReadScope scope;
-  auto check = [&](const auth::Principal& caller) -> absl::Status {
-    if (!req->kind().empty()) {
-      if (auto s = ValidateBulletinKind(req->kind(), bulletin_kinds_, "kind"); !s.ok()) return s;
-    }
-    auto got = ScopeOf(caller);
-    if (!got.ok()) return got.status();
-    scope = std::move(*got);
-    return absl::OkStatus();
-  };
+  auto check = ScopeCheck(&scope, [this, req] {
+    return req->kind().empty() ? absl::OkStatus()
+                               : ValidateBulletinKind(req->kind(), bulletin_kinds_, "kind");
+  });
   return handlers_.List(
       ctx, req->page_size(), req->page_token(), check,
       [&](const auth::Principal&, const app::Page& page, store::Tx& tx) -> absl::Status {
         const cond::Cond where =
             cond::All({VisibleBulletins(scope),
                        req->kind().empty() ? cond::True() : cond::Eq("kind", req->kind())});
-        auto rows = repo::Bulletins().Page(tx, where, page.cursor, page.size);
-        if (!rows.ok()) return rows.status();
-        store::FillPage(
-            *rows, page.size,
+        return repo::ListPage(
+            tx, repo::Bulletins(), where, page.cursor, page.size,
             [&](pb::Bulletin&& b) { *resp->add_bulletins() = VisibleBulletin(b, scope); },
             resp->mutable_next_page_token());
-        return absl::OkStatus();
       });
 }
 

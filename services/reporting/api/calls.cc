@@ -32,9 +32,10 @@ absl::StatusOr<pb::Call> ReportingServiceImpl::AnsweredCall(store::Tx& tx,
                                                             const pb::Report& r) {
   auto scope = ScopeOf(caller);
   if (!scope.ok()) return scope.status();
-  auto call = repo::Calls().Get(tx, r.call_id());
-  if (absl::IsNotFound(call.status()) || (call.ok() && !MayReadCall(*scope, *call))) {
-    return absl::NotFoundError("report.call_id: call " + r.call_id() + " not found");
+  auto call = repo::GetVisible(tx, repo::Calls(), r.call_id(),
+                               [&](const pb::Call& c) { return MayReadCall(*scope, c); });
+  if (absl::IsNotFound(call.status())) {
+    return absl::NotFoundError("report.call_id: " + std::string(call.status().message()));
   }
   if (!call.ok()) return call.status();
   if (auto s = MayAnswer(*call, r.unit_id()); !s.ok()) return s;
@@ -103,17 +104,11 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetCall(grpc::CallbackServerCont
                                                         const pb::GetCallRequest* req,
                                                         pb::Call* resp) {
   ReadScope scope;
-  auto check = [&](const auth::Principal& caller) -> absl::Status {
-    if (auto s = ValidateId(req->id(), "id"); !s.ok()) return s;
-    auto got = ScopeOf(caller);
-    if (!got.ok()) return got.status();
-    scope = std::move(*got);
-    return absl::OkStatus();
-  };
+  auto check = ScopeCheck(&scope, [req] { return ValidateId(req->id(), "id"); });
   return handlers_.Read(ctx, check, [&](const auth::Principal&, store::Tx& tx) -> absl::Status {
-    auto c = repo::Calls().Get(tx, req->id());
+    auto c = repo::GetVisible(tx, repo::Calls(), req->id(),
+                              [&](const pb::Call& c) { return MayReadCall(scope, c); });
     if (!c.ok()) return c.status();
-    if (!MayReadCall(scope, *c)) return absl::NotFoundError("call " + req->id() + " not found");
     *resp = std::move(*c);
     FillUnanswered(*resp);
     return absl::OkStatus();
@@ -124,25 +119,17 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListCalls(grpc::CallbackServerCo
                                                           const pb::ListCallsRequest* req,
                                                           pb::ListCallsResponse* resp) {
   ReadScope scope;
-  auto check = [&](const auth::Principal& caller) -> absl::Status {
-    auto got = ScopeOf(caller);
-    if (!got.ok()) return got.status();
-    scope = std::move(*got);
-    return absl::OkStatus();
-  };
+  auto check = ScopeCheck(&scope);
   return handlers_.List(
       ctx, req->page_size(), req->page_token(), check,
       [&](const auth::Principal&, const app::Page& page, store::Tx& tx) -> absl::Status {
-        auto rows = repo::Calls().Page(tx, VisibleCalls(scope), page.cursor, page.size);
-        if (!rows.ok()) return rows.status();
-        store::FillPage(
-            *rows, page.size,
+        return repo::ListPage(
+            tx, repo::Calls(), VisibleCalls(scope), page.cursor, page.size,
             [&](pb::Call&& c) {
               FillUnanswered(c);
               *resp->add_calls() = std::move(c);
             },
             resp->mutable_next_page_token());
-        return absl::OkStatus();
       });
 }
 

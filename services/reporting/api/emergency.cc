@@ -94,13 +94,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetEmergencyChain(
     grpc::CallbackServerContext* ctx, const pb::GetEmergencyChainRequest* req,
     pb::EmergencyChain* resp) {
   ReadScope scope;
-  auto check = [&](const auth::Principal& caller) -> absl::Status {
-    if (auto s = ValidateId(req->chain_id(), "chain_id"); !s.ok()) return s;
-    auto got = ScopeOf(caller);
-    if (!got.ok()) return got.status();
-    scope = std::move(*got);
-    return absl::OkStatus();
-  };
+  auto check = ScopeCheck(&scope, [req] { return ValidateId(req->chain_id(), "chain_id"); });
   return handlers_.Read(ctx, check, [&](const auth::Principal&, store::Tx& tx) -> absl::Status {
     auto chain = repo::GetChain(tx, req->chain_id());
     if (!chain.ok()) return chain.status();

@@ -111,13 +111,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetInstruction(grpc::CallbackSer
                                                                const pb::GetInstructionRequest* req,
                                                                pb::Instruction* resp) {
   ReadScope scope;
-  auto check = [&](const auth::Principal& caller) -> absl::Status {
-    if (auto s = ValidateId(req->id(), "id"); !s.ok()) return s;
-    auto got = ScopeOf(caller);
-    if (!got.ok()) return got.status();
-    scope = std::move(*got);
-    return absl::OkStatus();
-  };
+  auto check = ScopeCheck(&scope, [req] { return ValidateId(req->id(), "id"); });
   return handlers_.Read(ctx, check,
                         [&](const auth::Principal& caller, store::Tx& tx) -> absl::Status {
                           auto in = repo::Instructions().Get(tx, req->id());
@@ -146,15 +140,11 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListInstructions(
     grpc::CallbackServerContext* ctx, const pb::ListInstructionsRequest* req,
     pb::ListInstructionsResponse* resp) {
   ReadScope scope;
-  auto check = [&](const auth::Principal& caller) -> absl::Status {
-    if (!pb::InstructionState_IsValid(req->state())) {
-      return absl::InvalidArgumentError("state: unknown value");
-    }
-    auto got = ScopeOf(caller);
-    if (!got.ok()) return got.status();
-    scope = std::move(*got);
-    return absl::OkStatus();
-  };
+  auto check = ScopeCheck(&scope, [req] {
+    return pb::InstructionState_IsValid(req->state())
+               ? absl::OkStatus()
+               : absl::InvalidArgumentError("state: unknown value");
+  });
   return handlers_.List(
       ctx, req->page_size(), req->page_token(), check,
       [&](const auth::Principal& caller, const app::Page& page, store::Tx& tx) -> absl::Status {

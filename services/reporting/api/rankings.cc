@@ -14,18 +14,21 @@ absl::Status ReportingServiceImpl::Award(store::Tx& tx, const std::string& key,
                              ToMillis(clock_->Now()), static_cast<int>(sensitivity)});
 }
 
+app::Check ReportingServiceImpl::RankingsCheck(RankingsScope* scope, RankingsQuery query) const {
+  return [this, scope, query = std::move(query)](const auth::Principal& caller) -> absl::Status {
+    auto got = ResolveRankings(org_, caller, query, limits_.utc_offset_minutes);
+    if (!got.ok()) return got.status();
+    *scope = std::move(*got);
+    return absl::OkStatus();
+  };
+}
+
 grpc::ServerUnaryReactor* ReportingServiceImpl::ListRankings(grpc::CallbackServerContext* ctx,
                                                              const pb::ListRankingsRequest* req,
                                                              pb::ListRankingsResponse* resp) {
   RankingsScope scope;
-  auto check = [&](const auth::Principal& caller) -> absl::Status {
-    auto got = ResolveRankings(org_, caller,
-                               {req->period(), req->start_date(), req->end_date(), req->tenant()},
-                               limits_.utc_offset_minutes);
-    if (!got.ok()) return got.status();
-    scope = std::move(*got);
-    return absl::OkStatus();
-  };
+  auto check =
+      RankingsCheck(&scope, {req->period(), req->start_date(), req->end_date(), req->tenant()});
   return handlers_.Read(ctx, check, [&](const auth::Principal&, store::Tx& tx) -> absl::Status {
     auto rows = repo::Scores(tx, scope.tenant, "", scope.span);
     if (!rows.ok()) return rows.status();
@@ -38,14 +41,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ExportRankings(grpc::CallbackSer
                                                                const pb::ExportRankingsRequest* req,
                                                                pb::ExportRankingsResponse* resp) {
   RankingsScope scope;
-  auto check = [&](const auth::Principal& caller) -> absl::Status {
-    auto got = ResolveRankings(org_, caller,
-                               {req->period(), req->start_date(), req->end_date(), req->tenant()},
-                               limits_.utc_offset_minutes);
-    if (!got.ok()) return got.status();
-    scope = std::move(*got);
-    return absl::OkStatus();
-  };
+  auto check =
+      RankingsCheck(&scope, {req->period(), req->start_date(), req->end_date(), req->tenant()});
   return handlers_.Read(ctx, check, [&](const auth::Principal&, store::Tx& tx) -> absl::Status {
     auto rows = repo::Scores(tx, scope.tenant, "", scope.span);
     if (!rows.ok()) return rows.status();

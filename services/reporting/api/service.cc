@@ -70,15 +70,26 @@ ReportingServiceImpl::ReportingServiceImpl(const app::Handlers& handlers, const 
   };
 }
 
+app::Check ReportingServiceImpl::ScopeCheck(ReadScope* scope,
+                                            std::function<absl::Status()> validate) const {
+  return [this, scope, validate = std::move(validate)](const auth::Principal& caller) {
+    if (validate) {
+      if (auto s = validate(); !s.ok()) return s;
+    }
+    auto got = ScopeOf(caller);
+    if (!got.ok()) return got.status();
+    *scope = std::move(*got);
+    return absl::OkStatus();
+  };
+}
+
 absl::StatusOr<pb::Report> ReportingServiceImpl::LoadVisible(store::Tx& tx,
                                                              const auth::Principal& caller,
                                                              const std::string& id) const {
   auto scope = ScopeOf(caller);
   if (!scope.ok()) return scope.status();
-  auto r = repo::Reports().Get(tx, id);
-  if (!r.ok()) return r.status();
-  if (!MayRead(*scope, *r)) return absl::NotFoundError("report " + id + " not found");
-  return r;
+  return repo::GetVisible(tx, repo::Reports(), id,
+                          [&](const pb::Report& r) { return MayRead(*scope, r); });
 }
 
 absl::Status ReportingServiceImpl::RecordSystem(store::Tx& tx, const events::Change& change) const {
@@ -195,16 +206,13 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListReports(grpc::CallbackServer
     where = cond::All(std::move(all));
     return absl::OkStatus();
   };
-  return handlers_.List(
-      ctx, req->page_size(), req->page_token(), check,
-      [&](const auth::Principal&, const app::Page& page, store::Tx& tx) -> absl::Status {
-        auto rows = repo::Reports().Page(tx, where, page.cursor, page.size);
-        if (!rows.ok()) return rows.status();
-        store::FillPage(
-            *rows, page.size, [&](pb::Report&& r) { *resp->add_reports() = std::move(r); },
-            resp->mutable_next_page_token());
-        return absl::OkStatus();
-      });
+  return handlers_.List(ctx, req->page_size(), req->page_token(), check,
+                        [&](const auth::Principal&, const app::Page& page, store::Tx& tx) {
+                          return repo::ListPage(
+                              tx, repo::Reports(), where, page.cursor, page.size,
+                              [&](pb::Report&& r) { *resp->add_reports() = std::move(r); },
+                              resp->mutable_next_page_token());
+                        });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::UpdateReport(grpc::CallbackServerContext* ctx,

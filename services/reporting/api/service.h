@@ -118,6 +118,11 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   absl::StatusOr<ReadScope> ScopeOf(const auth::Principal& caller) const {
     return ReadScopeFor(org_, caller);
   }
+  // The Check of a read: `validate` (the request's fields: INVALID_ARGUMENT naming the field),
+  // then the caller's read scope into *scope (PERMISSION_DENIED without a reporting role).
+  app::Check ScopeCheck(ReadScope* scope, std::function<absl::Status()> validate = {}) const;
+  // The Check of ListRankings and ExportRankings: the period and tenant resolved into *scope.
+  app::Check RankingsCheck(RankingsScope* scope, RankingsQuery query) const;
   // A report as the caller may see it: NOT_FOUND when it does not exist or is invisible.
   absl::StatusOr<pb::Report> LoadVisible(store::Tx& tx, const auth::Principal& caller,
                                          const std::string& id) const;

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "domain/reports.h"
 #include "store/database.h"
+#include "store/page_token.h"
 #include "store/table.h"
 
 namespace zs::reporting {
@@ -30,6 +31,29 @@ const store::Table<pb::Instruction>& Instructions();
 const store::Table<pb::Call>& Calls();
 // Columns: tenant, kind, year, state (VisibleBulletins).
 const store::Table<pb::Bulletin>& Bulletins();
+
+// The resource if the reader may see it (`visible`), NOT_FOUND naming it either way, so that its
+// existence does not leak.
+template <typename T, typename Visible>
+absl::StatusOr<T> GetVisible(store::Tx& tx, const store::Table<T>& table, const std::string& id,
+                             const Visible& visible) {
+  auto value = table.Get(tx, id);
+  if (value.ok() && !visible(*value)) {
+    return absl::NotFoundError(table.kind() + " " + id + " not found");
+  }
+  return value;
+}
+
+// One keyset page of the rows matching `where`, newest first, each passed to `add`, and the
+// token of the next page when more follow.
+template <typename T, typename Add>
+absl::Status ListPage(store::Tx& tx, const store::Table<T>& table, const cond::Cond& where,
+                      int64_t cursor, int32_t size, const Add& add, std::string* next_page_token) {
+  auto rows = table.Page(tx, where, cursor, size);
+  if (!rows.ok()) return rows.status();
+  store::FillPage(*rows, size, add, next_page_token);
+  return absl::OkStatus();
+}
 
 // Saves a resource changed in this transaction: its version goes up by one.
 template <typename T>
