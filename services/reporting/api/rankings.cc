@@ -14,42 +14,38 @@ absl::Status ReportingServiceImpl::Award(store::Tx& tx, const std::string& key,
                              ToMillis(clock_->Now()), static_cast<int>(sensitivity)});
 }
 
-app::Check ReportingServiceImpl::RankingsCheck(RankingsScope* scope, RankingsQuery query) const {
-  return [this, scope, query = std::move(query)](const auth::Principal& caller) -> absl::Status {
+grpc::ServerUnaryReactor* ReportingServiceImpl::ReadRankings(
+    grpc::CallbackServerContext* ctx, RankingsQuery query,
+    const std::function<void(pb::ListRankingsResponse&&)>& answer) {
+  RankingsScope scope;
+  auto check = [&](const auth::Principal& caller) -> absl::Status {
     auto got = ResolveRankings(org_, caller, query, limits_.utc_offset_minutes);
     if (!got.ok()) return got.status();
-    *scope = std::move(*got);
+    scope = std::move(*got);
     return absl::OkStatus();
   };
+  return handlers_.Read(ctx, check, [&](const auth::Principal&, store::Tx& tx) -> absl::Status {
+    auto rows = repo::Scores(tx, scope.tenant, "", scope.span);
+    if (!rows.ok()) return rows.status();
+    answer(Rankings(org_, scope, *rows));
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::ListRankings(grpc::CallbackServerContext* ctx,
                                                              const pb::ListRankingsRequest* req,
                                                              pb::ListRankingsResponse* resp) {
-  RankingsScope scope;
-  auto check =
-      RankingsCheck(&scope, {req->period(), req->start_date(), req->end_date(), req->tenant()});
-  return handlers_.Read(ctx, check, [&](const auth::Principal&, store::Tx& tx) -> absl::Status {
-    auto rows = repo::Scores(tx, scope.tenant, "", scope.span);
-    if (!rows.ok()) return rows.status();
-    *resp = Rankings(org_, scope, *rows);
-    return absl::OkStatus();
-  });
+  return ReadRankings(ctx, {req->period(), req->start_date(), req->end_date(), req->tenant()},
+                      [resp](pb::ListRankingsResponse&& r) { *resp = std::move(r); });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::ExportRankings(grpc::CallbackServerContext* ctx,
                                                                const pb::ExportRankingsRequest* req,
                                                                pb::ExportRankingsResponse* resp) {
-  RankingsScope scope;
-  auto check =
-      RankingsCheck(&scope, {req->period(), req->start_date(), req->end_date(), req->tenant()});
-  return handlers_.Read(ctx, check, [&](const auth::Principal&, store::Tx& tx) -> absl::Status {
-    auto rows = repo::Scores(tx, scope.tenant, "", scope.span);
-    if (!rows.ok()) return rows.status();
-    const auto ranks = Rankings(org_, scope, *rows).ranks();
-    resp->set_csv(RankingsCsv({ranks.begin(), ranks.end()}));
-    return absl::OkStatus();
-  });
+  return ReadRankings(ctx, {req->period(), req->start_date(), req->end_date(), req->tenant()},
+                      [resp](pb::ListRankingsResponse&& r) {
+                        resp->set_csv(RankingsCsv({r.ranks().begin(), r.ranks().end()}));
+                      });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::ListScoreEntries(

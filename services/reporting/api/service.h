@@ -121,8 +121,11 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   // The Check of a read: `validate` (the request's fields: INVALID_ARGUMENT naming the field),
   // then the caller's read scope into *scope (PERMISSION_DENIED without a reporting role).
   app::Check ScopeCheck(ReadScope* scope, std::function<absl::Status()> validate = {}) const;
-  // The Check of ListRankings and ExportRankings: the period and tenant resolved into *scope.
-  app::Check RankingsCheck(RankingsScope* scope, RankingsQuery query) const;
+  // ListRankings and ExportRankings: the query checked (period, tenant, the caller's right to
+  // see it), then the tenant's units ranked over the period, given to `answer`.
+  grpc::ServerUnaryReactor* ReadRankings(
+      grpc::CallbackServerContext* ctx, RankingsQuery query,
+      const std::function<void(pb::ListRankingsResponse&&)>& answer);
   // A report as the caller may see it: NOT_FOUND when it does not exist or is invisible.
   absl::StatusOr<pb::Report> LoadVisible(store::Tx& tx, const auth::Principal& caller,
                                          const std::string& id) const;
