@@ -64,11 +64,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::AddBulletinItem(
       [this, req](const auth::Principal& caller, store::Tx& tx, pb::Bulletin& b) -> absl::Status {
         auto r = LoadVisible(tx, caller, req->report_id());
         if (!r.ok()) return r.status();
-        if (!org_.IsAncestorOrSelf(b.tenant(), r->tenant())) {
-          return absl::FailedPreconditionError("report " + r->id() + " is outside bulletin " +
-                                               b.id() + "'s jurisdiction");
-        }
-        if (auto s = MayAddItem(b, *r); !s.ok()) return s;
+        if (auto s = MayCompile(org_, b, *r); !s.ok()) return s;
         auto* item = b.add_items();
         item->set_report_id(r->id());
         item->set_unit_id(r->unit_id());
@@ -104,18 +100,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::PublishBulletin(
         if (!number.ok()) return number.status();
         if (auto s = Publish(b, year, static_cast<int>(*number), now); !s.ok()) return s;
         b.set_version(b.version() + 1);
-        const auto per_item = points_.bulletin.find(b.kind());
-        for (const auto& it : b.items()) {
-          const auto* unit = org_.FindUnit(it.unit_id());
-          if (auto s = Award(tx, "bulletin:" + b.id() + ":" + it.report_id(),
-                             unit ? unit->tenant : b.tenant(), it.unit_id(), it.report_id(),
-                             it.sensitivity(),
-                             "《" + b.kind_name() + "》" + std::to_string(b.year()) + "年第" +
-                                 std::to_string(b.number()) + "期刊用",
-                             per_item == points_.bulletin.end() ? 0 : per_item->second);
-              !s.ok()) {
-            return s;
-          }
+        for (const auto& row : BulletinAwards(org_, b, points_, now)) {
+          if (auto s = repo::AddScore(tx, row); !s.ok()) return s;
         }
         return absl::OkStatus();
       });

@@ -49,14 +49,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
                                        " not found");
           }
           if (!b.ok()) return b.status();
-          const bool holds =
-              std::any_of(b->items().begin(), b->items().end(),
-                          [&](const pb::BulletinItem& it) { return it.report_id() == r->id(); });
-          if (b->state() != pb::BULLETIN_STATE_PUBLISHED || !holds) {
-            return absl::FailedPreconditionError("instruction.bulletin_id: report " + r->id() +
-                                                 " is not an item of published bulletin " +
-                                                 b->id());
-          }
+          if (auto s = MayInstructOn(*b, r->id()); !s.ok()) return s;
         }
         std::string leader_name = caller.name;
         if (leader_name.empty()) {

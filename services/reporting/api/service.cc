@@ -115,43 +115,12 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServe
   return handlers_.Write(
       ctx, "CreateReport", *req, resp, check,
       [this, &want, resp](const auth::Principal& caller, store::Tx& tx) -> absl::Status {
-        const TimePoint now = clock_->Now();
-        const std::string unit_id = want.unit_id().empty() ? caller.unit : want.unit_id();
-        const std::string tenant = org_.FindUnit(unit_id)->tenant;
-        pb::Report r;
-        r.set_id(NewResourceId(tenant, "r"));
-        r.set_tenant(tenant);
-        r.set_title(want.title());
-        r.set_body(want.body());
-        r.set_kind(want.kind());
-        r.set_sensitivity(want.sensitivity());
-        *r.mutable_tags() = want.tags();
-        r.set_unit_id(unit_id);
-        r.set_author(caller.subject);
-        r.set_state(pb::REPORT_STATE_DRAFT);
-        *r.mutable_create_time() = ToProto(now);
-        *r.mutable_update_time() = ToProto(now);
-        r.set_origin_node(tenant);
-        r.set_origin_id(r.id());
-        r.set_version(1);
-        r.set_call_id(want.call_id());
-        if (r.kind() == pb::REPORT_KIND_EMERGENCY) {
-          // What the reporter says; chain, sequence, limits and the late flag are the service's.
-          const auto& we = want.emergency();
-          auto* e = r.mutable_emergency();
-          e->set_grade(we.grade());
-          *e->mutable_occurred_at() = we.occurred_at();
-          if (we.has_learned_at()) *e->mutable_learned_at() = we.learned_at();
-          e->set_place(we.place());
-          *e->mutable_casualties() = we.casualties();
-          e->set_previous_id(we.previous_id());
-          e->set_phase(!we.previous_id().empty() ? (we.phase() == pb::EMERGENCY_PHASE_FINAL
-                                                        ? pb::EMERGENCY_PHASE_FINAL
-                                                        : pb::EMERGENCY_PHASE_FOLLOW_UP)
-                                                 : pb::EMERGENCY_PHASE_INITIAL);
-          if (!we.previous_id().empty()) {
-            if (auto chain = FollowedChain(tx, caller, r); !chain.ok()) return chain.status();
-          }
+        const org::Unit& unit =
+            *org_.FindUnit(want.unit_id().empty() ? caller.unit : want.unit_id());
+        pb::Report r =
+            NewReport(want, NewResourceId(unit.tenant, "r"), unit, caller.subject, clock_->Now());
+        if (!r.emergency().previous_id().empty()) {
+          if (auto chain = FollowedChain(tx, caller, r); !chain.ok()) return chain.status();
         }
         if (!r.call_id().empty()) {
           if (auto call = AnsweredCall(tx, caller, r); !call.ok()) return call.status();
@@ -266,14 +235,9 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ReturnReport(grpc::CallbackServe
       },
       {"report.return", events::type::kReportingReportReturned, req->comment()},
       [this, req](const auth::Principal&, store::Tx& tx, pb::Report& r) -> absl::Status {
-        // A leader has instructed on it: its words (and sensitivity) are what supervision works
-        // from, so it is no longer returned for rewriting.
         auto instructed = repo::Instructions().Count(tx, cond::Eq("report_id", r.id()));
         if (!instructed.ok()) return instructed.status();
-        if (*instructed > 0) {
-          return absl::FailedPreconditionError(
-              "report " + r.id() + " has a leader's instruction; it cannot be returned");
-        }
+        if (auto s = MayReturn(r, *instructed); !s.ok()) return s;
         return Return(r, req->comment(), clock_->Now());
       });
 }

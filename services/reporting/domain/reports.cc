@@ -278,6 +278,49 @@ absl::Status Submit(pb::Report& r, TimePoint now) {
   return absl::OkStatus();
 }
 
+absl::Status MayReturn(const pb::Report& r, int64_t instructions) {
+  if (instructions > 0) {
+    return absl::FailedPreconditionError("report " + r.id() +
+                                         " has a leader's instruction; it cannot be returned");
+  }
+  return absl::OkStatus();
+}
+
+pb::Report NewReport(const pb::Report& want, const std::string& id, const org::Unit& unit,
+                     const std::string& author, TimePoint now) {
+  pb::Report r;
+  r.set_id(id);
+  r.set_tenant(unit.tenant);
+  r.set_title(want.title());
+  r.set_body(want.body());
+  r.set_kind(want.kind());
+  r.set_sensitivity(want.sensitivity());
+  *r.mutable_tags() = want.tags();
+  r.set_unit_id(unit.id);
+  r.set_author(author);
+  r.set_state(pb::REPORT_STATE_DRAFT);
+  *r.mutable_create_time() = ToProto(now);
+  *r.mutable_update_time() = ToProto(now);
+  r.set_origin_node(unit.tenant);
+  r.set_origin_id(id);
+  r.set_version(1);
+  r.set_call_id(want.call_id());
+  if (r.kind() == pb::REPORT_KIND_EMERGENCY) {
+    const auto& we = want.emergency();
+    auto* e = r.mutable_emergency();
+    e->set_grade(we.grade());
+    *e->mutable_occurred_at() = we.occurred_at();
+    if (we.has_learned_at()) *e->mutable_learned_at() = we.learned_at();
+    e->set_place(we.place());
+    *e->mutable_casualties() = we.casualties();
+    e->set_previous_id(we.previous_id());
+    e->set_phase(we.previous_id().empty()                  ? pb::EMERGENCY_PHASE_INITIAL
+                 : we.phase() == pb::EMERGENCY_PHASE_FINAL ? pb::EMERGENCY_PHASE_FINAL
+                                                           : pb::EMERGENCY_PHASE_FOLLOW_UP);
+  }
+  return r;
+}
+
 absl::Status Return(pb::Report& r, const std::string& comment, TimePoint now) {
   if (r.state() != pb::REPORT_STATE_SUBMITTED) {
     return absl::FailedPreconditionError("report " + r.id() + " is " + StateName(r.state()) +
@@ -519,6 +562,25 @@ absl::Status ValidateBulletinKind(const std::string& kind, const BulletinKinds& 
   return absl::OkStatus();
 }
 
+absl::Status MayCompile(const org::OrgTree& org, const pb::Bulletin& b, const pb::Report& r) {
+  if (!org.IsAncestorOrSelf(b.tenant(), r.tenant())) {
+    return absl::FailedPreconditionError("report " + r.id() + " is outside bulletin " + b.id() +
+                                         "'s jurisdiction");
+  }
+  return MayAddItem(b, r);
+}
+
+absl::Status MayInstructOn(const pb::Bulletin& b, const std::string& report_id) {
+  const bool holds =
+      std::any_of(b.items().begin(), b.items().end(),
+                  [&](const pb::BulletinItem& it) { return it.report_id() == report_id; });
+  if (b.state() != pb::BULLETIN_STATE_PUBLISHED || !holds) {
+    return absl::FailedPreconditionError("instruction.bulletin_id: report " + report_id +
+                                         " is not an item of published bulletin " + b.id());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status MayAddItem(const pb::Bulletin& b, const pb::Report& r) {
   if (b.state() != pb::BULLETIN_STATE_DRAFT) {
     return absl::FailedPreconditionError("bulletin " + b.id() + " is already published");
@@ -634,6 +696,23 @@ std::vector<pb::UnitRank> Rank(const std::vector<LedgerRow>& entries,
   for (size_t i = 0; i < out.size(); ++i) {
     const bool tied = i > 0 && out[i].points() == out[i - 1].points();
     out[i].set_rank(tied ? out[i - 1].rank() : static_cast<int32_t>(i) + 1);
+  }
+  return out;
+}
+
+std::vector<LedgerRow> BulletinAwards(const org::OrgTree& org, const pb::Bulletin& b,
+                                      const PointsTable& points, TimePoint now) {
+  const auto per_item = points.bulletin.find(b.kind());
+  const int each = per_item == points.bulletin.end() ? 0 : per_item->second;
+  std::vector<LedgerRow> out;
+  if (each == 0) return out;
+  for (const auto& it : b.items()) {
+    const auto* unit = org.FindUnit(it.unit_id());
+    out.push_back({"bulletin:" + b.id() + ":" + it.report_id(), unit ? unit->tenant : b.tenant(),
+                   it.unit_id(), it.report_id(),
+                   "《" + b.kind_name() + "》" + std::to_string(b.year()) + "年第" +
+                       std::to_string(b.number()) + "期刊用",
+                   each, ToMillis(now), static_cast<int>(it.sensitivity())});
   }
   return out;
 }

@@ -36,6 +36,11 @@ struct Limits {
 
 // Fields of a new report. `prefix` is "report." so messages read "report.title: ...".
 absl::Status ValidateNewReport(const pb::Report& r, const org::OrgTree& org, const Limits& limits);
+// A new draft `id` of `unit` by `author` from what the reporter wrote (`want`): title, body,
+// kind, sensitivity, tags, the call it answers and the emergency facts; the chain, sequence,
+// limits and late flag are the service's, stamped on submission.
+pb::Report NewReport(const pb::Report& want, const std::string& id, const org::Unit& unit,
+                     const std::string& author, TimePoint now);
 // The fields of `patch` named by `mask` (empty mask: all editable fields); `paths` receives the
 // fields to change.
 absl::Status ValidateUpdate(const pb::Report& patch, const std::vector<std::string>& mask,
@@ -88,6 +93,9 @@ absl::Status ApplyUpdate(pb::Report& r, const pb::Report& patch,
                          const std::vector<std::string>& paths, TimePoint now);
 absl::Status Submit(pb::Report& r, TimePoint now);
 absl::Status Return(pb::Report& r, const std::string& comment, TimePoint now);
+// A report a leader has instructed on (`instructions` > 0) is what supervision works from: it is
+// no longer returned for rewriting.
+absl::Status MayReturn(const pb::Report& r, int64_t instructions);
 absl::Status Adopt(pb::Report& r, zhongshu::common::v1::Level level, const std::string& editor,
                    TimePoint now);
 // An instruction may be written on a submitted or adopted report.
@@ -169,6 +177,10 @@ absl::Status ValidateBulletinKind(const std::string& kind, const BulletinKinds& 
                                   const std::string& field);
 // A report may go into a bulletin once it is adopted (采用), and only into a draft issue, once.
 absl::Status MayAddItem(const pb::Bulletin& b, const pb::Report& r);
+// MayAddItem, and the report lies in the bulletin's jurisdiction (its tenant or below).
+absl::Status MayCompile(const org::OrgTree& org, const pb::Bulletin& b, const pb::Report& r);
+// A leader instructs on a bulletin item (期刊批示) only of a published issue that holds the report.
+absl::Status MayInstructOn(const pb::Bulletin& b, const std::string& report_id);
 // Publication: a draft with at least one item gets its year and its number (第 N 期).
 absl::Status MayPublish(const pb::Bulletin& b);
 absl::Status Publish(pb::Bulletin& b, int year, int number, TimePoint now);
@@ -214,6 +226,10 @@ struct LedgerRow {
 std::vector<pb::UnitRank> Rank(const std::vector<LedgerRow>& rows,
                                const std::vector<const org::Unit*>& units);
 std::string RankingsCsv(const std::vector<pb::UnitRank>& ranks);
+// The ledger rows a published bulletin earns: per item, the kind's points for the report's unit
+// (in the unit's tenant), reason 《kind》YYYY年第N期刊用; none for zero points.
+std::vector<LedgerRow> BulletinAwards(const org::OrgTree& org, const pb::Bulletin& b,
+                                      const PointsTable& points, TimePoint now);
 
 // A period asked for as a name ("2026-11", "2026-Q4", "2026") or as start_date..end_date.
 absl::StatusOr<calendar::Period> RequestedPeriod(const std::string& period,

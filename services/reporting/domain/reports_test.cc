@@ -65,6 +65,34 @@ TEST_F(ReportsTest, LifecycleDraftReturnResubmitAdopt) {
   EXPECT_TRUE(CheckInstructable(r).ok());
 }
 
+TEST_F(ReportsTest, ANewReportTakesWhatTheReporterWroteAndNothingElse) {
+  pb::Report want = Report(pb::REPORT_STATE_ADOPTED);
+  want.set_author("someone.else");
+  want.set_version(9);
+  want.set_kind(pb::REPORT_KIND_EMERGENCY);
+  want.mutable_emergency()->set_previous_id("430204-r-0");
+  want.mutable_emergency()->set_phase(pb::EMERGENCY_PHASE_FINAL);
+  want.mutable_emergency()->set_chain_id("forged");
+  const pb::Report r = NewReport(want, "430204-r-9", *org_.FindUnit("430204/slj"), "wang", now_);
+  EXPECT_EQ(r.state(), pb::REPORT_STATE_DRAFT);
+  EXPECT_EQ(r.author(), "wang");
+  EXPECT_EQ(r.unit_id(), "430204/slj");
+  EXPECT_EQ(r.tenant(), "430204");
+  EXPECT_EQ(r.origin_id(), "430204-r-9");
+  EXPECT_EQ(r.version(), 1);
+  EXPECT_EQ(r.emergency().phase(), pb::EMERGENCY_PHASE_FINAL);
+  EXPECT_TRUE(r.emergency().chain_id().empty()) << "stamped on submission";
+  want.mutable_emergency()->clear_previous_id();
+  EXPECT_EQ(NewReport(want, "x", *org_.FindUnit("430204/slj"), "wang", now_).emergency().phase(),
+            pb::EMERGENCY_PHASE_INITIAL);
+}
+
+TEST_F(ReportsTest, AnInstructedReportIsNotReturned) {
+  const auto r = Report(pb::REPORT_STATE_SUBMITTED);
+  EXPECT_TRUE(MayReturn(r, 0).ok());
+  EXPECT_EQ(MayReturn(r, 1).code(), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(ReportsTest, IllegalTransitionsAreFailedPrecondition) {
   auto draft = Report(pb::REPORT_STATE_DRAFT);
   EXPECT_EQ(Adopt(draft, LEVEL_CITY, "li", now_).code(), absl::StatusCode::kFailedPrecondition);
@@ -405,6 +433,42 @@ TEST_F(BulletinTest, NegativeItemsAreWithheldFromThoseWhoMayNotSeeThem) {
   EXPECT_EQ(for_clerk.items(0).report_id(), "p");
   EXPECT_EQ(for_clerk.hidden_items(), 1);
   EXPECT_EQ(VisibleBulletin(b, editor).items_size(), 2);
+}
+
+TEST_F(BulletinTest, CompiledWithinItsJurisdictionInstructedOnceItIsOut) {
+  pb::Bulletin b = Draft();
+  b.set_tenant("430204");
+  pb::Report r = Report(pb::REPORT_STATE_ADOPTED);
+  EXPECT_TRUE(MayCompile(org_, b, r).ok());
+  r.set_tenant("430203");
+  EXPECT_NE(MayCompile(org_, b, r).message().find("outside bulletin"), std::string::npos);
+  b.add_items()->set_report_id("430204-r-1");
+  EXPECT_EQ(MayInstructOn(b, "430204-r-1").code(), absl::StatusCode::kFailedPrecondition)
+      << "a draft";
+  b.set_state(pb::BULLETIN_STATE_PUBLISHED);
+  EXPECT_TRUE(MayInstructOn(b, "430204-r-1").ok());
+  EXPECT_NE(MayInstructOn(b, "430204-r-2").message().find("instruction.bulletin_id"),
+            std::string::npos);
+}
+
+TEST_F(BulletinTest, APublishedIssueEarnsItsKindsPointsPerItem) {
+  pb::Bulletin b = Draft();
+  b.set_tenant("430200");
+  b.set_kind_name("每日要情");
+  auto* item = b.add_items();
+  item->set_report_id("430204-r-1");
+  item->set_unit_id("430204/qtt");
+  item->set_sensitivity(pb::SENSITIVITY_NEGATIVE);
+  ASSERT_TRUE(Publish(b, 2026, 7, now_).ok());
+  PointsTable points;
+  const auto rows = BulletinAwards(org_, b, points, now_);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].tenant, "430204") << "the unit's tenant, not the bulletin's";
+  EXPECT_EQ(rows[0].points, points.bulletin["daily"]);
+  EXPECT_EQ(rows[0].reason, "《每日要情》2026年第7期刊用");
+  EXPECT_EQ(rows[0].sensitivity, pb::SENSITIVITY_NEGATIVE);
+  points.bulletin["daily"] = 0;
+  EXPECT_TRUE(BulletinAwards(org_, b, points, now_).empty()) << "no rows for zero points";
 }
 
 TEST_F(BulletinTest, DraftsAreTheEditorsAndPublishedIssuesTheSubtrees) {
