@@ -119,16 +119,6 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetInstruction(grpc::CallbackSer
                         });
 }
 
-namespace {
-
-// A unit handler's instructions come from anywhere in its tenant, so visibility is decided per
-// row (it needs the report). A page reads at most this many batches of page_size + 1 rows, each
-// with its reports in one query; when they hold fewer visible rows than page_size, the page is
-// shorter and its token continues after the last row read.
-constexpr int kInstructionBatches = 4;
-
-}  // namespace
-
 grpc::ServerUnaryReactor* ReportingServiceImpl::ListInstructions(
     grpc::CallbackServerContext* ctx, const pb::ListInstructionsRequest* req,
     pb::ListInstructionsResponse* resp) {
@@ -146,37 +136,13 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ListInstructions(
         if (req->state() != pb::INSTRUCTION_STATE_UNSPECIFIED) {
           all.push_back(cond::Eq("state", int64_t{req->state()}));
         }
-        const cond::Cond where = cond::All(std::move(all));
-        int64_t after = page.cursor;
-        for (int batch = 0; batch < kInstructionBatches; ++batch) {
-          auto rows = repo::Instructions().Page(tx, where, after, page.size);
-          if (!rows.ok()) return rows.status();
-          const int n = std::min(static_cast<int>(rows->size()), page.size);
-          std::vector<std::string> ids;
-          for (int i = 0; i < n; ++i) ids.push_back((*rows)[i].second.report_id());
-          auto reports = repo::Reports().All(tx, cond::In("id", ids));
-          if (!reports.ok()) return reports.status();
-          std::map<std::string, const pb::Report*> by_id;
-          for (const auto& r : *reports) by_id[r.id()] = &r;
-          for (int i = 0; i < n; ++i) {
-            auto& [seq, in] = (*rows)[i];
-            after = seq;
-            const auto r = by_id.find(in.report_id());
-            if (r == by_id.end()) {
-              return absl::NotFoundError("report " + in.report_id() + " not found");
-            }
-            if (!MayReadInstruction(scope, caller, in, *r->second)) continue;
-            *resp->add_instructions() = std::move(in);
-            if (resp->instructions_size() == page.size) {
-              if (i + 1 < static_cast<int>(rows->size())) {
-                resp->set_next_page_token(store::EncodePageToken(seq));
-              }
-              return absl::OkStatus();
-            }
-          }
-          if (static_cast<int>(rows->size()) <= page.size) return absl::OkStatus();
-        }
-        resp->set_next_page_token(store::EncodePageToken(after));
+        auto got = repo::VisibleInstructions(tx, cond::All(std::move(all)), page.cursor, page.size,
+                                             [&](const pb::Instruction& in, const pb::Report& r) {
+                                               return MayReadInstruction(scope, caller, in, r);
+                                             });
+        if (!got.ok()) return got.status();
+        for (auto& in : got->instructions) *resp->add_instructions() = std::move(in);
+        if (got->next > 0) resp->set_next_page_token(store::EncodePageToken(got->next));
         return absl::OkStatus();
       });
 }

@@ -1,6 +1,7 @@
 #include "store/repository.h"
 
 #include <algorithm>
+#include <map>
 
 #include "core/time_util.h"
 #include "store/proto_rows.h"
@@ -173,6 +174,39 @@ absl::Status FinishUpgrade(store::Tx& tx, std::chrono::milliseconds follow_up_in
     if (!n.ok()) return n.status();
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<InstructionPage> VisibleInstructions(
+    store::Tx& tx, const cond::Cond& where, int64_t cursor, int32_t size,
+    const std::function<bool(const pb::Instruction&, const pb::Report&)>& visible) {
+  InstructionPage page;
+  int64_t after = cursor;
+  for (int batch = 0; batch < kInstructionBatches; ++batch) {
+    auto rows = Instructions().Page(tx, where, after, size);
+    if (!rows.ok()) return rows.status();
+    const int n = std::min(static_cast<int>(rows->size()), size);
+    std::vector<std::string> ids;
+    for (int i = 0; i < n; ++i) ids.push_back((*rows)[i].second.report_id());
+    auto reports = Reports().All(tx, cond::In("id", ids));
+    if (!reports.ok()) return reports.status();
+    std::map<std::string, const pb::Report*> by_id;
+    for (const auto& r : *reports) by_id[r.id()] = &r;
+    for (int i = 0; i < n; ++i) {
+      auto& [seq, in] = (*rows)[i];
+      after = seq;
+      const auto r = by_id.find(in.report_id());
+      if (r == by_id.end()) return absl::NotFoundError("report " + in.report_id() + " not found");
+      if (!visible(in, *r->second)) continue;
+      page.instructions.push_back(std::move(in));
+      if (static_cast<int>(page.instructions.size()) == size) {
+        if (i + 1 < static_cast<int>(rows->size())) page.next = seq;
+        return page;
+      }
+    }
+    if (static_cast<int>(rows->size()) <= size) return page;
+  }
+  page.next = after;
+  return page;
 }
 
 absl::Status AddScore(store::Tx& tx, const LedgerRow& r) {

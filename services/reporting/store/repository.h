@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,20 @@ absl::Status ListPage(store::Tx& tx, const store::Table<T>& table, const cond::C
   store::FillPage(*rows, size, add, next_page_token);
   return absl::OkStatus();
 }
+
+// A page of the instructions matching `where` that `visible` lets the reader see (the rule needs
+// each instruction's report), newest first after `cursor`. Bounded: it reads at most
+// kInstructionBatches batches of size + 1 instructions, each batch's reports in one query; when
+// those hold fewer than `size` visible ones the page is shorter and `next` continues after the
+// last row read. `next` is 0 when no rows follow.
+inline constexpr int kInstructionBatches = 4;
+struct InstructionPage {
+  std::vector<pb::Instruction> instructions;
+  int64_t next = 0;
+};
+absl::StatusOr<InstructionPage> VisibleInstructions(
+    store::Tx& tx, const cond::Cond& where, int64_t cursor, int32_t size,
+    const std::function<bool(const pb::Instruction&, const pb::Report&)>& visible);
 
 // Saves a resource changed in this transaction: its version goes up by one.
 template <typename T>

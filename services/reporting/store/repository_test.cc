@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "core/condition.h"
 #include "core/time_util.h"
 #include "store/timers.h"
 
@@ -169,6 +170,56 @@ TEST_F(RepositoryTest, VisibilitySelectsExactlyWhatTheDomainLetsOneRead) {
     EXPECT_FALSE(by_rule.empty()) << "scope " << i;
     EXPECT_EQ(calls_by_sql, calls_by_rule) << "scope " << i;
   }
+}
+
+// ListInstructions: each page reads a bounded number of rows (their reports in one query per
+// batch), and walking the tokens finds every visible instruction once, in order.
+TEST_F(RepositoryTest, InstructionPagesAreBoundedAndWalkEveryVisibleRow) {
+  ASSERT_TRUE(store::Migrate(*db_, "reporting", Migrations()).ok());
+  Write([&](store::Tx& tx) -> absl::Status {
+    for (int i = 0; i < 40; ++i) {
+      pb::Report r;
+      r.set_id("r" + std::to_string(i));
+      r.set_tenant("430204");
+      r.set_version(1);
+      if (auto s = repo::Reports().Insert(tx, r); !s.ok()) return s;
+      pb::Instruction in;
+      in.set_id("i" + std::to_string(i));
+      in.set_tenant("430204");
+      in.set_report_id(r.id());
+      in.set_version(1);
+      if (auto s = repo::Instructions().Insert(tx, in); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  });
+  // Visible: i0, i1, i2 and i39 — the oldest three lie far behind the newest.
+  auto visible = [](const pb::Instruction& in, const pb::Report& r) {
+    EXPECT_EQ(in.report_id(), r.id());
+    return in.id() == "i39" || in.id() == "i0" || in.id() == "i1" || in.id() == "i2";
+  };
+  std::vector<std::string> seen;
+  std::vector<size_t> sizes;
+  int64_t cursor = 0;
+  for (int call = 0; call < 20; ++call) {
+    repo::InstructionPage page;
+    ASSERT_TRUE(db_->Read([&](store::Tx& tx) -> absl::Status {
+                     auto got = repo::VisibleInstructions(tx, cond::Eq("tenant", "430204"), cursor,
+                                                          2, visible);
+                     if (!got.ok()) return got.status();
+                     page = std::move(*got);
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    sizes.push_back(page.instructions.size());
+    for (const auto& in : page.instructions) seen.push_back(in.id());
+    if (page.next == 0) break;
+    cursor = page.next;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"i39", "i2", "i1", "i0"}));
+  // 2 rows a batch, 4 batches a page: the first page stops after 8 rows with only i39.
+  ASSERT_GE(sizes.size(), 3u);
+  EXPECT_EQ(sizes[0], 1u);
+  EXPECT_EQ(sizes.back() + sizes[sizes.size() - 2], 3u);
 }
 
 }  // namespace
