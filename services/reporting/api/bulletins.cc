@@ -100,10 +100,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::PublishBulletin(
         if (!number.ok()) return number.status();
         if (auto s = Publish(b, year, static_cast<int>(*number), now); !s.ok()) return s;
         b.set_version(b.version() + 1);
-        for (const auto& row : BulletinAwards(org_, b, points_, now)) {
-          if (auto s = repo::AddScore(tx, row); !s.ok()) return s;
-        }
-        return absl::OkStatus();
+        return repo::AddScores(tx, BulletinAwards(org_, b, points_, now));
       });
 }
 

@@ -69,10 +69,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::IssueInstruction(
         *in.mutable_issue_time() = ToProto(clock_->Now());
         in.set_version(1);
         if (auto s = repo::Instructions().Insert(tx, in); !s.ok()) return s;
-        const auto level = LevelOf(org_, caller.tenant);
-        if (auto s = Award(tx, "instruction:" + in.id(), r->tenant(), r->unit_id(), r->id(),
-                           r->sensitivity(), "批示（" + LevelName(level) + "领导）",
-                           points_.instruction[level]);
+        if (auto s = repo::AddScores(
+                tx, InstructionAwards(org_, in, *r, caller.tenant, points_, clock_->Now()));
             !s.ok()) {
           return s;
         }

@@ -5,15 +5,6 @@
 
 namespace zs::reporting {
 
-absl::Status ReportingServiceImpl::Award(store::Tx& tx, const std::string& key,
-                                         const std::string& tenant, const std::string& unit_id,
-                                         const std::string& report_id, pb::Sensitivity sensitivity,
-                                         const std::string& reason, int points) {
-  if (points == 0) return absl::OkStatus();
-  return repo::AddScore(tx, {key, tenant, unit_id, report_id, reason, points,
-                             ToMillis(clock_->Now()), static_cast<int>(sensitivity)});
-}
-
 grpc::ServerUnaryReactor* ReportingServiceImpl::ReadRankings(
     grpc::CallbackServerContext* ctx, RankingsQuery query,
     const std::function<void(pb::ListRankingsResponse&&)>& answer) {

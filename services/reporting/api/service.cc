@@ -255,8 +255,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServer
        zhongshu::common::v1::Level_Name(req->level())},
       [this, req](const auth::Principal& caller, store::Tx& tx, pb::Report& r) -> absl::Status {
         if (auto s = Adopt(r, req->level(), caller.subject, clock_->Now()); !s.ok()) return s;
-        return Award(tx, "adopt:" + r.id(), r.tenant(), r.unit_id(), r.id(), r.sensitivity(),
-                     "采用（" + LevelName(req->level()) + "）", points_.adoption[req->level()]);
+        return repo::AddScores(tx, AdoptionAwards(r, req->level(), points_, clock_->Now()));
       });
 }
 

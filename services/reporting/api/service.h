@@ -144,10 +144,6 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   // At submission of an emergency report: stamps it, advances its chain and its follow-up
   // timer, records its event.
   absl::Status SubmitEmergency(store::Tx& tx, const auth::Principal& caller, pb::Report& r);
-  // Adds a ledger row for the report's unit (no row for zero points).
-  absl::Status Award(store::Tx& tx, const std::string& key, const std::string& tenant,
-                     const std::string& unit_id, const std::string& report_id,
-                     pb::Sensitivity sensitivity, const std::string& reason, int points);
   // Records a change made by the service itself (a timer), not by a caller.
   absl::Status RecordSystem(store::Tx& tx, const events::Change& change) const;
 

@@ -700,6 +700,25 @@ std::vector<pb::UnitRank> Rank(const std::vector<LedgerRow>& entries,
   return out;
 }
 
+std::vector<LedgerRow> AdoptionAwards(const pb::Report& r, Level level, const PointsTable& points,
+                                      TimePoint now) {
+  const int n = points.adoption[level];
+  if (n == 0) return {};
+  return {{"adopt:" + r.id(), r.tenant(), r.unit_id(), r.id(), "采用（" + LevelName(level) + "）",
+           n, ToMillis(now), static_cast<int>(r.sensitivity())}};
+}
+
+std::vector<LedgerRow> InstructionAwards(const org::OrgTree& org, const pb::Instruction& in,
+                                         const pb::Report& r, const std::string& leader_tenant,
+                                         const PointsTable& points, TimePoint now) {
+  const Level level = LevelOf(org, leader_tenant);
+  const int n = points.instruction[level];
+  if (n == 0) return {};
+  return {{"instruction:" + in.id(), r.tenant(), r.unit_id(), r.id(),
+           "批示（" + LevelName(level) + "领导）", n, ToMillis(now),
+           static_cast<int>(r.sensitivity())}};
+}
+
 std::vector<LedgerRow> BulletinAwards(const org::OrgTree& org, const pb::Bulletin& b,
                                       const PointsTable& points, TimePoint now) {
   const auto per_item = points.bulletin.find(b.kind());

@@ -226,6 +226,14 @@ struct LedgerRow {
 std::vector<pb::UnitRank> Rank(const std::vector<LedgerRow>& rows,
                                const std::vector<const org::Unit*>& units);
 std::string RankingsCsv(const std::vector<pb::UnitRank>& ranks);
+// The ledger row a report earns when adopted at `level` (采用（市级）), none for zero points.
+std::vector<LedgerRow> AdoptionAwards(const pb::Report& r, zhongshu::common::v1::Level level,
+                                      const PointsTable& points, TimePoint now);
+// The ledger row a report earns when a leader of `leader_tenant` instructs on it (批示（市级领导）;
+// the level is the tenant's depth), none for zero points.
+std::vector<LedgerRow> InstructionAwards(const org::OrgTree& org, const pb::Instruction& in,
+                                         const pb::Report& r, const std::string& leader_tenant,
+                                         const PointsTable& points, TimePoint now);
 // The ledger rows a published bulletin earns: per item, the kind's points for the report's unit
 // (in the unit's tenant), reason 《kind》YYYY年第N期刊用; none for zero points.
 std::vector<LedgerRow> BulletinAwards(const org::OrgTree& org, const pb::Bulletin& b,

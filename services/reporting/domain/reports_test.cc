@@ -518,6 +518,25 @@ TEST_F(ReportsTest, PointsAddUpAcrossLevelsAndKinds) {
   EXPECT_EQ(LevelOf(org_, "430000"), zhongshu::common::v1::LEVEL_PROVINCE);
 }
 
+TEST_F(ReportsTest, AdoptionAndInstructionsEarnPointsByLevel) {
+  PointsTable t;
+  const auto r = Report(pb::REPORT_STATE_ADOPTED, pb::SENSITIVITY_NEGATIVE);
+  const auto adopted = AdoptionAwards(r, LEVEL_CITY, t, now_);
+  ASSERT_EQ(adopted.size(), 1u);
+  EXPECT_EQ(adopted[0].key, "adopt:" + r.id());
+  EXPECT_EQ(adopted[0].reason, "采用（市级）");
+  EXPECT_EQ(adopted[0].points, t.adoption[LEVEL_CITY]);
+  EXPECT_EQ(adopted[0].sensitivity, pb::SENSITIVITY_NEGATIVE);
+  pb::Instruction in;
+  in.set_id("430204-i-1");
+  const auto instructed = InstructionAwards(org_, in, r, "430000", t, now_);
+  ASSERT_EQ(instructed.size(), 1u);
+  EXPECT_EQ(instructed[0].reason, "批示（省级领导）");
+  EXPECT_EQ(instructed[0].points, t.instruction[zhongshu::common::v1::LEVEL_PROVINCE]);
+  t.adoption[LEVEL_CITY] = 0;
+  EXPECT_TRUE(AdoptionAwards(r, LEVEL_CITY, t, now_).empty()) << "no row for zero points";
+}
+
 TEST_F(ReportsTest, RankingOrderWithTies) {
   auto tree = *org::OrgTree::Parse(R"(
 tenants: [{code: "430204"}]

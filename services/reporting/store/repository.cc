@@ -209,14 +209,16 @@ absl::StatusOr<InstructionPage> VisibleInstructions(
   return page;
 }
 
-absl::Status AddScore(store::Tx& tx, const LedgerRow& r) {
-  return tx
-      .Exec(
-          "INSERT INTO score_ledger (award_key, tenant, unit_id, report_id, reason, points, at,"
-          " sensitivity) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (award_key) DO NOTHING",
-          {r.key, r.tenant, r.unit_id, r.report_id, r.reason, int64_t{r.points}, r.at_ms,
-           int64_t{r.sensitivity}})
-      .status();
+absl::Status AddScores(store::Tx& tx, const std::vector<LedgerRow>& rows) {
+  for (const auto& r : rows) {
+    auto n = tx.Exec(
+        "INSERT INTO score_ledger (award_key, tenant, unit_id, report_id, reason, points, at,"
+        " sensitivity) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (award_key) DO NOTHING",
+        {r.key, r.tenant, r.unit_id, r.report_id, r.reason, int64_t{r.points}, r.at_ms,
+         int64_t{r.sensitivity}});
+    if (!n.ok()) return n.status();
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<LedgerRow>> Scores(store::Tx& tx, const std::string& tenant,

@@ -94,7 +94,7 @@ absl::Status SaveChain(store::Tx& tx, const ChainState& chain, const std::string
 absl::StatusOr<std::vector<pb::Report>> ChainReports(store::Tx& tx, const std::string& chain_id);
 
 // The score ledger: append-only; a row's key makes awarding it twice a no-op.
-absl::Status AddScore(store::Tx& tx, const LedgerRow& row);
+absl::Status AddScores(store::Tx& tx, const std::vector<LedgerRow>& rows);
 // Rows of a tenant (and of one unit, if given) in [from_ms, to_ms), oldest first.
 absl::StatusOr<std::vector<LedgerRow>> Scores(store::Tx& tx, const std::string& tenant,
                                               const std::string& unit_id, const Span& span);
