@@ -460,7 +460,10 @@ void AddReportingCommands(CLI::App& app, Globals& g) {
   period_options(rexport);
   rexport->add_option("--tenant", a->tenant, "default: yours");
   rexport->callback([&g, stub, rankings_request] {
-    std::cout << Call(g, *stub(), &Stub::ExportRankings, rankings_request()).csv();
+    // ExportRankingsRequest has the fields, and field numbers, of ListRankingsRequest.
+    pb::ExportRankingsRequest req;
+    req.ParseFromString(rankings_request().SerializeAsString());
+    std::cout << Call(g, *stub(), &Stub::ExportRankings, req).csv();
   });
   auto* rentries = ranking->add_subcommand("entries", "the ledger rows of a unit over a period");
   period_options(rentries);

@@ -1,27 +1,17 @@
 // Emergency reports (突发事件): chains from initial to final, and the follow-up reminder.
-#include "api/service.h"
-
-#include <spdlog/spdlog.h>
-
 #include <cstring>
 #include <optional>
 
-#include "auth/interceptor.h"
-#include "calendar/calendar.h"
-#include "calendar/period.h"
-#include "core/ids.h"
+#include "api/service.h"
 #include "core/time_util.h"
 #include "events/types.h"
-#include "rpc/mutation.h"
-#include "rpc/status.h"
 #include "store/repository.h"
+#include "store/timers.h"
 #include "zhongshu/events/v1/reporting.pb.h"
-#include "zhongshu/events/v1/supervision.pb.h"
 
 namespace zs::reporting {
 
 namespace ev = zhongshu::events::v1;
-using rpc::Finish;
 
 absl::StatusOr<ChainState> ReportingServiceImpl::FollowedChain(store::Tx& tx,
                                                                const auth::Principal& caller,
@@ -56,8 +46,20 @@ absl::Status ReportingServiceImpl::SubmitEmergency(store::Tx& tx, const auth::Pr
   const TimePoint now = clock_->Now();
   StampSubmission(r, chain ? &*chain : nullptr, now, emergency_.clocks);
   const auto& e = r.emergency();
-  const ChainState next{e.chain_id(), r.id(), e.sequence(), e.phase() == pb::EMERGENCY_PHASE_FINAL};
-  if (auto s = repo::SaveChain(tx, next, r.tenant(), ToMillis(now)); !s.ok()) return s;
+  const ChainState next{e.chain_id(), r.id(), e.sequence(), e.phase() == pb::EMERGENCY_PHASE_FINAL,
+                        chain ? chain->tenant : r.tenant()};
+  if (auto s = repo::SaveChain(tx, next, next.tenant, ToMillis(now)); !s.ok()) return s;
+  // The chain owes a follow-up within the interval of its latest report, until its final one.
+  if (next.closed) {
+    if (auto s = store::CancelTimers(tx, kChainFollowUp, next.chain_id); !s.ok()) return s;
+  } else {
+    const store::Timer due{
+        kChainFollowUp, next.chain_id, r.id(), ToMillis(now + emergency_.follow_up_interval), "",
+        next.tenant};
+    if (auto s = store::ScheduleTimers(tx, kChainFollowUp, next.chain_id, {due}); !s.ok()) {
+      return s;
+    }
+  }
   ev::EmergencyReported payload;
   payload.set_report_id(r.id());
   payload.set_chain_id(e.chain_id());
@@ -91,19 +93,17 @@ absl::Status ReportingServiceImpl::SubmitEmergency(store::Tx& tx, const auth::Pr
 grpc::ServerUnaryReactor* ReportingServiceImpl::GetEmergencyChain(
     grpc::CallbackServerContext* ctx, const pb::GetEmergencyChainRequest* req,
     pb::EmergencyChain* resp) {
-  auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Finish(ctx, caller.status());
-  if (auto s = ValidateId(req->chain_id(), "chain_id"); !s.ok()) return Finish(ctx, s);
-  auto scope = ReadScopeFor(org_, *caller);
-  if (!scope.ok()) return Finish(ctx, scope.status());
-  return Finish(ctx, db_.Read([&](store::Tx& tx) -> absl::Status {
+  ReadScope scope;
+  auto check = ScopeCheck(&scope, [req] { return ValidateId(req->chain_id(), "chain_id"); });
+  return handlers_.Read(ctx, check, [&](const auth::Principal&, store::Tx& tx) -> absl::Status {
     auto chain = repo::GetChain(tx, req->chain_id());
     if (!chain.ok()) return chain.status();
     auto reports = repo::ChainReports(tx, req->chain_id());
     if (!reports.ok()) return reports.status();
     for (auto& r : *reports) {
-      if (r.state() != pb::REPORT_STATE_DRAFT && MayRead(*scope, r))
+      if (r.state() != pb::REPORT_STATE_DRAFT && MayRead(scope, r)) {
         *resp->add_reports() = std::move(r);
+      }
     }
     if (!chain->has_value() || resp->reports().empty()) {
       return absl::NotFoundError("emergency chain " + req->chain_id() + " not found");
@@ -111,51 +111,38 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::GetEmergencyChain(
     resp->set_chain_id(req->chain_id());
     resp->set_closed((*chain)->closed);
     return absl::OkStatus();
-  }));
+  });
 }
 
-absl::StatusOr<int> ReportingServiceImpl::RemindStaleChains() {
-  const TimePoint now = clock_->Now();
-  std::vector<std::pair<ChainState, std::string>> stale;
-  auto s = db_.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = repo::StaleChains(tx, ToMillis(now - emergency_.follow_up_interval), 100);
-    if (!rows.ok()) return rows.status();
-    stale = std::move(*rows);
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  int chased = 0;
-  for (const auto& [chain, tenant] : stale) {
-    s = db_.Write([&](store::Tx& tx) -> absl::Status {
-      auto claimed = repo::ClaimReminder(tx, chain);
-      if (!claimed.ok() || !*claimed) return claimed.status();
-      auto latest = repo::GetReport(tx, chain.last_report_id);
-      if (!latest.ok()) return latest.status();
-      ev::EmergencyReported payload;
-      payload.set_report_id(latest->id());
-      payload.set_chain_id(chain.chain_id);
-      payload.set_sequence(chain.last_sequence);
-      payload.set_grade(latest->emergency().grade());
-      payload.set_title(latest->title());
-      payload.set_unit_id(latest->unit_id());
-      payload.set_place(latest->emergency().place());
-      payload.set_negative(latest->sensitivity() == pb::SENSITIVITY_NEGATIVE);
-      zhongshu::common::v1::Actor system;
-      system.set_subject("system:reporting");
-      events::Change change{"emergency.follow_up_due",
-                            chain.chain_id,
-                            tenant,
-                            "no follow-up since " + chain.last_report_id,
-                            events::type::kReportingEmergencyFollowUpDue,
-                            &payload,
-                            ""};
-      if (auto r = recorder_.Record(tx, system, change); !r.ok()) return r.status();
-      ++chased;
-      return absl::OkStatus();
-    });
-    if (!s.ok()) return s;
+absl::StatusOr<std::string> ReportingServiceImpl::FireFollowUp(store::Tx& tx,
+                                                               const store::Timer& timer) {
+  auto chain = repo::GetChain(tx, timer.owner);
+  if (!chain.ok()) return chain.status();
+  // Scheduled for the chain's latest report: a later report or the final one replaces it.
+  if (!chain->has_value() || (*chain)->closed || (*chain)->last_report_id != timer.name) {
+    return std::string("superseded");
   }
-  return chased;
+  const ChainState& c = **chain;
+  auto latest = repo::Reports().Get(tx, c.last_report_id);
+  if (!latest.ok()) return latest.status();
+  ev::EmergencyReported payload;
+  payload.set_report_id(latest->id());
+  payload.set_chain_id(c.chain_id);
+  payload.set_sequence(c.last_sequence);
+  payload.set_grade(latest->emergency().grade());
+  payload.set_title(latest->title());
+  payload.set_unit_id(latest->unit_id());
+  payload.set_place(latest->emergency().place());
+  payload.set_negative(latest->sensitivity() == pb::SENSITIVITY_NEGATIVE);
+  events::Change change{"emergency.follow_up_due",
+                        c.chain_id,
+                        c.tenant,
+                        "no follow-up since " + c.last_report_id,
+                        events::type::kReportingEmergencyFollowUpDue,
+                        &payload,
+                        ""};
+  if (auto s = RecordSystem(tx, change); !s.ok()) return s;
+  return std::string("fired");
 }
 
 }  // namespace zs::reporting

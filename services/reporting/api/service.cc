@@ -3,18 +3,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cstring>
+#include <memory>
 #include <optional>
 
-#include "auth/interceptor.h"
-#include "calendar/calendar.h"
-#include "calendar/period.h"
 #include "core/ids.h"
 #include "core/time_util.h"
 #include "events/types.h"
-#include "rpc/list.h"
-#include "rpc/mutation.h"
-#include "rpc/status.h"
+#include "store/page_token.h"
 #include "store/repository.h"
 #include "zhongshu/events/v1/reporting.pb.h"
 #include "zhongshu/events/v1/supervision.pb.h"
@@ -22,127 +17,118 @@
 namespace zs::reporting {
 
 namespace ev = zhongshu::events::v1;
-using rpc::Finish;
 
 ReportingServiceImpl::ReportingServiceImpl(const app::Handlers& handlers, const org::OrgTree& org,
                                            const Clock* clock, Limits limits,
                                            EmergencyOptions emergency, BulletinKinds bulletin_kinds,
                                            PointsTable points)
     : handlers_(handlers),
-      db_(handlers.db()),
       org_(org),
       clock_(clock),
       limits_(limits),
       emergency_(emergency),
       bulletin_kinds_(std::move(bulletin_kinds)),
       points_(std::move(points)),
-      recorder_("reporting", clock) {}
+      recorder_("reporting", clock) {
+  reports_.load = [this](store::Tx& tx, const auth::Principal& caller, const std::string& id) {
+    return LoadVisible(tx, caller, id);
+  };
+  reports_.save = [this](store::Tx& tx, const auth::Principal& caller, const pb::Report& before,
+                         const pb::Report& after, const app::Audit& audit) -> absl::Status {
+    if (auto s = repo::Reports().Update(tx, after, before.version()); !s.ok()) return s;
+    ev::ReportChanged payload;
+    payload.set_report_id(after.id());
+    payload.set_unit_id(after.unit_id());
+    payload.set_state(pb::ReportState_Name(after.state()));
+    events::Change change{audit.action, after.id(), after.tenant(), audit.detail, audit.event_type,
+                          &payload,     ""};
+    return recorder_.Record(tx, caller.ToActor(), change).status();
+  };
+  bulletins_.load = [this](store::Tx& tx, const auth::Principal& caller, const std::string& id) {
+    return LoadBulletin(tx, caller, id);
+  };
+  bulletins_.save = [this](store::Tx& tx, const auth::Principal& caller, const pb::Bulletin& before,
+                           const pb::Bulletin& b, const app::Audit& audit) -> absl::Status {
+    if (auto s = repo::Bulletins().Update(tx, b, before.version()); !s.ok()) return s;
+    events::Change change{audit.action, b.id(), b.tenant(), audit.detail, "", nullptr, ""};
+    ev::BulletinPublished payload;
+    if (audit.event_type == events::type::kReportingBulletinPublished) {
+      payload.set_bulletin_id(b.id());
+      payload.set_kind(b.kind());
+      payload.set_year(b.year());
+      payload.set_number(b.number());
+      for (const auto& it : b.items()) {
+        payload.add_report_ids(it.report_id());
+        payload.add_unit_ids(it.unit_id());
+      }
+      change.detail =
+          b.kind_name() + " " + std::to_string(b.year()) + "-" + std::to_string(b.number());
+      change.event_type = audit.event_type;
+      change.payload = &payload;
+    }
+    return recorder_.Record(tx, caller.ToActor(), change).status();
+  };
+}
+
+app::Check ReportingServiceImpl::ScopeCheck(ReadScope* scope,
+                                            std::function<absl::Status()> validate) const {
+  return [this, scope, validate = std::move(validate)](const auth::Principal& caller) {
+    if (validate) {
+      if (auto s = validate(); !s.ok()) return s;
+    }
+    auto got = ScopeOf(caller);
+    if (!got.ok()) return got.status();
+    *scope = std::move(*got);
+    return absl::OkStatus();
+  };
+}
 
 absl::StatusOr<pb::Report> ReportingServiceImpl::LoadVisible(store::Tx& tx,
                                                              const auth::Principal& caller,
-                                                             const std::string& id) {
-  auto scope = ReadScopeFor(org_, caller);
+                                                             const std::string& id) const {
+  auto scope = ScopeOf(caller);
   if (!scope.ok()) return scope.status();
-  auto r = repo::GetReport(tx, id);
-  if (!r.ok()) return r.status();
-  if (!MayRead(*scope, *r)) return absl::NotFoundError("report " + id + " not found");
-  return r;
+  return repo::GetVisible(tx, repo::Reports(), id,
+                          [&](const pb::Report& r) { return MayRead(*scope, r); });
 }
 
-grpc::ServerUnaryReactor* ReportingServiceImpl::ChangeReport(
-    grpc::CallbackServerContext* ctx, const auth::Principal& caller, const char* method,
-    const google::protobuf::Message& req, const std::string& request_id, const std::string& id,
-    pb::Report* resp, Audit audit, std::function<absl::Status(store::Tx&, pb::Report&)> apply) {
-  return rpc::RunMutation(ctx, db_, handlers_.idempotency(),
-                          rpc::IdempotencyScope(caller.subject, method), request_id, req, resp,
-                          [this, caller, id, resp, audit = std::move(audit),
-                           apply = std::move(apply)](store::Tx& tx) -> absl::Status {
-                            auto r = LoadVisible(tx, caller, id);
-                            if (!r.ok()) return r.status();
-                            if (auto s = apply(tx, *r); !s.ok()) return s;
-                            if (auto s = repo::UpdateReport(tx, *r); !s.ok()) return s;
-                            ev::ReportChanged payload;
-                            payload.set_report_id(r->id());
-                            payload.set_unit_id(r->unit_id());
-                            payload.set_state(pb::ReportState_Name(r->state()));
-                            events::Change change{
-                                audit.action,     r->id(),  r->tenant(), audit.detail,
-                                audit.event_type, &payload, ""};
-                            if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok())
-                              return s.status();
-                            *resp = std::move(*r);
-                            return absl::OkStatus();
-                          });
+absl::Status ReportingServiceImpl::RecordSystem(store::Tx& tx, const events::Change& change) const {
+  zhongshu::common::v1::Actor system;
+  system.set_subject("system:reporting");
+  return recorder_.Record(tx, system, change).status();
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServerContext* ctx,
                                                              const pb::CreateReportRequest* req,
                                                              pb::Report* resp) {
-  auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Finish(ctx, caller.status());
-  if (auto s = ValidateNewReport(req->report(), org_, limits_); !s.ok()) return Finish(ctx, s);
-  if (auto s = ValidateEmergency(req->report(), clock_->Now()); !s.ok()) return Finish(ctx, s);
-  if (auto s = RequireRole(*caller, {"clerk", "editor"}, "writing a report"); !s.ok()) {
-    return Finish(ctx, s);
-  }
-  const std::string unit_id =
-      req->report().unit_id().empty() ? caller->unit : req->report().unit_id();
-  if (unit_id.empty() || org_.FindUnit(unit_id) == nullptr) {
-    return Finish(ctx,
-                  absl::InvalidArgumentError("report.unit_id: required (the caller has no unit)"));
-  }
-  if (auto s = MayAuthorFor(org_, *caller, unit_id); !s.ok()) return Finish(ctx, s);
-
-  const TimePoint now = clock_->Now();
-  pb::Report r;
-  const std::string tenant = org_.FindUnit(unit_id)->tenant;
-  r.set_id(NewResourceId(tenant, "r"));
-  r.set_tenant(tenant);
-  r.set_title(req->report().title());
-  r.set_body(req->report().body());
-  r.set_kind(req->report().kind());
-  r.set_sensitivity(req->report().sensitivity());
-  *r.mutable_tags() = req->report().tags();
-  r.set_unit_id(unit_id);
-  r.set_author(caller->subject);
-  r.set_state(pb::REPORT_STATE_DRAFT);
-  *r.mutable_create_time() = ToProto(now);
-  *r.mutable_update_time() = ToProto(now);
-  r.set_origin_node(tenant);
-  r.set_origin_id(r.id());
-  r.set_version(1);
-  r.set_call_id(req->report().call_id());
-  if (r.kind() == pb::REPORT_KIND_EMERGENCY) {
-    // What the reporter says; chain, sequence, limits and the late flag are the service's.
-    const auto& want = req->report().emergency();
-    auto* e = r.mutable_emergency();
-    e->set_grade(want.grade());
-    *e->mutable_occurred_at() = want.occurred_at();
-    if (want.has_learned_at()) *e->mutable_learned_at() = want.learned_at();
-    e->set_place(want.place());
-    *e->mutable_casualties() = want.casualties();
-    e->set_previous_id(want.previous_id());
-    e->set_phase(!want.previous_id().empty()
-                     ? (want.phase() == pb::EMERGENCY_PHASE_FINAL ? pb::EMERGENCY_PHASE_FINAL
-                                                                  : pb::EMERGENCY_PHASE_FOLLOW_UP)
-                     : pb::EMERGENCY_PHASE_INITIAL);
-  }
-  return rpc::RunMutation(
-      ctx, db_, handlers_.idempotency(), rpc::IdempotencyScope(caller->subject, "CreateReport"),
-      req->request_id(), *req, resp,
-      [this, r = std::move(r), caller = *caller, resp](store::Tx& tx) -> absl::Status {
+  const pb::Report& want = req->report();
+  auto check = [this, &want](const auth::Principal& caller) -> absl::Status {
+    if (auto s = ValidateNewReport(want, org_, limits_); !s.ok()) return s;
+    if (auto s = ValidateEmergency(want, clock_->Now()); !s.ok()) return s;
+    if (auto s = RequireRole(caller, {"clerk", "editor"}, "writing a report"); !s.ok()) return s;
+    const std::string unit_id = want.unit_id().empty() ? caller.unit : want.unit_id();
+    if (unit_id.empty() || org_.FindUnit(unit_id) == nullptr) {
+      return absl::InvalidArgumentError("report.unit_id: required (the caller has no unit)");
+    }
+    return MayAuthorFor(org_, caller, unit_id);
+  };
+  return handlers_.Write(
+      ctx, "CreateReport", *req, resp, check,
+      [this, &want, resp](const auth::Principal& caller, store::Tx& tx) -> absl::Status {
+        const org::Unit& unit =
+            *org_.FindUnit(want.unit_id().empty() ? caller.unit : want.unit_id());
+        pb::Report r =
+            NewReport(want, NewResourceId(unit.tenant, "r"), unit, caller.subject, clock_->Now());
         if (!r.emergency().previous_id().empty()) {
           if (auto chain = FollowedChain(tx, caller, r); !chain.ok()) return chain.status();
         }
         if (!r.call_id().empty()) {
           if (auto call = AnsweredCall(tx, caller, r); !call.ok()) return call.status();
         }
-        if (auto s = repo::InsertReport(tx, r); !s.ok()) return s;
+        if (auto s = repo::Reports().Insert(tx, r); !s.ok()) return s;
         events::Change change{"report.create", r.id(), r.tenant(), r.title(), "", nullptr, ""};
-        if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) {
-          return s.status();
-        }
-        *resp = r;
+        if (auto s = recorder_.Record(tx, caller.ToActor(), change); !s.ok()) return s.status();
+        *resp = std::move(r);
         return absl::OkStatus();
       });
 }
@@ -150,117 +136,108 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::CreateReport(grpc::CallbackServe
 grpc::ServerUnaryReactor* ReportingServiceImpl::GetReport(grpc::CallbackServerContext* ctx,
                                                           const pb::GetReportRequest* req,
                                                           pb::Report* resp) {
-  auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Finish(ctx, caller.status());
-  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
-  absl::Status s = db_.Read([&](store::Tx& tx) -> absl::Status {
-    auto r = LoadVisible(tx, *caller, req->id());
-    if (!r.ok()) return r.status();
-    *resp = std::move(*r);
-    return absl::OkStatus();
-  });
-  return Finish(ctx, s);
+  return handlers_.Read(
+      ctx, [req](const auth::Principal&) { return ValidateId(req->id(), "id"); },
+      [this, req, resp](const auth::Principal& caller, store::Tx& tx) -> absl::Status {
+        auto r = LoadVisible(tx, caller, req->id());
+        if (!r.ok()) return r.status();
+        *resp = std::move(*r);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::ListReports(grpc::CallbackServerContext* ctx,
                                                             const pb::ListReportsRequest* req,
                                                             pb::ListReportsResponse* resp) {
-  auto list = rpc::StartList(ctx, req->page_size(), req->page_token());
-  if (!list.ok()) return Finish(ctx, list.status());
-  const auth::Principal& caller = list->caller;
-  const int32_t page_size = list->page_size;
-  const int64_t cursor = list->cursor;
-  if (!pb::ReportState_IsValid(req->state())) {
-    return Finish(ctx, absl::InvalidArgumentError("state: unknown value"));
-  }
-  if (!req->unit_id().empty() && org_.FindUnit(req->unit_id()) == nullptr) {
-    return Finish(ctx,
-                  absl::InvalidArgumentError("unit_id: unknown unit '" + req->unit_id() + "'"));
-  }
-  if (!req->tenant().empty() && org_.FindTenant(req->tenant()) == nullptr) {
-    return Finish(ctx,
-                  absl::InvalidArgumentError("tenant: unknown tenant '" + req->tenant() + "'"));
-  }
-  auto scope = ReadScopeFor(org_, caller);
-  if (!scope.ok()) return Finish(ctx, scope.status());
-  if (!req->tenant().empty() && !auth::MaySeeTenant(org_, caller, req->tenant())) {
-    return Finish(ctx, absl::PermissionDeniedError("tenant " + req->tenant() +
-                                                   " is outside your jurisdiction"));
-  }
-  absl::Status s = db_.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = repo::ListReports(tx, *scope, {req->state(), req->unit_id(), req->tenant()}, cursor,
-                                  page_size);
-    if (!rows.ok()) return rows.status();
-    FillPage(
-        *rows, page_size, [&](auto&& m) { *resp->add_reports() = std::move(m); },
-        resp->mutable_next_page_token());
+  cond::Cond where;
+  auto check = [&](const auth::Principal& caller) -> absl::Status {
+    if (!pb::ReportState_IsValid(req->state())) {
+      return absl::InvalidArgumentError("state: unknown value");
+    }
+    if (!req->unit_id().empty() && org_.FindUnit(req->unit_id()) == nullptr) {
+      return absl::InvalidArgumentError("unit_id: unknown unit '" + req->unit_id() + "'");
+    }
+    if (!req->tenant().empty() && org_.FindTenant(req->tenant()) == nullptr) {
+      return absl::InvalidArgumentError("tenant: unknown tenant '" + req->tenant() + "'");
+    }
+    auto scope = ScopeOf(caller);
+    if (!scope.ok()) return scope.status();
+    if (!req->tenant().empty() && !auth::MaySeeTenant(org_, caller, req->tenant())) {
+      return absl::PermissionDeniedError("tenant " + req->tenant() +
+                                         " is outside your jurisdiction");
+    }
+    std::vector<cond::Cond> all = {VisibleReports(*scope)};
+    if (req->state() != pb::REPORT_STATE_UNSPECIFIED) {
+      all.push_back(cond::Eq("state", int64_t{req->state()}));
+    }
+    if (!req->unit_id().empty()) all.push_back(cond::Eq("unit_id", req->unit_id()));
+    if (!req->tenant().empty()) all.push_back(cond::Eq("tenant", req->tenant()));
+    where = cond::All(std::move(all));
     return absl::OkStatus();
-  });
-  return Finish(ctx, s);
+  };
+  return handlers_.List(ctx, req->page_size(), req->page_token(), check,
+                        [&](const auth::Principal&, const app::Page& page, store::Tx& tx) {
+                          return repo::ListPage(
+                              tx, repo::Reports(), where, page.cursor, page.size,
+                              [&](pb::Report&& r) { *resp->add_reports() = std::move(r); },
+                              resp->mutable_next_page_token());
+                        });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::UpdateReport(grpc::CallbackServerContext* ctx,
                                                              const pb::UpdateReportRequest* req,
                                                              pb::Report* resp) {
-  auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Finish(ctx, caller.status());
-  std::vector<std::string> paths;
-  if (auto s = ValidateUpdate(*req, limits_, &paths); !s.ok()) return Finish(ctx, s);
-  if (auto s = RequireRole(*caller, {"clerk", "editor"}, "changing a report"); !s.ok()) {
-    return Finish(ctx, s);
-  }
-  return ChangeReport(
-      ctx, *caller, "UpdateReport", *req, req->request_id(), req->report().id(), resp,
+  auto paths = std::make_shared<std::vector<std::string>>();
+  auto check = [this, req, paths](const auth::Principal& caller) -> absl::Status {
+    const std::vector<std::string> mask(req->update_mask().paths().begin(),
+                                        req->update_mask().paths().end());
+    if (auto s = ValidateUpdate(req->report(), mask, limits_, paths.get()); !s.ok()) return s;
+    return RequireRole(caller, {"clerk", "editor"}, "changing a report");
+  };
+  return handlers_.Change<pb::Report>(
+      ctx, "UpdateReport", *req, resp, reports_, req->report().id(), check,
       {"report.update", "", ""},
-      [this, caller = *caller, req, paths](store::Tx&, pb::Report& r) -> absl::Status {
+      [this, req, paths](const auth::Principal& caller, store::Tx&, pb::Report& r) {
         if (auto s = MayEdit(caller, r); !s.ok()) return s;
-        return ApplyUpdate(r, req->report(), paths, clock_->Now());
+        return ApplyUpdate(r, req->report(), *paths, clock_->Now());
       });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::SubmitReport(grpc::CallbackServerContext* ctx,
                                                              const pb::SubmitReportRequest* req,
                                                              pb::Report* resp) {
-  auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Finish(ctx, caller.status());
-  if (auto s = ValidateId(req->id(), "id"); !s.ok()) return Finish(ctx, s);
-  if (auto s = RequireRole(*caller, {"clerk", "editor"}, "submitting a report"); !s.ok()) {
-    return Finish(ctx, s);
-  }
-  return ChangeReport(ctx, *caller, "SubmitReport", *req, req->request_id(), req->id(), resp,
-                      {"report.submit", events::type::kReportingReportSubmitted, ""},
-                      [this, caller = *caller](store::Tx& tx, pb::Report& r) -> absl::Status {
-                        if (auto s = MayEdit(caller, r); !s.ok()) return s;
-                        if (auto s = Submit(r, clock_->Now()); !s.ok()) return s;
-                        if (!r.call_id().empty()) {
-                          if (auto s = AnswerCall(tx, caller, r); !s.ok()) return s;
-                        }
-                        if (r.kind() != pb::REPORT_KIND_EMERGENCY) return absl::OkStatus();
-                        return SubmitEmergency(tx, caller, r);
-                      });
+  return handlers_.Change<pb::Report>(
+      ctx, "SubmitReport", *req, resp, reports_, req->id(),
+      [req](const auth::Principal& caller) -> absl::Status {
+        if (auto s = ValidateId(req->id(), "id"); !s.ok()) return s;
+        return RequireRole(caller, {"clerk", "editor"}, "submitting a report");
+      },
+      {"report.submit", events::type::kReportingReportSubmitted, ""},
+      [this](const auth::Principal& caller, store::Tx& tx, pb::Report& r) -> absl::Status {
+        if (auto s = MayEdit(caller, r); !s.ok()) return s;
+        if (auto s = Submit(r, clock_->Now()); !s.ok()) return s;
+        if (!r.call_id().empty()) {
+          if (auto s = AnswerCall(tx, caller, r); !s.ok()) return s;
+        }
+        if (r.kind() != pb::REPORT_KIND_EMERGENCY) return absl::OkStatus();
+        return SubmitEmergency(tx, caller, r);
+      });
 }
 
 grpc::ServerUnaryReactor* ReportingServiceImpl::ReturnReport(grpc::CallbackServerContext* ctx,
                                                              const pb::ReturnReportRequest* req,
                                                              pb::Report* resp) {
-  auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Finish(ctx, caller.status());
-  if (auto s = ValidateReturn(*req, limits_); !s.ok()) return Finish(ctx, s);
-  if (auto s = RequireRole(*caller, {"editor"}, "returning a report"); !s.ok()) {
-    return Finish(ctx, s);
-  }
-  return ChangeReport(
-      ctx, *caller, "ReturnReport", *req, req->request_id(), req->id(), resp,
+  return handlers_.Change<pb::Report>(
+      ctx, "ReturnReport", *req, resp, reports_, req->id(),
+      [this, req](const auth::Principal& caller) -> absl::Status {
+        if (auto s = ValidateReturn(req->id(), req->comment(), limits_); !s.ok()) return s;
+        return RequireRole(caller, {"editor"}, "returning a report");
+      },
       {"report.return", events::type::kReportingReportReturned, req->comment()},
-      [this, req](store::Tx& tx, pb::Report& r) -> absl::Status {
-        // A leader has instructed on it: its words (and sensitivity) are what supervision works
-        // from, so it is no longer returned for rewriting.
-        auto instructed = repo::CountInstructions(tx, r.id());
+      [this, req](const auth::Principal&, store::Tx& tx, pb::Report& r) -> absl::Status {
+        auto instructed = repo::Instructions().Count(tx, cond::Eq("report_id", r.id()));
         if (!instructed.ok()) return instructed.status();
-        if (*instructed > 0) {
-          return absl::FailedPreconditionError(
-              "report " + r.id() + " has a leader's instruction; it cannot be returned");
-        }
+        if (auto s = MayReturn(r, *instructed); !s.ok()) return s;
         return Return(r, req->comment(), clock_->Now());
       });
 }
@@ -268,20 +245,17 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ReturnReport(grpc::CallbackServe
 grpc::ServerUnaryReactor* ReportingServiceImpl::AdoptReport(grpc::CallbackServerContext* ctx,
                                                             const pb::AdoptReportRequest* req,
                                                             pb::Report* resp) {
-  auto caller = auth::CallerOf(ctx);
-  if (!caller.ok()) return Finish(ctx, caller.status());
-  if (auto s = ValidateAdopt(*req); !s.ok()) return Finish(ctx, s);
-  if (auto s = RequireRole(*caller, {"editor"}, "adopting a report"); !s.ok()) {
-    return Finish(ctx, s);
-  }
-  return ChangeReport(
-      ctx, *caller, "AdoptReport", *req, req->request_id(), req->id(), resp,
+  return handlers_.Change<pb::Report>(
+      ctx, "AdoptReport", *req, resp, reports_, req->id(),
+      [req](const auth::Principal& caller) -> absl::Status {
+        if (auto s = ValidateAdopt(req->id(), req->level()); !s.ok()) return s;
+        return RequireRole(caller, {"editor"}, "adopting a report");
+      },
       {"report.adopt", events::type::kReportingReportAdopted,
        zhongshu::common::v1::Level_Name(req->level())},
-      [this, req, editor = caller->subject](store::Tx& tx, pb::Report& r) -> absl::Status {
-        if (auto s = Adopt(r, req->level(), editor, clock_->Now()); !s.ok()) return s;
-        return Award(tx, "adopt:" + r.id(), r.tenant(), r.unit_id(), r.id(), r.sensitivity(),
-                     "采用（" + LevelName(req->level()) + "）", points_.adoption[req->level()]);
+      [this, req](const auth::Principal& caller, store::Tx& tx, pb::Report& r) -> absl::Status {
+        if (auto s = Adopt(r, req->level(), caller.subject, clock_->Now()); !s.ok()) return s;
+        return repo::AddScores(tx, AdoptionAwards(r, req->level(), points_, clock_->Now()));
       });
 }
 
@@ -292,7 +266,7 @@ namespace {
 absl::StatusOr<std::optional<pb::Instruction>> InstructionFor(store::Tx& tx, const ev::Event& event,
                                                               const std::string& instruction_id,
                                                               const std::string& item_id) {
-  auto in = repo::GetInstruction(tx, instruction_id);
+  auto in = repo::Instructions().Get(tx, instruction_id);
   if (absl::IsNotFound(in.status())) {
     spdlog::warn("{} for item {} names unknown instruction {}; ignored", event.type(), item_id,
                  instruction_id);
@@ -326,7 +300,7 @@ absl::Status ReportingServiceImpl::OnItemOpened(const ev::Event& event, store::T
                                          instruction.supervision_item_id() + " handles");
   }
   instruction.set_supervision_item_id(opened.item_id());
-  return repo::UpdateInstruction(tx, instruction);
+  return repo::Save(tx, repo::Instructions(), instruction);
 }
 
 absl::Status ReportingServiceImpl::OnItemClosed(const ev::Event& event, store::Tx& tx) {
@@ -351,7 +325,7 @@ absl::Status ReportingServiceImpl::OnItemClosed(const ev::Event& event, store::T
   if (!Answer(*in, closed.item_id(), closed.feedback_summary(), clock_->Now())) {
     return absl::OkStatus();
   }
-  if (auto s = repo::UpdateInstruction(tx, *in); !s.ok()) return s;
+  if (auto s = repo::Save(tx, repo::Instructions(), *in); !s.ok()) return s;
   ev::InstructionAnswered payload;
   payload.set_instruction_id(in->id());
   payload.set_report_id(in->report_id());

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <functional>
+#include <string>
 
 #include "app/handler.h"
 #include "auth/principal.h"
@@ -9,6 +9,7 @@
 #include "events/outbox.h"
 #include "org/org.h"
 #include "store/database.h"
+#include "store/timers.h"
 #include "zhongshu/events/v1/event.pb.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
 
@@ -23,8 +24,9 @@ inline BulletinKinds DefaultBulletinKinds() {
   return {{"daily", "每日要情"}, {"special", "信息专报"}, {"express", "快报"}};
 }
 
-// Translates between the wire and the domain: authenticates, validates, authorizes, then runs
-// reads on a snapshot and writes as one idempotent transaction with their audit and outbox rows.
+// The gRPC adapter: every call is one of the application layer's shapes (app::Handlers) — the
+// checks (validation naming the field, then authorization) before any data is read, then the
+// domain rules on a read snapshot or in one idempotent write with its audit and outbox rows.
 class ReportingServiceImpl final : public pb::ReportingService::CallbackService {
  public:
   ReportingServiceImpl(const app::Handlers& handlers, const org::OrgTree& org, const Clock* clock,
@@ -61,11 +63,9 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   grpc::ServerUnaryReactor* ListInstructions(grpc::CallbackServerContext* ctx,
                                              const pb::ListInstructionsRequest* req,
                                              pb::ListInstructionsResponse* resp) override;
-
   grpc::ServerUnaryReactor* GetEmergencyChain(grpc::CallbackServerContext* ctx,
                                               const pb::GetEmergencyChainRequest* req,
                                               pb::EmergencyChain* resp) override;
-
   grpc::ServerUnaryReactor* CreateBulletin(grpc::CallbackServerContext* ctx,
                                            const pb::CreateBulletinRequest* req,
                                            pb::Bulletin* resp) override;
@@ -85,7 +85,7 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
                                          const pb::ListRankingsRequest* req,
                                          pb::ListRankingsResponse* resp) override;
   grpc::ServerUnaryReactor* ExportRankings(grpc::CallbackServerContext* ctx,
-                                           const pb::ListRankingsRequest* req,
+                                           const pb::ExportRankingsRequest* req,
                                            pb::ExportRankingsResponse* resp) override;
   grpc::ServerUnaryReactor* ListScoreEntries(grpc::CallbackServerContext* ctx,
                                              const pb::ListScoreEntriesRequest* req,
@@ -97,13 +97,13 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   grpc::ServerUnaryReactor* ListCalls(grpc::CallbackServerContext* ctx,
                                       const pb::ListCallsRequest* req,
                                       pb::ListCallsResponse* resp) override;
-  // Emits "reporting.call.overdue" once for each unit that had not answered a call by its due
-  // date. Returns how many units were reminded.
-  absl::StatusOr<int> RemindOverdueCalls();
 
-  // Emits "reporting.emergency.follow_up_due" once for each open chain whose latest report is
-  // older than the follow-up interval. Returns how many chains were chased.
-  absl::StatusOr<int> RemindStaleChains();
+  // Timer kChainFollowUp (owner: chain, name: its latest report when scheduled): emits
+  // "reporting.emergency.follow_up_due" unless the chain moved on or closed meanwhile.
+  absl::StatusOr<std::string> FireFollowUp(store::Tx& tx, const store::Timer& timer);
+  // Timer kCallOverdue (owner: call, name: unit, or "*" for every unit): emits
+  // "reporting.call.overdue" once for each such unit that has not answered.
+  absl::StatusOr<std::string> FireCallOverdue(store::Tx& tx, const store::Timer& timer);
 
   // Handler of "supervision.item.opened": an item opened for one of our instructions is recorded
   // on it (the first one only, and only from the instruction's own tenant), so that only that
@@ -115,23 +115,23 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   absl::Status OnItemClosed(const zhongshu::events::v1::Event& event, store::Tx& tx);
 
  private:
-  // Loads a report the caller may change, inside a write transaction: NOT_FOUND when it does not
-  // exist or is invisible to the caller.
+  absl::StatusOr<ReadScope> ScopeOf(const auth::Principal& caller) const {
+    return ReadScopeFor(org_, caller);
+  }
+  // The Check of a read: `validate` (the request's fields: INVALID_ARGUMENT naming the field),
+  // then the caller's read scope into *scope (PERMISSION_DENIED without a reporting role).
+  app::Check ScopeCheck(ReadScope* scope, std::function<absl::Status()> validate = {}) const;
+  // ListRankings and ExportRankings: the query checked (period, tenant, the caller's right to
+  // see it), then the tenant's units ranked over the period, given to `answer`.
+  grpc::ServerUnaryReactor* ReadRankings(
+      grpc::CallbackServerContext* ctx, RankingsQuery query,
+      const std::function<void(pb::ListRankingsResponse&&)>& answer);
+  // A report as the caller may see it: NOT_FOUND when it does not exist or is invisible.
   absl::StatusOr<pb::Report> LoadVisible(store::Tx& tx, const auth::Principal& caller,
-                                         const std::string& id);
-  // What a report change records: the audit action, the event type (empty: none), a detail.
-  struct Audit {
-    std::string action;
-    std::string event_type;
-    std::string detail;
-  };
-  // Runs one change of a report as an idempotent mutation: loads the report (NOT_FOUND unless
-  // the caller may see it), applies `apply` (which checks permission and the transition), saves
-  // it with its audit row and event, and answers with the new report.
-  grpc::ServerUnaryReactor* ChangeReport(
-      grpc::CallbackServerContext* ctx, const auth::Principal& caller, const char* method,
-      const google::protobuf::Message& req, const std::string& request_id, const std::string& id,
-      pb::Report* resp, Audit audit, std::function<absl::Status(store::Tx&, pb::Report&)> apply);
+                                         const std::string& id) const;
+  // A bulletin in the caller's subtree (NOT_FOUND outside it), for an editor to change.
+  absl::StatusOr<pb::Bulletin> LoadBulletin(store::Tx& tx, const auth::Principal& caller,
+                                            const std::string& id) const;
   // The open chain a follow-up continues: NOT_FOUND or FAILED_PRECONDITION naming
   // report.emergency.previous_id when there is none to continue.
   absl::StatusOr<ChainState> FollowedChain(store::Tx& tx, const auth::Principal& caller,
@@ -141,28 +141,23 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
                                         const pb::Report& r);
   // At submission of a report that answers a call: records the unit's first answer.
   absl::Status AnswerCall(store::Tx& tx, const auth::Principal& caller, const pb::Report& r);
-  // At submission of an emergency report: stamps it, advances its chain, records its event.
+  // At submission of an emergency report: stamps it, advances its chain and its follow-up
+  // timer, records its event.
   absl::Status SubmitEmergency(store::Tx& tx, const auth::Principal& caller, pb::Report& r);
+  // Records a change made by the service itself (a timer), not by a caller.
+  absl::Status RecordSystem(store::Tx& tx, const events::Change& change) const;
 
   const app::Handlers& handlers_;
-  store::Database& db_;
   const org::OrgTree& org_;
   const Clock* clock_;
   const Limits limits_;
   const EmergencyOptions emergency_;
   const BulletinKinds bulletin_kinds_;
   const PointsTable points_;
-  // Adds a ledger row for the report's unit (no row for zero points).
-  absl::Status Award(store::Tx& tx, const std::string& key, const std::string& tenant,
-                     const std::string& unit_id, const std::string& report_id,
-                     pb::Sensitivity sensitivity, const std::string& reason, int points);
-  // The rankings of the request's tenant and period, computed in `tx`.
-  absl::StatusOr<pb::ListRankingsResponse> Rankings(store::Tx& tx, const auth::Principal& caller,
-                                                    const pb::ListRankingsRequest& req);
-  // A draft bulletin an editor may change: NOT_FOUND outside the editor's subtree.
-  absl::StatusOr<pb::Bulletin> LoadBulletin(store::Tx& tx, const auth::Principal& caller,
-                                            const std::string& id);
   events::Recorder recorder_;
+  // How the layer loads and saves a report and a bulletin for a change (see app::Change).
+  app::Resource<pb::Report> reports_;
+  app::Resource<pb::Bulletin> bulletins_;
 };
 
 }  // namespace zs::reporting

@@ -69,6 +69,15 @@ int main(int argc, char** argv) {
     spdlog::critical("reporting: {}", std::string(s.message()));
     return zs::app::ServiceRuntime::StartupExitCode(s);
   }
+  // Timers the migration scheduled for chains and calls of an older version get their times.
+  if (auto s = (*rt)->db().Write([&](zs::store::Tx& tx) {
+        return zs::reporting::repo::FinishUpgrade(tx, emergency.follow_up_interval,
+                                                  limits.utc_offset_minutes);
+      });
+      !s.ok()) {
+    spdlog::critical("reporting: {}", std::string(s.message()));
+    return 1;
+  }
   zs::reporting::ReportingServiceImpl service((*rt)->handlers(), (*rt)->org(), (*rt)->clock(),
                                               limits, emergency, kinds, points);
   auto& supervision = (*rt)->AddConsumer(supervision_stream);
@@ -82,11 +91,15 @@ int main(int argc, char** argv) {
       return service.OnItemClosed(event, tx);
     });
   }
-  // Chains without a follow-up for the interval are chased once per latest report; units that
-  // did not answer a call by its due date are reminded once.
-  (*rt)->AddPeriodicJob("emergency reminders", check_interval,
-                        [&service] { return service.RemindStaleChains().status(); });
-  (*rt)->AddPeriodicJob("call reminders", check_interval,
-                        [&service] { return service.RemindOverdueCalls().status(); });
+  // Remind once, on durable timers: an open chain without a follow-up for the interval after its
+  // latest report; a unit that did not answer a call by the end of its due date.
+  (*rt)->AddTimers(zs::reporting::kChainFollowUp, check_interval,
+                   [&service](zs::store::Tx& tx, const zs::store::Timer& t) {
+                     return service.FireFollowUp(tx, t);
+                   });
+  (*rt)->AddTimers(zs::reporting::kCallOverdue, check_interval,
+                   [&service](zs::store::Tx& tx, const zs::store::Timer& t) {
+                     return service.FireCallOverdue(tx, t);
+                   });
   return (*rt)->Run(&service, "zhongshu.reporting.v1.ReportingService");
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "calendar/calendar.h"
 #include "core/time_util.h"
 #include "core/validation.h"
 
@@ -10,6 +11,15 @@ namespace zs::reporting {
 namespace {
 
 using zhongshu::common::v1::Level;
+
+// Local midnight at the start of `d`.
+TimePoint StartOfDay(const CivilDate& d, int utc_offset_minutes) {
+  const auto days = std::chrono::sys_days(std::chrono::year_month_day(
+      std::chrono::year(d.year), std::chrono::month(static_cast<unsigned>(d.month)),
+      std::chrono::day(static_cast<unsigned>(d.day))));
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
+      (days - std::chrono::minutes(utc_offset_minutes)).time_since_epoch()));
+}
 
 std::string StateName(pb::ReportState s) { return pb::ReportState_Name(s); }
 
@@ -78,11 +88,11 @@ absl::Status ValidateNewReport(const pb::Report& r, const org::OrgTree& org, con
   return absl::OkStatus();
 }
 
-absl::Status ValidateUpdate(const pb::UpdateReportRequest& req, const Limits& l,
-                            std::vector<std::string>* paths) {
-  if (auto s = ValidateId(req.report().id(), "report.id"); !s.ok()) return s;
+absl::Status ValidateUpdate(const pb::Report& r, const std::vector<std::string>& mask,
+                            const Limits& l, std::vector<std::string>* paths) {
+  if (auto s = ValidateId(r.id(), "report.id"); !s.ok()) return s;
   static const std::set<std::string> kEditable = {"title", "body", "kind", "sensitivity", "tags"};
-  paths->assign(req.update_mask().paths().begin(), req.update_mask().paths().end());
+  *paths = mask;
   if (paths->empty()) paths->assign(kEditable.begin(), kEditable.end());
   for (const auto& p : *paths) {
     if (!kEditable.count(p)) {
@@ -90,7 +100,6 @@ absl::Status ValidateUpdate(const pb::UpdateReportRequest& req, const Limits& l,
           "update_mask",
           "'" + p + "' cannot be updated; use title, body, kind, sensitivity or tags");
     }
-    const auto& r = req.report();
     absl::Status s;
     if (p == "title") s = ValidateTitle(r.title(), l, "report.title");
     if (p == "body") s = ValidateBody(r.body(), l, "report.body");
@@ -102,22 +111,22 @@ absl::Status ValidateUpdate(const pb::UpdateReportRequest& req, const Limits& l,
   return absl::OkStatus();
 }
 
-absl::Status ValidateReturn(const pb::ReturnReportRequest& req, const Limits& l) {
-  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  if (Blank(req.comment())) {
+absl::Status ValidateReturn(const std::string& id, const std::string& comment, const Limits& l) {
+  if (auto s = ValidateId(id, "id"); !s.ok()) return s;
+  if (Blank(comment)) {
     return InvalidField("comment", "required: say what to change");
   }
-  if (Utf8Length(req.comment()) > l.max_comment_chars) {
+  if (Utf8Length(comment) > l.max_comment_chars) {
     return InvalidField("comment",
                         "longer than " + std::to_string(l.max_comment_chars) + " characters");
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidateAdopt(const pb::AdoptReportRequest& req) {
-  if (auto s = ValidateId(req.id(), "id"); !s.ok()) return s;
-  if (req.level() == zhongshu::common::v1::LEVEL_UNSPECIFIED ||
-      !zhongshu::common::v1::Level_IsValid(req.level())) {
+absl::Status ValidateAdopt(const std::string& id, Level level) {
+  if (auto s = ValidateId(id, "id"); !s.ok()) return s;
+  if (level == zhongshu::common::v1::LEVEL_UNSPECIFIED ||
+      !zhongshu::common::v1::Level_IsValid(level)) {
     return InvalidField("level", "required: county, city, province or central");
   }
   return absl::OkStatus();
@@ -179,15 +188,35 @@ absl::StatusOr<ReadScope> ReadScopeFor(const org::OrgTree& org, const auth::Prin
   return scope;
 }
 
-bool MayRead(const ReadScope& scope, const pb::Report& r) {
-  if (std::find(scope.tenants.begin(), scope.tenants.end(), r.tenant()) == scope.tenants.end()) {
-    return false;
+cond::Cond VisibleReports(const ReadScope& scope) {
+  std::vector<cond::Cond> all = {cond::In("tenant", scope.tenants)};
+  if (!scope.only_unit.empty()) all.push_back(cond::Eq("unit_id", scope.only_unit));
+  // Negative information: editors and leaders, and the report's own author.
+  if (!scope.negative) {
+    all.push_back(cond::Any({cond::Ne("sensitivity", int64_t{pb::SENSITIVITY_NEGATIVE}),
+                             cond::Eq("author", scope.subject)}));
   }
-  const bool own = r.author() == scope.subject;
-  if (!scope.only_unit.empty() && r.unit_id() != scope.only_unit) return false;
-  if (r.sensitivity() == pb::SENSITIVITY_NEGATIVE && !scope.negative && !own) return false;
-  if (r.state() == pb::REPORT_STATE_DRAFT && r.unit_id() != scope.own_unit && !own) return false;
-  return true;
+  // Drafts: their own unit, and their author.
+  all.push_back(
+      cond::Any({cond::Ne("state", int64_t{pb::REPORT_STATE_DRAFT}),
+                 cond::Eq("unit_id", scope.own_unit), cond::Eq("author", scope.subject)}));
+  return cond::All(std::move(all));
+}
+
+cond::Columns ReportColumns(const pb::Report& r) {
+  return {[&r](std::string_view c) -> cond::Value {
+            if (c == "tenant") return r.tenant();
+            if (c == "unit_id") return r.unit_id();
+            if (c == "author") return r.author();
+            if (c == "state") return int64_t{r.state()};
+            if (c == "sensitivity") return int64_t{r.sensitivity()};
+            return std::string();
+          },
+          {}};
+}
+
+bool MayRead(const ReadScope& scope, const pb::Report& r) {
+  return cond::Matches(VisibleReports(scope), ReportColumns(r));
 }
 
 bool MayReadInstruction(const ReadScope& scope, const auth::Principal& caller,
@@ -247,6 +276,49 @@ absl::Status Submit(pb::Report& r, TimePoint now) {
   *r.mutable_submit_time() = ToProto(now);
   Touch(r, now);
   return absl::OkStatus();
+}
+
+absl::Status MayReturn(const pb::Report& r, int64_t instructions) {
+  if (instructions > 0) {
+    return absl::FailedPreconditionError("report " + r.id() +
+                                         " has a leader's instruction; it cannot be returned");
+  }
+  return absl::OkStatus();
+}
+
+pb::Report NewReport(const pb::Report& want, const std::string& id, const org::Unit& unit,
+                     const std::string& author, TimePoint now) {
+  pb::Report r;
+  r.set_id(id);
+  r.set_tenant(unit.tenant);
+  r.set_title(want.title());
+  r.set_body(want.body());
+  r.set_kind(want.kind());
+  r.set_sensitivity(want.sensitivity());
+  *r.mutable_tags() = want.tags();
+  r.set_unit_id(unit.id);
+  r.set_author(author);
+  r.set_state(pb::REPORT_STATE_DRAFT);
+  *r.mutable_create_time() = ToProto(now);
+  *r.mutable_update_time() = ToProto(now);
+  r.set_origin_node(unit.tenant);
+  r.set_origin_id(id);
+  r.set_version(1);
+  r.set_call_id(want.call_id());
+  if (r.kind() == pb::REPORT_KIND_EMERGENCY) {
+    const auto& we = want.emergency();
+    auto* e = r.mutable_emergency();
+    e->set_grade(we.grade());
+    *e->mutable_occurred_at() = we.occurred_at();
+    if (we.has_learned_at()) *e->mutable_learned_at() = we.learned_at();
+    e->set_place(we.place());
+    *e->mutable_casualties() = we.casualties();
+    e->set_previous_id(we.previous_id());
+    e->set_phase(we.previous_id().empty()                  ? pb::EMERGENCY_PHASE_INITIAL
+                 : we.phase() == pb::EMERGENCY_PHASE_FINAL ? pb::EMERGENCY_PHASE_FINAL
+                                                           : pb::EMERGENCY_PHASE_FOLLOW_UP);
+  }
+  return r;
 }
 
 absl::Status Return(pb::Report& r, const std::string& comment, TimePoint now) {
@@ -440,6 +512,45 @@ std::vector<std::string> OverdueUnits(const pb::Call& c, const CivilDate& today)
   return out;
 }
 
+TimePoint OverdueFrom(const pb::Call& c, int utc_offset_minutes) {
+  const auto due = ParseDate(c.due_date());
+  if (!due) return TimePoint::max();
+  return StartOfDay(calendar::AddDays(*due, 1), utc_offset_minutes);
+}
+
+std::vector<std::string> UnitsToRemind(const pb::Call& c, const std::vector<std::string>& units) {
+  pb::Call copy = c;
+  FillUnanswered(copy);
+  const auto& open = copy.unanswered_units();
+  std::vector<std::string> out;
+  for (const auto& u : units) {
+    if (std::find(open.begin(), open.end(), u) != open.end() &&
+        std::find(c.reminded_units().begin(), c.reminded_units().end(), u) ==
+            c.reminded_units().end() &&
+        std::find(out.begin(), out.end(), u) == out.end()) {
+      out.push_back(u);
+    }
+  }
+  return out;
+}
+
+cond::Cond VisibleCalls(const ReadScope& scope) {
+  std::vector<cond::Cond> all = {cond::In("tenant", scope.tenants)};
+  if (!scope.only_unit.empty()) all.push_back(cond::Related("asks_unit", scope.only_unit));
+  return cond::All(std::move(all));
+}
+
+bool MayReadCall(const ReadScope& scope, const pb::Call& c) {
+  return cond::Matches(VisibleCalls(scope),
+                       {[&c](std::string_view) -> cond::Value { return c.tenant(); },
+                        [&c](std::string_view relation, const cond::Value& key) {
+                          const auto* unit = std::get_if<std::string>(&key);
+                          return relation == "asks_unit" && unit != nullptr &&
+                                 std::find(c.unit_ids().begin(), c.unit_ids().end(), *unit) !=
+                                     c.unit_ids().end();
+                        }});
+}
+
 absl::Status ValidateBulletinKind(const std::string& kind, const BulletinKinds& kinds,
                                   const std::string& field) {
   if (kind.empty()) return InvalidField(field, "required");
@@ -447,6 +558,25 @@ absl::Status ValidateBulletinKind(const std::string& kind, const BulletinKinds& 
     std::string known;
     for (const auto& [code, name] : kinds) known += (known.empty() ? "" : ", ") + code;
     return InvalidField(field, "unknown kind '" + kind + "'; configured kinds: " + known);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MayCompile(const org::OrgTree& org, const pb::Bulletin& b, const pb::Report& r) {
+  if (!org.IsAncestorOrSelf(b.tenant(), r.tenant())) {
+    return absl::FailedPreconditionError("report " + r.id() + " is outside bulletin " + b.id() +
+                                         "'s jurisdiction");
+  }
+  return MayAddItem(b, r);
+}
+
+absl::Status MayInstructOn(const pb::Bulletin& b, const std::string& report_id) {
+  const bool holds =
+      std::any_of(b.items().begin(), b.items().end(),
+                  [&](const pb::BulletinItem& it) { return it.report_id() == report_id; });
+  if (b.state() != pb::BULLETIN_STATE_PUBLISHED || !holds) {
+    return absl::FailedPreconditionError("instruction.bulletin_id: report " + report_id +
+                                         " is not an item of published bulletin " + b.id());
   }
   return absl::OkStatus();
 }
@@ -469,7 +599,7 @@ absl::Status MayAddItem(const pb::Bulletin& b, const pb::Report& r) {
   return absl::OkStatus();
 }
 
-absl::Status Publish(pb::Bulletin& b, int year, int published_in_year, TimePoint now) {
+absl::Status MayPublish(const pb::Bulletin& b) {
   if (b.state() != pb::BULLETIN_STATE_DRAFT) {
     return absl::FailedPreconditionError("bulletin " + b.id() + " is already published");
   }
@@ -477,11 +607,32 @@ absl::Status Publish(pb::Bulletin& b, int year, int published_in_year, TimePoint
     return absl::FailedPreconditionError("bulletin " + b.id() +
                                          " has no items; add adopted reports first");
   }
+  return absl::OkStatus();
+}
+
+absl::Status Publish(pb::Bulletin& b, int year, int number, TimePoint now) {
+  if (auto s = MayPublish(b); !s.ok()) return s;
   b.set_state(pb::BULLETIN_STATE_PUBLISHED);
   b.set_year(year);
-  b.set_number(published_in_year + 1);
+  b.set_number(number);
   *b.mutable_publish_time() = ToProto(now);
   return absl::OkStatus();
+}
+
+std::string BulletinSeries(const std::string& kind) { return "bulletin:" + kind; }
+
+cond::Cond VisibleBulletins(const ReadScope& scope) {
+  return cond::All(
+      {cond::In("tenant", scope.tenants),
+       scope.negative ? cond::True() : cond::Eq("state", int64_t{pb::BULLETIN_STATE_PUBLISHED})});
+}
+
+bool MayReadBulletin(const ReadScope& scope, const pb::Bulletin& b) {
+  return cond::Matches(VisibleBulletins(scope), {[&b](std::string_view c) -> cond::Value {
+                                                   if (c == "tenant") return b.tenant();
+                                                   return int64_t{b.state()};
+                                                 },
+                                                 {}});
 }
 
 pb::Bulletin VisibleBulletin(const pb::Bulletin& b, const ReadScope& scope) {
@@ -523,7 +674,7 @@ std::string LevelName(zhongshu::common::v1::Level level) {
   }
 }
 
-std::vector<pb::UnitRank> Rank(const std::vector<pb::ScoreEntry>& entries,
+std::vector<pb::UnitRank> Rank(const std::vector<LedgerRow>& entries,
                                const std::vector<const org::Unit*>& units) {
   std::map<std::string, pb::UnitRank> by_unit;
   for (const auto* u : units) {
@@ -532,9 +683,9 @@ std::vector<pb::UnitRank> Rank(const std::vector<pb::ScoreEntry>& entries,
     r.set_unit_name(u->name);
   }
   for (const auto& e : entries) {
-    auto it = by_unit.find(e.unit_id());
+    auto it = by_unit.find(e.unit_id);
     if (it == by_unit.end()) continue;  // a unit no longer in the org file
-    it->second.set_points(it->second.points() + e.points());
+    it->second.set_points(it->second.points() + e.points);
     it->second.set_entries(it->second.entries() + 1);
   }
   std::vector<pb::UnitRank> out;
@@ -545,6 +696,42 @@ std::vector<pb::UnitRank> Rank(const std::vector<pb::ScoreEntry>& entries,
   for (size_t i = 0; i < out.size(); ++i) {
     const bool tied = i > 0 && out[i].points() == out[i - 1].points();
     out[i].set_rank(tied ? out[i - 1].rank() : static_cast<int32_t>(i) + 1);
+  }
+  return out;
+}
+
+std::vector<LedgerRow> AdoptionAwards(const pb::Report& r, Level level, const PointsTable& points,
+                                      TimePoint now) {
+  const int n = points.adoption[level];
+  if (n == 0) return {};
+  return {{"adopt:" + r.id(), r.tenant(), r.unit_id(), r.id(), "采用（" + LevelName(level) + "）",
+           n, ToMillis(now), static_cast<int>(r.sensitivity())}};
+}
+
+std::vector<LedgerRow> InstructionAwards(const org::OrgTree& org, const pb::Instruction& in,
+                                         const pb::Report& r, const std::string& leader_tenant,
+                                         const PointsTable& points, TimePoint now) {
+  const Level level = LevelOf(org, leader_tenant);
+  const int n = points.instruction[level];
+  if (n == 0) return {};
+  return {{"instruction:" + in.id(), r.tenant(), r.unit_id(), r.id(),
+           "批示（" + LevelName(level) + "领导）", n, ToMillis(now),
+           static_cast<int>(r.sensitivity())}};
+}
+
+std::vector<LedgerRow> BulletinAwards(const org::OrgTree& org, const pb::Bulletin& b,
+                                      const PointsTable& points, TimePoint now) {
+  const auto per_item = points.bulletin.find(b.kind());
+  const int each = per_item == points.bulletin.end() ? 0 : per_item->second;
+  std::vector<LedgerRow> out;
+  if (each == 0) return out;
+  for (const auto& it : b.items()) {
+    const auto* unit = org.FindUnit(it.unit_id());
+    out.push_back({"bulletin:" + b.id() + ":" + it.report_id(), unit ? unit->tenant : b.tenant(),
+                   it.unit_id(), it.report_id(),
+                   "《" + b.kind_name() + "》" + std::to_string(b.year()) + "年第" +
+                       std::to_string(b.number()) + "期刊用",
+                   each, ToMillis(now), static_cast<int>(it.sensitivity())});
   }
   return out;
 }
@@ -562,6 +749,78 @@ std::string RankingsCsv(const std::vector<pb::UnitRank>& ranks) {
            std::to_string(r.points()) + "," + std::to_string(r.entries()) + "\n";
   }
   return csv;
+}
+
+absl::StatusOr<calendar::Period> RequestedPeriod(const std::string& period,
+                                                 const std::string& start_date,
+                                                 const std::string& end_date) {
+  if (!period.empty()) return calendar::ParsePeriod(period, "period");
+  if (start_date.empty() && end_date.empty()) {
+    return absl::InvalidArgumentError(
+        "period: required (YYYY-MM, YYYY-Qn, YYYY), or start_date and end_date");
+  }
+  return calendar::RangePeriod(start_date, end_date, "start_date", "end_date");
+}
+
+Span SpanOf(const calendar::Period& period, int utc_offset_minutes) {
+  return {ToMillis(StartOfDay(period.start, utc_offset_minutes)),
+          ToMillis(StartOfDay(calendar::AddDays(period.end, 1), utc_offset_minutes))};
+}
+
+absl::StatusOr<RankingsScope> ResolveRankings(const org::OrgTree& org,
+                                              const auth::Principal& caller,
+                                              const RankingsQuery& query, int utc_offset_minutes) {
+  auto period = RequestedPeriod(query.period, query.start_date, query.end_date);
+  if (!period.ok()) return period.status();
+  const std::string tenant = query.tenant.empty() ? caller.tenant : query.tenant;
+  if (org.FindTenant(tenant) == nullptr) {
+    return absl::InvalidArgumentError("tenant: unknown tenant '" + tenant + "'");
+  }
+  if (auto scope = ReadScopeFor(org, caller); !scope.ok()) return scope.status();
+  if (!auth::MaySeeTenant(org, caller, tenant)) {
+    return absl::PermissionDeniedError("tenant " + tenant + " is outside your jurisdiction");
+  }
+  return RankingsScope{tenant, *period, SpanOf(*period, utc_offset_minutes)};
+}
+
+pb::ListRankingsResponse Rankings(const org::OrgTree& org, const RankingsScope& scope,
+                                  const std::vector<LedgerRow>& rows) {
+  std::vector<const org::Unit*> units;
+  for (const auto& [id, u] : org.units()) {
+    if (u.tenant == scope.tenant) units.push_back(&u);
+  }
+  pb::ListRankingsResponse resp;
+  resp.set_period(scope.period.name);
+  resp.set_tenant(scope.tenant);
+  for (auto& r : Rank(rows, units)) *resp.add_ranks() = std::move(r);
+  return resp;
+}
+
+absl::Status MayReadScores(const org::OrgTree& org, const auth::Principal& caller,
+                           const ReadScope& scope, const std::string& unit_id) {
+  if (!auth::MaySeeUnit(org, caller, unit_id) ||
+      (!scope.only_unit.empty() && scope.only_unit != unit_id)) {
+    return absl::PermissionDeniedError("the score entries of " + unit_id + " are not yours to see");
+  }
+  return absl::OkStatus();
+}
+
+pb::ListScoreEntriesResponse ScoreEntries(const std::vector<LedgerRow>& rows,
+                                          const ReadScope& scope) {
+  pb::ListScoreEntriesResponse resp;
+  for (const auto& r : rows) {
+    if (r.sensitivity == pb::SENSITIVITY_NEGATIVE && !scope.negative) {
+      resp.set_hidden_entries(resp.hidden_entries() + 1);
+      continue;
+    }
+    auto* e = resp.add_entries();
+    e->set_unit_id(r.unit_id);
+    e->set_report_id(r.report_id);
+    e->set_reason(r.reason);
+    e->set_points(r.points);
+    *e->mutable_time() = ToProto(FromMillis(r.at_ms));
+  }
+  return resp;
 }
 
 }  // namespace zs::reporting

@@ -9,7 +9,9 @@
 
 #include "absl/status/status.h"
 #include "auth/principal.h"
+#include "calendar/period.h"
 #include "core/clock.h"
+#include "core/condition.h"
 #include "core/time_util.h"
 #include "core/validation.h"
 #include "org/org.h"
@@ -34,11 +36,18 @@ struct Limits {
 
 // Fields of a new report. `prefix` is "report." so messages read "report.title: ...".
 absl::Status ValidateNewReport(const pb::Report& r, const org::OrgTree& org, const Limits& limits);
-// The fields named by an update mask (empty mask: all editable fields).
-absl::Status ValidateUpdate(const pb::UpdateReportRequest& req, const Limits& limits,
-                            std::vector<std::string>* paths);
-absl::Status ValidateReturn(const pb::ReturnReportRequest& req, const Limits& limits);
-absl::Status ValidateAdopt(const pb::AdoptReportRequest& req);
+// A new draft `id` of `unit` by `author` from what the reporter wrote (`want`): title, body,
+// kind, sensitivity, tags, the call it answers and the emergency facts; the chain, sequence,
+// limits and late flag are the service's, stamped on submission.
+pb::Report NewReport(const pb::Report& want, const std::string& id, const org::Unit& unit,
+                     const std::string& author, TimePoint now);
+// The fields of `patch` named by `mask` (empty mask: all editable fields); `paths` receives the
+// fields to change.
+absl::Status ValidateUpdate(const pb::Report& patch, const std::vector<std::string>& mask,
+                            const Limits& limits, std::vector<std::string>* paths);
+absl::Status ValidateReturn(const std::string& id, const std::string& comment,
+                            const Limits& limits);
+absl::Status ValidateAdopt(const std::string& id, zhongshu::common::v1::Level level);
 absl::Status ValidateInstruction(const pb::Instruction& in, const org::OrgTree& org,
                                  const Limits& limits, TimePoint now);
 
@@ -57,6 +66,10 @@ struct ReadScope {
 // (another Zhongshu service, e.g. supervision fetching an instruction's report) reads like a
 // leader.
 absl::StatusOr<ReadScope> ReadScopeFor(const org::OrgTree& org, const auth::Principal& caller);
+// The reports `scope` may read, as one condition: the store selects lists with it, MayRead
+// evaluates it on one report. Columns: tenant, unit_id, author, state, sensitivity.
+cond::Cond VisibleReports(const ReadScope& scope);
+cond::Columns ReportColumns(const pb::Report& r);
 bool MayRead(const ReadScope& scope, const pb::Report& r);
 // Who may read an instruction: those who may read its report, and handlers of a directed unit
 // (unless the report is negative).
@@ -80,6 +93,9 @@ absl::Status ApplyUpdate(pb::Report& r, const pb::Report& patch,
                          const std::vector<std::string>& paths, TimePoint now);
 absl::Status Submit(pb::Report& r, TimePoint now);
 absl::Status Return(pb::Report& r, const std::string& comment, TimePoint now);
+// A report a leader has instructed on (`instructions` > 0) is what supervision works from: it is
+// no longer returned for rewriting.
+absl::Status MayReturn(const pb::Report& r, int64_t instructions);
 absl::Status Adopt(pb::Report& r, zhongshu::common::v1::Level level, const std::string& editor,
                    TimePoint now);
 // An instruction may be written on a submitted or adopted report.
@@ -119,6 +135,7 @@ struct ChainState {
   std::string last_report_id;
   int last_sequence = 0;
   bool closed = false;  // its final report was submitted
+  std::string tenant;   // the initial report's tenant
 };
 // A follow-up or final report must follow the chain's latest report, and the chain must be open:
 // FAILED_PRECONDITION naming emergency.previous_id otherwise.
@@ -142,6 +159,15 @@ bool RecordAnswer(pb::Call& c, const std::string& unit, const std::string& repor
 void FillUnanswered(pb::Call& c);
 // Units overdue on `today`: past the due date, unanswered and not yet reminded.
 std::vector<std::string> OverdueUnits(const pb::Call& c, const CivilDate& today);
+// When the units that have not answered become overdue: the start of the day after the due date,
+// in local time (`utc_offset_minutes`).
+TimePoint OverdueFrom(const pb::Call& c, int utc_offset_minutes);
+// Of `units`, those to remind now: asked, unanswered and not yet reminded (in the order given).
+std::vector<std::string> UnitsToRemind(const pb::Call& c, const std::vector<std::string>& units);
+// The calls `scope` may read: those of its tenants, and for a unit's clerks and handlers only the
+// calls that asked their unit (relation "asks_unit"). Columns: tenant.
+cond::Cond VisibleCalls(const ReadScope& scope);
+bool MayReadCall(const ReadScope& scope, const pb::Call& c);
 
 // ---- Bulletins (期刊) ----
 
@@ -151,9 +177,19 @@ absl::Status ValidateBulletinKind(const std::string& kind, const BulletinKinds& 
                                   const std::string& field);
 // A report may go into a bulletin once it is adopted (采用), and only into a draft issue, once.
 absl::Status MayAddItem(const pb::Bulletin& b, const pb::Report& r);
-// Publication: a draft with at least one item gets its year and the next number of its kind.
-// `published_in_year` is how many issues of the kind the tenant published in `year` already.
-absl::Status Publish(pb::Bulletin& b, int year, int published_in_year, TimePoint now);
+// MayAddItem, and the report lies in the bulletin's jurisdiction (its tenant or below).
+absl::Status MayCompile(const org::OrgTree& org, const pb::Bulletin& b, const pb::Report& r);
+// A leader instructs on a bulletin item (期刊批示) only of a published issue that holds the report.
+absl::Status MayInstructOn(const pb::Bulletin& b, const std::string& report_id);
+// Publication: a draft with at least one item gets its year and its number (第 N 期).
+absl::Status MayPublish(const pb::Bulletin& b);
+absl::Status Publish(pb::Bulletin& b, int year, int number, TimePoint now);
+// The counter series a bulletin kind is numbered in (per tenant and year).
+std::string BulletinSeries(const std::string& kind);
+// The bulletins `scope` may read: those of its tenants; drafts (the editors' working copies)
+// only for editors and leaders. Columns: tenant, state.
+cond::Cond VisibleBulletins(const ReadScope& scope);
+bool MayReadBulletin(const ReadScope& scope, const pb::Bulletin& b);
 // The bulletin as `scope` may read it: items of negative reports withheld (and counted).
 pb::Bulletin VisibleBulletin(const pb::Bulletin& b, const ReadScope& scope);
 
@@ -173,10 +209,74 @@ zhongshu::common::v1::Level LevelOf(const org::OrgTree& org, const std::string& 
 // "县级", "市级", "省级", "中央".
 std::string LevelName(zhongshu::common::v1::Level level);
 
+// One row of the append-only score ledger.
+struct LedgerRow {
+  std::string key;  // makes awarding it twice a no-op
+  std::string tenant;
+  std::string unit_id;
+  std::string report_id;
+  std::string reason;
+  int points = 0;
+  int64_t at_ms = 0;
+  int sensitivity = 0;
+};
+
 // Sums points per unit (every row adds up, across levels and kinds) and ranks every unit of
 // `units`: best first, equal points share a rank (1, 1, 3), ties listed by unit id.
-std::vector<pb::UnitRank> Rank(const std::vector<pb::ScoreEntry>& entries,
+std::vector<pb::UnitRank> Rank(const std::vector<LedgerRow>& rows,
                                const std::vector<const org::Unit*>& units);
 std::string RankingsCsv(const std::vector<pb::UnitRank>& ranks);
+// The ledger row a report earns when adopted at `level` (采用（市级）), none for zero points.
+std::vector<LedgerRow> AdoptionAwards(const pb::Report& r, zhongshu::common::v1::Level level,
+                                      const PointsTable& points, TimePoint now);
+// The ledger row a report earns when a leader of `leader_tenant` instructs on it (批示（市级领导）;
+// the level is the tenant's depth), none for zero points.
+std::vector<LedgerRow> InstructionAwards(const org::OrgTree& org, const pb::Instruction& in,
+                                         const pb::Report& r, const std::string& leader_tenant,
+                                         const PointsTable& points, TimePoint now);
+// The ledger rows a published bulletin earns: per item, the kind's points for the report's unit
+// (in the unit's tenant), reason 《kind》YYYY年第N期刊用; none for zero points.
+std::vector<LedgerRow> BulletinAwards(const org::OrgTree& org, const pb::Bulletin& b,
+                                      const PointsTable& points, TimePoint now);
+
+// A period asked for as a name ("2026-11", "2026-Q4", "2026") or as start_date..end_date.
+absl::StatusOr<calendar::Period> RequestedPeriod(const std::string& period,
+                                                 const std::string& start_date,
+                                                 const std::string& end_date);
+// The ledger times [from_ms, to_ms) of a period's days in local time.
+struct Span {
+  int64_t from_ms = 0;
+  int64_t to_ms = 0;
+};
+Span SpanOf(const calendar::Period& period, int utc_offset_minutes);
+
+// What rankings are asked for, and what is resolved from it.
+struct RankingsQuery {
+  std::string period;
+  std::string start_date;
+  std::string end_date;
+  std::string tenant;  // empty: the caller's
+};
+struct RankingsScope {
+  std::string tenant;
+  calendar::Period period;
+  Span span;
+};
+// Checks the query and the caller's right to see the tenant, before any data is read:
+// INVALID_ARGUMENT naming the field, then PERMISSION_DENIED.
+absl::StatusOr<RankingsScope> ResolveRankings(const org::OrgTree& org,
+                                              const auth::Principal& caller,
+                                              const RankingsQuery& query, int utc_offset_minutes);
+// Every unit of the scope's tenant ranked by the ledger rows of the period.
+pb::ListRankingsResponse Rankings(const org::OrgTree& org, const RankingsScope& scope,
+                                  const std::vector<LedgerRow>& rows);
+
+// Who may see a unit's ledger rows: those who may see the unit, and for clerks and unit handlers
+// only their own unit's. PERMISSION_DENIED otherwise.
+absl::Status MayReadScores(const org::OrgTree& org, const auth::Principal& caller,
+                           const ReadScope& scope, const std::string& unit_id);
+// The ledger rows as `scope` may read them: rows of negative information counted as hidden.
+pb::ListScoreEntriesResponse ScoreEntries(const std::vector<LedgerRow>& rows,
+                                          const ReadScope& scope);
 
 }  // namespace zs::reporting

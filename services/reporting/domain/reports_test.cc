@@ -65,6 +65,34 @@ TEST_F(ReportsTest, LifecycleDraftReturnResubmitAdopt) {
   EXPECT_TRUE(CheckInstructable(r).ok());
 }
 
+TEST_F(ReportsTest, ANewReportTakesWhatTheReporterWroteAndNothingElse) {
+  pb::Report want = Report(pb::REPORT_STATE_ADOPTED);
+  want.set_author("someone.else");
+  want.set_version(9);
+  want.set_kind(pb::REPORT_KIND_EMERGENCY);
+  want.mutable_emergency()->set_previous_id("430204-r-0");
+  want.mutable_emergency()->set_phase(pb::EMERGENCY_PHASE_FINAL);
+  want.mutable_emergency()->set_chain_id("forged");
+  const pb::Report r = NewReport(want, "430204-r-9", *org_.FindUnit("430204/slj"), "wang", now_);
+  EXPECT_EQ(r.state(), pb::REPORT_STATE_DRAFT);
+  EXPECT_EQ(r.author(), "wang");
+  EXPECT_EQ(r.unit_id(), "430204/slj");
+  EXPECT_EQ(r.tenant(), "430204");
+  EXPECT_EQ(r.origin_id(), "430204-r-9");
+  EXPECT_EQ(r.version(), 1);
+  EXPECT_EQ(r.emergency().phase(), pb::EMERGENCY_PHASE_FINAL);
+  EXPECT_TRUE(r.emergency().chain_id().empty()) << "stamped on submission";
+  want.mutable_emergency()->clear_previous_id();
+  EXPECT_EQ(NewReport(want, "x", *org_.FindUnit("430204/slj"), "wang", now_).emergency().phase(),
+            pb::EMERGENCY_PHASE_INITIAL);
+}
+
+TEST_F(ReportsTest, AnInstructedReportIsNotReturned) {
+  const auto r = Report(pb::REPORT_STATE_SUBMITTED);
+  EXPECT_TRUE(MayReturn(r, 0).ok());
+  EXPECT_EQ(MayReturn(r, 1).code(), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(ReportsTest, IllegalTransitionsAreFailedPrecondition) {
   auto draft = Report(pb::REPORT_STATE_DRAFT);
   EXPECT_EQ(Adopt(draft, LEVEL_CITY, "li", now_).code(), absl::StatusCode::kFailedPrecondition);
@@ -255,7 +283,7 @@ TEST_F(EmergencyTest, ValidationNamesTheField) {
 }
 
 TEST_F(EmergencyTest, FollowUpsContinueAnOpenChainFromItsLatestReport) {
-  ChainState chain{"430204-r-a", "430204-r-b", 1, false};
+  ChainState chain{"430204-r-a", "430204-r-b", 1, false, "430204"};
   pb::Report f = Emergency(pb::EMERGENCY_GRADE_II, now_);
   f.mutable_emergency()->set_previous_id("430204-r-b");
   f.mutable_emergency()->set_phase(pb::EMERGENCY_PHASE_FINAL);
@@ -303,8 +331,29 @@ TEST_F(CallTest, AnswersUnansweredAndOverdue) {
   EXPECT_EQ(c.unanswered_units(0), "430204/qtt");
   EXPECT_TRUE(OverdueUnits(c, *ParseDate("2026-11-30")).empty()) << "due today is not late";
   EXPECT_EQ(OverdueUnits(c, *ParseDate("2026-12-01")), std::vector<std::string>{"430204/qtt"});
+  EXPECT_EQ(UnitsToRemind(c, {"430204/slj", "430204/qtt"}), std::vector<std::string>{"430204/qtt"})
+      << "a unit that answered is not reminded";
   c.add_reminded_units("430204/qtt");
   EXPECT_TRUE(OverdueUnits(c, *ParseDate("2026-12-01")).empty()) << "reminded once";
+  EXPECT_TRUE(UnitsToRemind(c, {"430204/qtt"}).empty()) << "reminded once";
+  // Overdue from the start of the day after the due date, in China: 2026-11-30T16:00Z.
+  EXPECT_EQ(ToMillis(OverdueFrom(c, 480)), 1796054400000);
+  EXPECT_EQ(DateOf(OverdueFrom(c, 480), 480), *ParseDate("2026-12-01"));
+  EXPECT_EQ(DateOf(OverdueFrom(c, 480) - std::chrono::milliseconds(1), 480),
+            *ParseDate("2026-11-30"));
+}
+
+TEST_F(CallTest, ClerksSeeTheCallsThatAskedTheirUnit) {
+  pb::Call c = Call();
+  c.set_tenant("430204");
+  auto asked = *ReadScopeFor(org_, Who("w", "430204", "430204/qtt", {"clerk"}));
+  auto other = *ReadScopeFor(org_, Who("x", "430204", "430204/zjj", {"unit_handler"}));
+  auto editor = *ReadScopeFor(org_, Who("l", "430204", "", {"editor"}));
+  auto sibling = *ReadScopeFor(org_, Who("m", "430203", "", {"editor"}));
+  EXPECT_TRUE(MayReadCall(asked, c));
+  EXPECT_FALSE(MayReadCall(other, c));
+  EXPECT_TRUE(MayReadCall(editor, c));
+  EXPECT_FALSE(MayReadCall(sibling, c));
 }
 
 TEST_F(CallTest, ValidationNamesTheField) {
@@ -357,16 +406,18 @@ TEST_F(BulletinTest, OnlyAdoptedReportsGoIntoADraftOnce) {
 TEST_F(BulletinTest, NumberingRestartsEachYearPerKind) {
   pb::Bulletin last_of_2026 = Draft();
   last_of_2026.add_items()->set_report_id("r");
-  ASSERT_TRUE(Publish(last_of_2026, 2026, 249, now_).ok());
+  ASSERT_TRUE(Publish(last_of_2026, 2026, 250, now_).ok());
   EXPECT_EQ(last_of_2026.number(), 250);
-  EXPECT_EQ(Publish(last_of_2026, 2026, 250, now_).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Publish(last_of_2026, 2026, 251, now_).code(), absl::StatusCode::kFailedPrecondition);
   pb::Bulletin first_of_2027 = Draft();
   first_of_2027.add_items()->set_report_id("r");
-  ASSERT_TRUE(Publish(first_of_2027, 2027, 0, now_).ok());
+  ASSERT_TRUE(Publish(first_of_2027, 2027, 1, now_).ok());
   EXPECT_EQ(first_of_2027.year(), 2027);
   EXPECT_EQ(first_of_2027.number(), 1);
+  EXPECT_EQ(BulletinSeries("daily"), "bulletin:daily") << "numbered per kind";
   pb::Bulletin empty = Draft();
-  EXPECT_EQ(Publish(empty, 2027, 0, now_).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(MayPublish(empty).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Publish(empty, 2027, 1, now_).code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(BulletinTest, NegativeItemsAreWithheldFromThoseWhoMayNotSeeThem) {
@@ -384,23 +435,75 @@ TEST_F(BulletinTest, NegativeItemsAreWithheldFromThoseWhoMayNotSeeThem) {
   EXPECT_EQ(VisibleBulletin(b, editor).items_size(), 2);
 }
 
+TEST_F(BulletinTest, CompiledWithinItsJurisdictionInstructedOnceItIsOut) {
+  pb::Bulletin b = Draft();
+  b.set_tenant("430204");
+  pb::Report r = Report(pb::REPORT_STATE_ADOPTED);
+  EXPECT_TRUE(MayCompile(org_, b, r).ok());
+  r.set_tenant("430203");
+  EXPECT_NE(MayCompile(org_, b, r).message().find("outside bulletin"), std::string::npos);
+  b.add_items()->set_report_id("430204-r-1");
+  EXPECT_EQ(MayInstructOn(b, "430204-r-1").code(), absl::StatusCode::kFailedPrecondition)
+      << "a draft";
+  b.set_state(pb::BULLETIN_STATE_PUBLISHED);
+  EXPECT_TRUE(MayInstructOn(b, "430204-r-1").ok());
+  EXPECT_NE(MayInstructOn(b, "430204-r-2").message().find("instruction.bulletin_id"),
+            std::string::npos);
+}
+
+TEST_F(BulletinTest, APublishedIssueEarnsItsKindsPointsPerItem) {
+  pb::Bulletin b = Draft();
+  b.set_tenant("430200");
+  b.set_kind_name("每日要情");
+  auto* item = b.add_items();
+  item->set_report_id("430204-r-1");
+  item->set_unit_id("430204/qtt");
+  item->set_sensitivity(pb::SENSITIVITY_NEGATIVE);
+  ASSERT_TRUE(Publish(b, 2026, 7, now_).ok());
+  PointsTable points;
+  const auto rows = BulletinAwards(org_, b, points, now_);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].tenant, "430204") << "the unit's tenant, not the bulletin's";
+  EXPECT_EQ(rows[0].points, points.bulletin["daily"]);
+  EXPECT_EQ(rows[0].reason, "《每日要情》2026年第7期刊用");
+  EXPECT_EQ(rows[0].sensitivity, pb::SENSITIVITY_NEGATIVE);
+  points.bulletin["daily"] = 0;
+  EXPECT_TRUE(BulletinAwards(org_, b, points, now_).empty()) << "no rows for zero points";
+}
+
+TEST_F(BulletinTest, DraftsAreTheEditorsAndPublishedIssuesTheSubtrees) {
+  pb::Bulletin b = Draft();
+  b.set_tenant("430204");
+  auto clerk = *ReadScopeFor(org_, Who("w", "430204", "430204/qtt", {"clerk"}));
+  auto editor = *ReadScopeFor(org_, Who("l", "430204", "", {"editor"}));
+  auto city = *ReadScopeFor(org_, Who("q", "430200", "", {"editor"}));
+  auto sibling = *ReadScopeFor(org_, Who("m", "430203", "", {"editor"}));
+  EXPECT_FALSE(MayReadBulletin(clerk, b)) << "a draft";
+  EXPECT_TRUE(MayReadBulletin(editor, b));
+  EXPECT_TRUE(MayReadBulletin(city, b));
+  EXPECT_FALSE(MayReadBulletin(sibling, b));
+  b.set_state(pb::BULLETIN_STATE_PUBLISHED);
+  EXPECT_TRUE(MayReadBulletin(clerk, b));
+  EXPECT_FALSE(MayReadBulletin(sibling, b));
+}
+
 }  // namespace
 }  // namespace zs::reporting
 
 namespace zs::reporting {
 namespace {
 
-pb::ScoreEntry Entry(const std::string& unit, int points) {
-  pb::ScoreEntry e;
-  e.set_unit_id(unit);
-  e.set_points(points);
+LedgerRow Entry(const std::string& unit, int points) {
+  LedgerRow e;
+  e.unit_id = unit;
+  e.points = points;
   return e;
 }
 
 TEST_F(ReportsTest, PointsAddUpAcrossLevelsAndKinds) {
   PointsTable t;
   // Adopted at county level, in 每日要情, instructed by a county and a city leader.
-  std::vector<pb::ScoreEntry> entries = {
+  std::vector<LedgerRow> entries = {
       Entry("430204/qtt", t.adoption[zhongshu::common::v1::LEVEL_COUNTY]),
       Entry("430204/qtt", t.bulletin["daily"]),
       Entry("430204/qtt", t.instruction[LevelOf(org_, "430204")]),
@@ -413,6 +516,25 @@ TEST_F(ReportsTest, PointsAddUpAcrossLevelsAndKinds) {
   EXPECT_EQ(ranks[0].entries(), 4);
   EXPECT_EQ(ranks[1].points(), 0) << "units without points are ranked too";
   EXPECT_EQ(LevelOf(org_, "430000"), zhongshu::common::v1::LEVEL_PROVINCE);
+}
+
+TEST_F(ReportsTest, AdoptionAndInstructionsEarnPointsByLevel) {
+  PointsTable t;
+  const auto r = Report(pb::REPORT_STATE_ADOPTED, pb::SENSITIVITY_NEGATIVE);
+  const auto adopted = AdoptionAwards(r, LEVEL_CITY, t, now_);
+  ASSERT_EQ(adopted.size(), 1u);
+  EXPECT_EQ(adopted[0].key, "adopt:" + r.id());
+  EXPECT_EQ(adopted[0].reason, "采用（市级）");
+  EXPECT_EQ(adopted[0].points, t.adoption[LEVEL_CITY]);
+  EXPECT_EQ(adopted[0].sensitivity, pb::SENSITIVITY_NEGATIVE);
+  pb::Instruction in;
+  in.set_id("430204-i-1");
+  const auto instructed = InstructionAwards(org_, in, r, "430000", t, now_);
+  ASSERT_EQ(instructed.size(), 1u);
+  EXPECT_EQ(instructed[0].reason, "批示（省级领导）");
+  EXPECT_EQ(instructed[0].points, t.instruction[zhongshu::common::v1::LEVEL_PROVINCE]);
+  t.adoption[LEVEL_CITY] = 0;
+  EXPECT_TRUE(AdoptionAwards(r, LEVEL_CITY, t, now_).empty()) << "no row for zero points";
 }
 
 TEST_F(ReportsTest, RankingOrderWithTies) {
@@ -436,6 +558,55 @@ units:
   const std::string csv = RankingsCsv(ranks);
   EXPECT_EQ(csv.substr(0, csv.find('\n')), "rank,unit_id,unit_name,points,entries");
   EXPECT_NE(csv.find("1,430204/c,\"C, Inc\",5,2"), std::string::npos) << csv;
+}
+
+TEST_F(ReportsTest, RankingsOfATenantOverAPeriodInLocalDays) {
+  const auto editor = Who("l", "430204", "", {"editor"});
+  auto q = ResolveRankings(org_, editor, {"2026-11", "", "", ""}, 480);
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(q->tenant, "430204") << "the caller's by default";
+  // November in China: from 2026-10-31T16:00Z to 2026-11-30T16:00Z.
+  EXPECT_EQ(q->span.from_ms, 1793462400000);
+  EXPECT_EQ(q->span.to_ms, 1796054400000);
+  auto range = ResolveRankings(org_, editor, {"", "2026-11-01", "2026-11-01", ""}, 0);
+  ASSERT_TRUE(range.ok());
+  EXPECT_EQ(range->span.to_ms - range->span.from_ms, 24 * 3600 * 1000);
+  auto s = ResolveRankings(org_, editor, {"", "2026-11-30", "2026-11-01", ""}, 480).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("end_date"), std::string::npos);
+  EXPECT_NE(ResolveRankings(org_, editor, {}, 480).status().message().find("period"),
+            std::string::npos);
+  EXPECT_EQ(ResolveRankings(org_, editor, {"2026", "", "", "999999"}, 480).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ResolveRankings(org_, editor, {"2026", "", "", "430203"}, 480).status().code(),
+            absl::StatusCode::kPermissionDenied)
+      << "a sibling county";
+
+  LedgerRow a = Entry("430204/qtt", 3);
+  LedgerRow b = Entry("430204/slj", 5);
+  LedgerRow gone = Entry("430204/gone", 9);
+  const auto resp = Rankings(org_, *q, {a, b, gone});
+  EXPECT_EQ(resp.period(), "2026-11");
+  ASSERT_EQ(resp.ranks_size(), 2) << "every unit of the tenant, no other";
+  EXPECT_EQ(resp.ranks(0).unit_id(), "430204/slj");
+  EXPECT_EQ(resp.ranks(1).rank(), 2);
+}
+
+TEST_F(ReportsTest, ScoreEntriesOfNegativeInformationAreCountedNotShown) {
+  LedgerRow neg = Entry("430204/qtt", 2);
+  neg.sensitivity = pb::SENSITIVITY_NEGATIVE;
+  const std::vector<LedgerRow> rows = {Entry("430204/qtt", 1), neg};
+  auto clerk = *ReadScopeFor(org_, Who("w", "430204", "430204/qtt", {"clerk"}));
+  auto editor = *ReadScopeFor(org_, Who("l", "430204", "", {"editor"}));
+  EXPECT_EQ(ScoreEntries(rows, clerk).entries_size(), 1);
+  EXPECT_EQ(ScoreEntries(rows, clerk).hidden_entries(), 1);
+  EXPECT_EQ(ScoreEntries(rows, editor).entries_size(), 2);
+  EXPECT_TRUE(
+      MayReadScores(org_, Who("w", "430204", "430204/qtt", {"clerk"}), clerk, "430204/qtt").ok());
+  EXPECT_EQ(
+      MayReadScores(org_, Who("w", "430204", "430204/qtt", {"clerk"}), clerk, "430204/slj").code(),
+      absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(MayReadScores(org_, Who("l", "430204", "", {"editor"}), editor, "430204/slj").ok());
 }
 
 }  // namespace

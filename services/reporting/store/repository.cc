@@ -1,10 +1,10 @@
 #include "store/repository.h"
 
 #include <algorithm>
-
-#include "store/proto_rows.h"
+#include <map>
 
 #include "core/time_util.h"
+#include "store/proto_rows.h"
 
 namespace zs::reporting {
 
@@ -77,162 +77,156 @@ std::vector<store::Migration> Migrations() {
        " at INTEGER NOT NULL,"
        " sensitivity INTEGER NOT NULL);"
        "CREATE INDEX score_ledger_tenant ON score_ledger (tenant, at)"},
+      // Resources on store::Table (optimistic versions; rows written before keep -1), the units
+      // a call asked as a column (filled for older calls by FinishUpgrade), and "remind once" on
+      // durable timers: a timer for every open chain and every call not yet reminded, due at the
+      // time the reminder job would have sent it (moved by the configured interval and UTC offset
+      // in FinishUpgrade). emergency_chains.reminded_for and calls.settled are no longer used.
+      {6, "tables, timers",
+       "ALTER TABLE reports ADD COLUMN version INTEGER NOT NULL DEFAULT -1;"
+       "ALTER TABLE instructions ADD COLUMN version INTEGER NOT NULL DEFAULT -1;"
+       "ALTER TABLE calls ADD COLUMN version INTEGER NOT NULL DEFAULT -1;"
+       "ALTER TABLE bulletins ADD COLUMN version INTEGER NOT NULL DEFAULT -1;"
+       "ALTER TABLE calls ADD COLUMN units TEXT NOT NULL DEFAULT '';"
+       "INSERT INTO timers (kind, owner, name, fire_at, tag, tenant)"
+       " SELECT 'chain_follow_up', chain_id, last_report_id, last_at, 'upgrade', tenant"
+       " FROM emergency_chains WHERE closed = 0 AND reminded_for <> last_report_id;"
+       "INSERT INTO timers (kind, owner, name, fire_at, tag, tenant)"
+       " SELECT 'call_overdue', id, '*', CAST(strftime('%s', due_date, '+1 day') AS INTEGER) * "
+       "1000,"
+       " 'upgrade', tenant FROM calls WHERE settled = 0"},
   };
 }
 
 namespace repo {
 namespace {
 
-// "(?, ?, ?)" with n placeholders.
-std::string Placeholders(size_t n) {
-  std::string s = "(";
-  for (size_t i = 0; i < n; ++i) s += i ? ", ?" : "?";
-  return s + ")";
+std::string UnitsColumn(const pb::Call& c) {
+  std::string units = "|";
+  for (const auto& u : c.unit_ids()) units += u + "|";
+  return units;
 }
 
 }  // namespace
 
-absl::StatusOr<pb::Report> GetReport(store::Tx& tx, const std::string& id) {
-  auto rows = tx.Query("SELECT data FROM reports WHERE id = ?", {id});
+const store::Table<pb::Report>& Reports() {
+  static const store::Table<pb::Report> table{
+      "reports",
+      "report",
+      {{"tenant", [](const pb::Report& r) -> store::Param { return r.tenant(); }},
+       {"unit_id", [](const pb::Report& r) -> store::Param { return r.unit_id(); }},
+       {"author", [](const pb::Report& r) -> store::Param { return r.author(); }},
+       {"state", [](const pb::Report& r) -> store::Param { return int64_t{r.state()}; }},
+       {"sensitivity",
+        [](const pb::Report& r) -> store::Param { return int64_t{r.sensitivity()}; }},
+       {"updated_at",
+        [](const pb::Report& r) -> store::Param { return ToMillis(FromProto(r.update_time())); }},
+       {"chain_id", [](const pb::Report& r) -> store::Param { return r.emergency().chain_id(); }}}};
+  return table;
+}
+
+const store::Table<pb::Instruction>& Instructions() {
+  static const store::Table<pb::Instruction> table{
+      "instructions",
+      "instruction",
+      {{"tenant", [](const pb::Instruction& i) -> store::Param { return i.tenant(); }},
+       {"report_id", [](const pb::Instruction& i) -> store::Param { return i.report_id(); }},
+       {"state", [](const pb::Instruction& i) -> store::Param { return int64_t{i.state()}; }}}};
+  return table;
+}
+
+const store::Table<pb::Call>& Calls() {
+  static const store::Table<pb::Call> table{
+      "calls",
+      "call",
+      {{"tenant", [](const pb::Call& c) -> store::Param { return c.tenant(); }},
+       {"due_date", [](const pb::Call& c) -> store::Param { return c.due_date(); }},
+       {"units", [](const pb::Call& c) -> store::Param { return UnitsColumn(c); }}},
+      {{"asks_unit", "instr(units, '|' || ? || '|') > 0"}}};
+  return table;
+}
+
+const store::Table<pb::Bulletin>& Bulletins() {
+  static const store::Table<pb::Bulletin> table{
+      "bulletins",
+      "bulletin",
+      {{"tenant", [](const pb::Bulletin& b) -> store::Param { return b.tenant(); }},
+       {"kind", [](const pb::Bulletin& b) -> store::Param { return b.kind(); }},
+       {"year", [](const pb::Bulletin& b) -> store::Param { return int64_t{b.year()}; }},
+       {"state", [](const pb::Bulletin& b) -> store::Param { return int64_t{b.state()}; }}}};
+  return table;
+}
+
+absl::Status FinishUpgrade(store::Tx& tx, std::chrono::milliseconds follow_up_interval,
+                           int utc_offset_minutes) {
+  const std::string upgraded = " tag = '' WHERE kind = ? AND tag = 'upgrade' AND fired_at IS NULL";
+  auto chains = tx.Exec("UPDATE timers SET fire_at = fire_at + ?," + upgraded,
+                        {int64_t{follow_up_interval.count()}, std::string(kChainFollowUp)});
+  if (!chains.ok()) return chains.status();
+  auto calls = tx.Exec("UPDATE timers SET fire_at = fire_at - ?," + upgraded,
+                       {int64_t{utc_offset_minutes} * 60000, std::string(kCallOverdue)});
+  if (!calls.ok()) return calls.status();
+  auto rows = store::ParseSeqRows<pb::Call>(
+      tx.Query("SELECT seq, data FROM calls WHERE units = ''"), "call");
   if (!rows.ok()) return rows.status();
-  if (rows->empty()) return absl::NotFoundError("report " + id + " not found");
-  return store::ParseStored<pb::Report>((*rows)[0].Text(0), "report " + id);
-}
-
-absl::Status InsertReport(store::Tx& tx, const pb::Report& r) {
-  return tx
-      .Exec(
-          "INSERT INTO reports (id, tenant, unit_id, author, state, sensitivity, updated_at, data)"
-          " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-          {r.id(), r.tenant(), r.unit_id(), r.author(), int64_t{r.state()},
-           int64_t{r.sensitivity()}, ToMillis(FromProto(r.update_time())),
-           store::Blob{r.SerializeAsString()}})
-      .status();
-}
-
-absl::Status UpdateReport(store::Tx& tx, const pb::Report& r) {
-  auto n = tx.Exec(
-      "UPDATE reports SET state = ?, sensitivity = ?, updated_at = ?, chain_id = ?, data = ? "
-      "WHERE id = ?",
-      {int64_t{r.state()}, int64_t{r.sensitivity()}, ToMillis(FromProto(r.update_time())),
-       r.emergency().chain_id(), store::Blob{r.SerializeAsString()}, r.id()});
-  if (!n.ok()) return n.status();
-  if (*n != 1) return absl::NotFoundError("report " + r.id() + " not found");
+  for (const auto& [seq, c] : *rows) {
+    auto n = tx.Exec("UPDATE calls SET units = ? WHERE seq = ?", {UnitsColumn(c), seq});
+    if (!n.ok()) return n.status();
+  }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::pair<int64_t, pb::Report>>> ListReports(store::Tx& tx,
-                                                                        const ReadScope& scope,
-                                                                        const ReportFilter& filter,
-                                                                        int64_t after, int limit) {
-  std::vector<store::Param> params;
-  std::string sql =
-      "SELECT seq, data FROM reports WHERE tenant IN " + Placeholders(scope.tenants.size());
-  for (const auto& t : scope.tenants) params.emplace_back(t);
-  if (!scope.only_unit.empty()) {
-    sql += " AND unit_id = ?";
-    params.emplace_back(scope.only_unit);
+absl::StatusOr<InstructionPage> VisibleInstructions(
+    store::Tx& tx, const cond::Cond& where, int64_t cursor, int32_t size,
+    const std::function<bool(const pb::Instruction&, const pb::Report&)>& visible) {
+  InstructionPage page;
+  int64_t after = cursor;
+  for (int batch = 0; batch < kInstructionBatches; ++batch) {
+    auto rows = Instructions().Page(tx, where, after, size);
+    if (!rows.ok()) return rows.status();
+    const int n = std::min(static_cast<int>(rows->size()), size);
+    std::vector<std::string> ids;
+    for (int i = 0; i < n; ++i) ids.push_back((*rows)[i].second.report_id());
+    auto reports = Reports().All(tx, cond::In("id", ids));
+    if (!reports.ok()) return reports.status();
+    std::map<std::string, const pb::Report*> by_id;
+    for (const auto& r : *reports) by_id[r.id()] = &r;
+    for (int i = 0; i < n; ++i) {
+      auto& [seq, in] = (*rows)[i];
+      after = seq;
+      const auto r = by_id.find(in.report_id());
+      if (r == by_id.end()) return absl::NotFoundError("report " + in.report_id() + " not found");
+      if (!visible(in, *r->second)) continue;
+      page.instructions.push_back(std::move(in));
+      if (static_cast<int>(page.instructions.size()) == size) {
+        if (i + 1 < static_cast<int>(rows->size())) page.next = seq;
+        return page;
+      }
+    }
+    if (static_cast<int>(rows->size()) <= size) return page;
   }
-  if (!scope.negative) {
-    sql += " AND (sensitivity <> ? OR author = ?)";
-    params.emplace_back(int64_t{pb::SENSITIVITY_NEGATIVE});
-    params.emplace_back(scope.subject);
-  }
-  sql += " AND (state <> ? OR unit_id = ? OR author = ?)";
-  params.emplace_back(int64_t{pb::REPORT_STATE_DRAFT});
-  params.emplace_back(scope.own_unit);
-  params.emplace_back(scope.subject);
-  if (filter.state != pb::REPORT_STATE_UNSPECIFIED) {
-    sql += " AND state = ?";
-    params.emplace_back(int64_t{filter.state});
-  }
-  if (!filter.unit_id.empty()) {
-    sql += " AND unit_id = ?";
-    params.emplace_back(filter.unit_id);
-  }
-  if (!filter.tenant.empty()) {
-    sql += " AND tenant = ?";
-    params.emplace_back(filter.tenant);
-  }
-  if (after > 0) {
-    sql += " AND seq < ?";
-    params.emplace_back(after);
-  }
-  sql += " ORDER BY seq DESC LIMIT ?";
-  params.emplace_back(int64_t{limit + 1});
-  return store::ParseSeqRows<pb::Report>(tx.Query(sql, params), "report");
+  page.next = after;
+  return page;
 }
 
-absl::StatusOr<int64_t> CountInstructions(store::Tx& tx, const std::string& report_id) {
-  auto rows = tx.Query("SELECT COUNT(*) FROM instructions WHERE report_id = ?", {report_id});
-  if (!rows.ok()) return rows.status();
-  return (*rows)[0].Int(0);
-}
-
-absl::StatusOr<pb::Instruction> GetInstruction(store::Tx& tx, const std::string& id) {
-  auto rows = tx.Query("SELECT data FROM instructions WHERE id = ?", {id});
-  if (!rows.ok()) return rows.status();
-  if (rows->empty()) return absl::NotFoundError("instruction " + id + " not found");
-  return store::ParseStored<pb::Instruction>((*rows)[0].Text(0), "instruction " + id);
-}
-
-absl::Status InsertInstruction(store::Tx& tx, const pb::Instruction& in, const pb::Report& report) {
-  return tx
-      .Exec("INSERT INTO instructions (id, tenant, report_id, state, data) VALUES (?, ?, ?, ?, ?)",
-            {in.id(), in.tenant(), report.id(), int64_t{in.state()},
-             store::Blob{in.SerializeAsString()}})
-      .status();
-}
-
-absl::Status UpdateInstruction(store::Tx& tx, const pb::Instruction& in) {
-  auto n = tx.Exec("UPDATE instructions SET state = ?, data = ? WHERE id = ?",
-                   {int64_t{in.state()}, store::Blob{in.SerializeAsString()}, in.id()});
-  if (!n.ok()) return n.status();
-  if (*n != 1) return absl::NotFoundError("instruction " + in.id() + " not found");
+absl::Status AddScores(store::Tx& tx, const std::vector<LedgerRow>& rows) {
+  for (const auto& r : rows) {
+    auto n = tx.Exec(
+        "INSERT INTO score_ledger (award_key, tenant, unit_id, report_id, reason, points, at,"
+        " sensitivity) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (award_key) DO NOTHING",
+        {r.key, r.tenant, r.unit_id, r.report_id, r.reason, int64_t{r.points}, r.at_ms,
+         int64_t{r.sensitivity}});
+    if (!n.ok()) return n.status();
+  }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstructions(
-    store::Tx& tx, const ReadScope& scope, const InstructionFilter& filter, int64_t after,
-    int limit) {
-  std::vector<store::Param> params;
-  std::string sql =
-      "SELECT seq, data FROM instructions WHERE tenant IN " + Placeholders(scope.tenants.size());
-  for (const auto& t : scope.tenants) params.emplace_back(t);
-  if (!filter.report_id.empty()) {
-    sql += " AND report_id = ?";
-    params.emplace_back(filter.report_id);
-  }
-  if (filter.state != pb::INSTRUCTION_STATE_UNSPECIFIED) {
-    sql += " AND state = ?";
-    params.emplace_back(int64_t{filter.state});
-  }
-  if (after > 0) {
-    sql += " AND seq < ?";
-    params.emplace_back(after);
-  }
-  sql += " ORDER BY seq DESC LIMIT ?";
-  params.emplace_back(int64_t{limit + 1});
-  return store::ParseSeqRows<pb::Instruction>(tx.Query(sql, params), "instruction");
-}
-
-absl::Status AddScore(store::Tx& tx, const ScoreRow& r) {
-  return tx
-      .Exec(
-          "INSERT INTO score_ledger (award_key, tenant, unit_id, report_id, reason, points, at,"
-          " sensitivity) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (award_key) DO NOTHING",
-          {r.key, r.tenant, r.unit_id, r.report_id, r.reason, int64_t{r.points}, r.at_ms,
-           int64_t{r.sensitivity}})
-      .status();
-}
-
-absl::StatusOr<std::vector<ScoreRow>> Scores(store::Tx& tx, const std::string& tenant,
-                                             const std::string& unit_id, int64_t from_ms,
-                                             int64_t to_ms) {
+absl::StatusOr<std::vector<LedgerRow>> Scores(store::Tx& tx, const std::string& tenant,
+                                              const std::string& unit_id, const Span& span) {
   std::string sql =
       "SELECT award_key, tenant, unit_id, report_id, reason, points, at, sensitivity"
       " FROM score_ledger WHERE tenant = ? AND at >= ? AND at < ?";
-  std::vector<store::Param> params{tenant, from_ms, to_ms};
+  std::vector<store::Param> params{tenant, span.from_ms, span.to_ms};
   if (!unit_id.empty()) {
     sql += " AND unit_id = ?";
     params.emplace_back(unit_id);
@@ -240,7 +234,7 @@ absl::StatusOr<std::vector<ScoreRow>> Scores(store::Tx& tx, const std::string& t
   sql += " ORDER BY seq";
   auto rows = tx.Query(sql, params);
   if (!rows.ok()) return rows.status();
-  std::vector<ScoreRow> out;
+  std::vector<LedgerRow> out;
   for (const auto& r : *rows) {
     out.push_back({r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4),
                    static_cast<int>(r.Int(5)), r.Int(6), static_cast<int>(r.Int(7))});
@@ -248,119 +242,16 @@ absl::StatusOr<std::vector<ScoreRow>> Scores(store::Tx& tx, const std::string& t
   return out;
 }
 
-absl::Status InsertBulletin(store::Tx& tx, const pb::Bulletin& b) {
-  return tx
-      .Exec("INSERT INTO bulletins (id, tenant, kind, year, state, data) VALUES (?, ?, ?, ?, ?, ?)",
-            {b.id(), b.tenant(), b.kind(), int64_t{b.year()}, int64_t{b.state()},
-             store::Blob{b.SerializeAsString()}})
-      .status();
-}
-
-absl::StatusOr<pb::Bulletin> GetBulletin(store::Tx& tx, const std::string& id) {
-  auto rows = tx.Query("SELECT data FROM bulletins WHERE id = ?", {id});
-  if (!rows.ok()) return rows.status();
-  if (rows->empty()) return absl::NotFoundError("bulletin " + id + " not found");
-  return store::ParseStored<pb::Bulletin>((*rows)[0].Text(0), "bulletin " + id);
-}
-
-absl::Status UpdateBulletin(store::Tx& tx, const pb::Bulletin& b) {
-  auto n =
-      tx.Exec("UPDATE bulletins SET year = ?, state = ?, data = ? WHERE id = ?",
-              {int64_t{b.year()}, int64_t{b.state()}, store::Blob{b.SerializeAsString()}, b.id()});
-  if (!n.ok()) return n.status();
-  if (*n != 1) return absl::NotFoundError("bulletin " + b.id() + " not found");
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<std::pair<int64_t, pb::Bulletin>>> ListBulletins(
-    store::Tx& tx, const ReadScope& scope, const std::string& kind, int64_t after, int limit) {
-  std::vector<store::Param> params;
-  std::string sql =
-      "SELECT seq, data FROM bulletins WHERE tenant IN " + Placeholders(scope.tenants.size());
-  for (const auto& t : scope.tenants) params.emplace_back(t);
-  if (!kind.empty()) {
-    sql += " AND kind = ?";
-    params.emplace_back(kind);
-  }
-  if (!scope.negative) {  // drafts are the editors' (and leaders') working copies
-    sql += " AND state = ?";
-    params.emplace_back(int64_t{pb::BULLETIN_STATE_PUBLISHED});
-  }
-  if (after > 0) {
-    sql += " AND seq < ?";
-    params.emplace_back(after);
-  }
-  sql += " ORDER BY seq DESC LIMIT ?";
-  params.emplace_back(int64_t{limit + 1});
-  return store::ParseSeqRows<pb::Bulletin>(tx.Query(sql, params), "bulletin");
-}
-
-absl::StatusOr<int> PublishedCount(store::Tx& tx, const std::string& tenant,
-                                   const std::string& kind, int year) {
-  auto rows = tx.Query(
-      "SELECT COUNT(*) FROM bulletins WHERE tenant = ? AND kind = ? AND year = ? AND state = ?",
-      {tenant, kind, int64_t{year}, int64_t{pb::BULLETIN_STATE_PUBLISHED}});
-  if (!rows.ok()) return rows.status();
-  return static_cast<int>((*rows)[0].Int(0));
-}
-
-absl::Status InsertCall(store::Tx& tx, const pb::Call& c) {
-  return tx
-      .Exec("INSERT INTO calls (id, tenant, due_date, data) VALUES (?, ?, ?, ?)",
-            {c.id(), c.tenant(), c.due_date(), store::Blob{c.SerializeAsString()}})
-      .status();
-}
-
-absl::StatusOr<pb::Call> GetCall(store::Tx& tx, const std::string& id) {
-  auto rows = tx.Query("SELECT data FROM calls WHERE id = ?", {id});
-  if (!rows.ok()) return rows.status();
-  if (rows->empty()) return absl::NotFoundError("call " + id + " not found");
-  return store::ParseStored<pb::Call>((*rows)[0].Text(0), "call " + id);
-}
-
-absl::Status UpdateCall(store::Tx& tx, const pb::Call& c, bool settled) {
-  auto n = tx.Exec("UPDATE calls SET settled = ?, data = ? WHERE id = ?",
-                   {int64_t{settled}, store::Blob{c.SerializeAsString()}, c.id()});
-  if (!n.ok()) return n.status();
-  if (*n != 1) return absl::NotFoundError("call " + c.id() + " not found");
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<std::pair<int64_t, pb::Call>>> ListCalls(store::Tx& tx,
-                                                                    const ReadScope& scope,
-                                                                    int64_t after, int limit) {
-  std::vector<store::Param> params;
-  std::string sql =
-      "SELECT seq, data FROM calls WHERE tenant IN " + Placeholders(scope.tenants.size());
-  for (const auto& t : scope.tenants) params.emplace_back(t);
-  if (after > 0) {
-    sql += " AND seq < ?";
-    params.emplace_back(after);
-  }
-  sql += " ORDER BY seq DESC LIMIT ?";
-  params.emplace_back(int64_t{limit + 1});
-  return store::ParseSeqRows<pb::Call>(tx.Query(sql, params), "call");
-}
-
-absl::StatusOr<std::vector<std::string>> OverdueCalls(store::Tx& tx, const std::string& today,
-                                                      int limit) {
-  auto rows = tx.Query("SELECT id FROM calls WHERE settled = 0 AND due_date < ? LIMIT ?",
-                       {today, int64_t{limit}});
-  if (!rows.ok()) return rows.status();
-  std::vector<std::string> out;
-  for (const auto& r : *rows) out.push_back(r.Text(0));
-  return out;
-}
-
 absl::StatusOr<std::optional<ChainState>> GetChain(store::Tx& tx, const std::string& chain_id) {
   auto rows = tx.Query(
-      "SELECT last_report_id, last_sequence, closed FROM emergency_chains WHERE chain_id = ?",
+      "SELECT last_report_id, last_sequence, closed, tenant FROM emergency_chains"
+      " WHERE chain_id = ?",
       {chain_id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<ChainState>();
   const auto& r = (*rows)[0];
   return std::optional<ChainState>(
-      ChainState{chain_id, r.Text(0), static_cast<int>(r.Int(1)), r.Int(2) != 0});
+      ChainState{chain_id, r.Text(0), static_cast<int>(r.Int(1)), r.Int(2) != 0, r.Text(3)});
 }
 
 absl::Status SaveChain(store::Tx& tx, const ChainState& c, const std::string& tenant,
@@ -377,41 +268,12 @@ absl::Status SaveChain(store::Tx& tx, const ChainState& c, const std::string& te
 }
 
 absl::StatusOr<std::vector<pb::Report>> ChainReports(store::Tx& tx, const std::string& chain_id) {
-  auto rows = store::ParseSeqRows<pb::Report>(
-      tx.Query("SELECT seq, data FROM reports WHERE chain_id = ?", {chain_id}), "report");
-  if (!rows.ok()) return rows.status();
-  std::vector<pb::Report> out;
-  for (auto& [seq, r] : *rows) out.push_back(std::move(r));
-  std::sort(out.begin(), out.end(), [](const pb::Report& a, const pb::Report& b) {
+  auto out = Reports().All(tx, cond::Eq("chain_id", chain_id));
+  if (!out.ok()) return out.status();
+  std::sort(out->begin(), out->end(), [](const pb::Report& a, const pb::Report& b) {
     return a.emergency().sequence() < b.emergency().sequence();
   });
   return out;
-}
-
-absl::StatusOr<std::vector<std::pair<ChainState, std::string>>> StaleChains(store::Tx& tx,
-                                                                            int64_t before_ms,
-                                                                            int limit) {
-  auto rows = tx.Query(
-      "SELECT chain_id, last_report_id, last_sequence, tenant FROM emergency_chains"
-      " WHERE closed = 0 AND last_at <= ? AND reminded_for <> last_report_id"
-      " ORDER BY last_at LIMIT ?",
-      {before_ms, int64_t{limit}});
-  if (!rows.ok()) return rows.status();
-  std::vector<std::pair<ChainState, std::string>> out;
-  for (const auto& r : *rows) {
-    out.push_back({ChainState{r.Text(0), r.Text(1), static_cast<int>(r.Int(2)), false}, r.Text(3)});
-  }
-  return out;
-}
-
-absl::StatusOr<bool> ClaimReminder(store::Tx& tx, const ChainState& c) {
-  auto n = tx.Exec(
-      "UPDATE emergency_chains SET reminded_for = last_report_id"
-      " WHERE chain_id = ? AND last_report_id = ? AND closed = 0 AND reminded_for <> "
-      "last_report_id",
-      {c.chain_id, c.last_report_id});
-  if (!n.ok()) return n.status();
-  return *n == 1;
 }
 
 }  // namespace repo

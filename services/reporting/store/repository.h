@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,48 +10,80 @@
 #include "domain/reports.h"
 #include "store/database.h"
 #include "store/page_token.h"
+#include "store/table.h"
 
 namespace zs::reporting {
 
-// The reporting service's tables. Reports and instructions are stored whole as protobuf blobs,
-// with the columns that queries filter on copied beside them.
+// The reporting service's tables. Reports, instructions, calls and bulletins are store::Tables:
+// the message stored whole, the columns that queries filter on copied beside it.
 std::vector<store::Migration> Migrations();
 
-// Data access inside a transaction. Stateless; every method takes the transaction.
+// Timer kinds (store/timers.h) of the reporting service.
+inline constexpr char kChainFollowUp[] = "chain_follow_up";  // owner: chain id; name: latest report
+inline constexpr char kCallOverdue[] = "call_overdue";  // owner: call id; name: unit ("*": all)
+
 namespace repo {
 
-// NOT_FOUND naming the report when it does not exist.
-absl::StatusOr<pb::Report> GetReport(store::Tx& tx, const std::string& id);
-absl::Status InsertReport(store::Tx& tx, const pb::Report& r);
-absl::Status UpdateReport(store::Tx& tx, const pb::Report& r);
+// Columns: tenant, unit_id, author, state, sensitivity, updated_at, chain_id (VisibleReports).
+const store::Table<pb::Report>& Reports();
+// Columns: tenant, report_id, state.
+const store::Table<pb::Instruction>& Instructions();
+// Columns: tenant, due_date; relation "asks_unit" (VisibleCalls).
+const store::Table<pb::Call>& Calls();
+// Columns: tenant, kind, year, state (VisibleBulletins).
+const store::Table<pb::Bulletin>& Bulletins();
 
-struct ReportFilter {
-  pb::ReportState state = pb::REPORT_STATE_UNSPECIFIED;
-  std::string unit_id;
-  std::string tenant;
+// The resource if the reader may see it (`visible`), NOT_FOUND naming it either way, so that its
+// existence does not leak.
+template <typename T, typename Visible>
+absl::StatusOr<T> GetVisible(store::Tx& tx, const store::Table<T>& table, const std::string& id,
+                             const Visible& visible) {
+  auto value = table.Get(tx, id);
+  if (value.ok() && !visible(*value)) {
+    return absl::NotFoundError(table.kind() + " " + id + " not found");
+  }
+  return value;
+}
+
+// One keyset page of the rows matching `where`, newest first, each passed to `add`, and the
+// token of the next page when more follow.
+template <typename T, typename Add>
+absl::Status ListPage(store::Tx& tx, const store::Table<T>& table, const cond::Cond& where,
+                      int64_t cursor, int32_t size, const Add& add, std::string* next_page_token) {
+  auto rows = table.Page(tx, where, cursor, size);
+  if (!rows.ok()) return rows.status();
+  store::FillPage(*rows, size, add, next_page_token);
+  return absl::OkStatus();
+}
+
+// A page of the instructions matching `where` that `visible` lets the reader see (the rule needs
+// each instruction's report), newest first after `cursor`. Bounded: it reads at most
+// kInstructionBatches batches of size + 1 instructions, each batch's reports in one query; when
+// those hold fewer than `size` visible ones the page is shorter and `next` continues after the
+// last row read. `next` is 0 when no rows follow.
+inline constexpr int kInstructionBatches = 4;
+struct InstructionPage {
+  std::vector<pb::Instruction> instructions;
+  int64_t next = 0;
 };
-// Newest first; `after` is the page cursor (0 for the first page). Returns up to limit+1 rows
-// so the caller can tell whether another page follows.
-absl::StatusOr<std::vector<std::pair<int64_t, pb::Report>>> ListReports(store::Tx& tx,
-                                                                        const ReadScope& scope,
-                                                                        const ReportFilter& filter,
-                                                                        int64_t after, int limit);
+absl::StatusOr<InstructionPage> VisibleInstructions(
+    store::Tx& tx, const cond::Cond& where, int64_t cursor, int32_t size,
+    const std::function<bool(const pb::Instruction&, const pb::Report&)>& visible);
 
-// How many instructions a report has.
-absl::StatusOr<int64_t> CountInstructions(store::Tx& tx, const std::string& report_id);
-absl::StatusOr<pb::Instruction> GetInstruction(store::Tx& tx, const std::string& id);
-absl::Status InsertInstruction(store::Tx& tx, const pb::Instruction& in, const pb::Report& report);
-absl::Status UpdateInstruction(store::Tx& tx, const pb::Instruction& in);
+// Saves a resource changed in this transaction: its version goes up by one.
+template <typename T>
+absl::Status Save(store::Tx& tx, const store::Table<T>& table, T& msg) {
+  const int64_t read = msg.version();
+  msg.set_version(read + 1);
+  return table.Update(tx, msg, read);
+}
 
-struct InstructionFilter {
-  std::string report_id;
-  pb::InstructionState state = pb::INSTRUCTION_STATE_UNSPECIFIED;
-};
-// Instructions in the scope's tenants, newest first, limit+1 rows. Visibility of each row is
-// then decided by the caller with MayReadInstruction (it needs the report).
-absl::StatusOr<std::vector<std::pair<int64_t, pb::Instruction>>> ListInstructions(
-    store::Tx& tx, const ReadScope& scope, const InstructionFilter& filter, int64_t after,
-    int limit);
+// Finishes what migration 6 began, with the configured times: the timers it scheduled for open
+// chains and unreminded calls are moved to their due time (`follow_up_interval` after the chain's
+// latest report; the start of the day after the due date in local time), and calls written
+// before it get their units column. Idempotent; run at start-up before timers are driven.
+absl::Status FinishUpgrade(store::Tx& tx, std::chrono::milliseconds follow_up_interval,
+                           int utc_offset_minutes);
 
 // Emergency chains (初报 → 续报 … → 终报).
 absl::StatusOr<std::optional<ChainState>> GetChain(store::Tx& tx, const std::string& chain_id);
@@ -58,57 +92,12 @@ absl::Status SaveChain(store::Tx& tx, const ChainState& chain, const std::string
                        int64_t at_ms);
 // The submitted reports of a chain, in sequence order.
 absl::StatusOr<std::vector<pb::Report>> ChainReports(store::Tx& tx, const std::string& chain_id);
-// Open chains whose latest report is older than `before_ms` and not yet reminded about.
-absl::StatusOr<std::vector<std::pair<ChainState, std::string>>> StaleChains(store::Tx& tx,
-                                                                            int64_t before_ms,
-                                                                            int limit);
-// Marks the reminder for the chain's current latest report sent; false if already sent.
-absl::StatusOr<bool> ClaimReminder(store::Tx& tx, const ChainState& chain);
-
-// Calls for information (约稿).
-absl::Status InsertCall(store::Tx& tx, const pb::Call& c);
-absl::StatusOr<pb::Call> GetCall(store::Tx& tx, const std::string& id);
-// Saves a changed call; `settled` once no reminder can fall due any more.
-absl::Status UpdateCall(store::Tx& tx, const pb::Call& c, bool settled);
-absl::StatusOr<std::vector<std::pair<int64_t, pb::Call>>> ListCalls(store::Tx& tx,
-                                                                    const ReadScope& scope,
-                                                                    int64_t after, int limit);
-// Ids of unsettled calls due before `today` (YYYY-MM-DD).
-absl::StatusOr<std::vector<std::string>> OverdueCalls(store::Tx& tx, const std::string& today,
-                                                      int limit);
-
-// Bulletins (期刊).
-absl::Status InsertBulletin(store::Tx& tx, const pb::Bulletin& b);
-absl::StatusOr<pb::Bulletin> GetBulletin(store::Tx& tx, const std::string& id);
-absl::Status UpdateBulletin(store::Tx& tx, const pb::Bulletin& b);
-absl::StatusOr<std::vector<std::pair<int64_t, pb::Bulletin>>> ListBulletins(
-    store::Tx& tx, const ReadScope& scope, const std::string& kind, int64_t after, int limit);
-// How many issues of `kind` the tenant published in `year`.
-absl::StatusOr<int> PublishedCount(store::Tx& tx, const std::string& tenant,
-                                   const std::string& kind, int year);
 
 // The score ledger: append-only; a row's key makes awarding it twice a no-op.
-struct ScoreRow {
-  std::string key;
-  std::string tenant;
-  std::string unit_id;
-  std::string report_id;
-  std::string reason;
-  int points = 0;
-  int64_t at_ms = 0;
-  int sensitivity = 0;
-};
-absl::Status AddScore(store::Tx& tx, const ScoreRow& row);
+absl::Status AddScores(store::Tx& tx, const std::vector<LedgerRow>& rows);
 // Rows of a tenant (and of one unit, if given) in [from_ms, to_ms), oldest first.
-absl::StatusOr<std::vector<ScoreRow>> Scores(store::Tx& tx, const std::string& tenant,
-                                             const std::string& unit_id, int64_t from_ms,
-                                             int64_t to_ms);
+absl::StatusOr<std::vector<LedgerRow>> Scores(store::Tx& tx, const std::string& tenant,
+                                              const std::string& unit_id, const Span& span);
 
 }  // namespace repo
-
-using store::DecodePageToken;
-using store::EncodePageToken;
-using store::FillPage;
-using store::ValidatePageSize;
-
 }  // namespace zs::reporting
