@@ -283,10 +283,10 @@ absl::StatusOr<std::optional<pb::Instruction>> InstructionFor(store::Tx& tx, con
 
 }  // namespace
 
-absl::Status ReportingServiceImpl::OnItemOpened(const ev::Event& event, store::Tx& tx) {
-  ev::ItemOpened opened;
-  if (!event.payload().UnpackTo(&opened) || opened.item_id().empty()) {
-    return absl::InvalidArgumentError("supervision.item.opened without an ItemOpened payload");
+absl::Status ReportingServiceImpl::OnItemOpened(const ev::Event& event,
+                                                const ev::ItemOpened& opened, store::Tx& tx) {
+  if (opened.item_id().empty()) {
+    return absl::InvalidArgumentError("supervision.item.opened names no item");
   }
   if (opened.source_type() != ev::SOURCE_TYPE_LEADER_INSTRUCTION) return absl::OkStatus();
   auto in = InstructionFor(tx, event, opened.source_ref(), opened.item_id());
@@ -303,11 +303,8 @@ absl::Status ReportingServiceImpl::OnItemOpened(const ev::Event& event, store::T
   return repo::Save(tx, repo::Instructions(), instruction);
 }
 
-absl::Status ReportingServiceImpl::OnItemClosed(const ev::Event& event, store::Tx& tx) {
-  ev::ItemClosed closed;
-  if (!event.payload().UnpackTo(&closed)) {
-    return absl::InvalidArgumentError("supervision.item.closed without an ItemClosed payload");
-  }
+absl::Status ReportingServiceImpl::OnItemClosed(const ev::Event& event,
+                                                const ev::ItemClosed& closed, store::Tx& tx) {
   if (closed.source_type() != ev::SOURCE_TYPE_LEADER_INSTRUCTION) return absl::OkStatus();
   auto found = InstructionFor(tx, event, closed.source_ref(), closed.item_id());
   if (!found.ok()) return found.status();

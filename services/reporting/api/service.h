@@ -11,6 +11,7 @@
 #include "store/database.h"
 #include "store/timers.h"
 #include "zhongshu/events/v1/event.pb.h"
+#include "zhongshu/events/v1/supervision.pb.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
 
 namespace zs::reporting {
@@ -108,11 +109,13 @@ class ReportingServiceImpl final : public pb::ReportingService::CallbackService 
   // Handler of "supervision.item.opened": an item opened for one of our instructions is recorded
   // on it (the first one only, and only from the instruction's own tenant), so that only that
   // item can answer it.
-  absl::Status OnItemOpened(const zhongshu::events::v1::Event& event, store::Tx& tx);
+  absl::Status OnItemOpened(const zhongshu::events::v1::Event& event,
+                            const zhongshu::events::v1::ItemOpened& opened, store::Tx& tx);
   // Handler of "supervision.item.closed" and "supervision.item.cancelled": marks the instruction
   // it came from answered (with the feedback or the reason for cancelling), if the
   // event is of the instruction's tenant and the item is the one opened for it.
-  absl::Status OnItemClosed(const zhongshu::events::v1::Event& event, store::Tx& tx);
+  absl::Status OnItemClosed(const zhongshu::events::v1::Event& event,
+                            const zhongshu::events::v1::ItemClosed& closed, store::Tx& tx);
 
  private:
   absl::StatusOr<ReadScope> ScopeOf(const auth::Principal& caller) const {

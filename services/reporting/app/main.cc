@@ -81,15 +81,19 @@ int main(int argc, char** argv) {
   zs::reporting::ReportingServiceImpl service((*rt)->handlers(), (*rt)->org(), (*rt)->clock(),
                                               limits, emergency, kinds, points);
   auto& supervision = (*rt)->AddConsumer(supervision_stream);
-  supervision.On(
+  namespace ev = zhongshu::events::v1;
+  supervision.On<ev::ItemOpened>(
       zs::events::type::kSupervisionItemOpened,
-      [&service](const auto& event, zs::store::Tx& tx) { return service.OnItemOpened(event, tx); });
+      [&service](const ev::Event& event, const ev::ItemOpened& opened, zs::store::Tx& tx) {
+        return service.OnItemOpened(event, opened, tx);
+      });
   // A cancelled item answers its instruction too, with the reason (件件有回音).
   for (const char* type :
        {zs::events::type::kSupervisionItemClosed, zs::events::type::kSupervisionItemCancelled}) {
-    supervision.On(type, [&service](const auto& event, zs::store::Tx& tx) {
-      return service.OnItemClosed(event, tx);
-    });
+    supervision.On<ev::ItemClosed>(
+        type, [&service](const ev::Event& event, const ev::ItemClosed& closed, zs::store::Tx& tx) {
+          return service.OnItemClosed(event, closed, tx);
+        });
   }
   // Remind once, on durable timers: an open chain without a follow-up for the interval after its
   // latest report; a unit that did not answer a call by the end of its due date.

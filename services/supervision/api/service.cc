@@ -58,15 +58,6 @@ ev::ItemOpened OpenedPayload(const pb::Item& item) {
   return p;
 }
 
-template <typename T>
-absl::StatusOr<T> PayloadOf(const ev::Event& event) {
-  T payload;
-  if (!event.payload().UnpackTo(&payload)) {
-    return absl::InvalidArgumentError(event.type() + " without its payload");
-  }
-  return payload;
-}
-
 // A call's checks when its validation needs only the request (computed once, returned as is).
 app::Check Valid(absl::Status valid) {
   return [valid = std::move(valid)](const auth::Principal&) { return valid; };
@@ -788,10 +779,9 @@ grpc::ServerUnaryReactor* SupervisionServiceImpl::ListNotices(grpc::CallbackServ
 // ---- Events of other services ----
 
 absl::StatusOr<std::any> SupervisionServiceImpl::PrepareInstruction(const ev::Event& event,
+                                                                    const ev::InstructionIssued& in,
                                                                     const ReportFetcher& fetch) {
-  auto in = PayloadOf<ev::InstructionIssued>(event);
-  if (!in.ok()) return in.status();
-  auto report = fetch(event.tenant(), in->report_id());
+  auto report = fetch(event.tenant(), in.report_id());
   if (!report.ok()) return report.status();
   return std::any(*report);
 }
@@ -811,34 +801,34 @@ absl::Status SupervisionServiceImpl::OpenFromEvent(const ev::Event& event,
 }
 
 absl::Status SupervisionServiceImpl::OnInstructionIssued(const ev::Event& event,
+                                                         const ev::InstructionIssued& in,
                                                          const std::any& prepared, store::Tx& tx) {
-  auto in = PayloadOf<ev::InstructionIssued>(event);
-  if (!in.ok()) return in.status();
   return OpenFromEvent(
-      event, FromInstruction(*in, event.tenant(), std::any_cast<ReportContext>(&prepared)), tx);
+      event, FromInstruction(in, event.tenant(), std::any_cast<ReportContext>(&prepared)), tx);
 }
 
-absl::Status SupervisionServiceImpl::OnMeetingDecision(const ev::Event& event, store::Tx& tx) {
-  auto d = PayloadOf<ev::MeetingDecisionRecorded>(event);
-  if (!d.ok()) return d.status();
-  return OpenFromEvent(event, FromMeetingDecision(*d), tx);
+absl::Status SupervisionServiceImpl::OnMeetingDecision(const ev::Event& event,
+                                                       const ev::MeetingDecisionRecorded& d,
+                                                       store::Tx& tx) {
+  return OpenFromEvent(event, FromMeetingDecision(d), tx);
 }
 
-absl::Status SupervisionServiceImpl::OnDocumentInstruction(const ev::Event& event, store::Tx& tx) {
-  auto d = PayloadOf<ev::DocumentInstructionRecorded>(event);
-  if (!d.ok()) return d.status();
-  return OpenFromEvent(event, FromDocumentInstruction(*d), tx);
+absl::Status SupervisionServiceImpl::OnDocumentInstruction(const ev::Event& event,
+                                                           const ev::DocumentInstructionRecorded& d,
+                                                           store::Tx& tx) {
+  return OpenFromEvent(event, FromDocumentInstruction(d), tx);
 }
 
-absl::Status SupervisionServiceImpl::OnProposalOverdue(const ev::Event& event, store::Tx& tx) {
-  auto p = PayloadOf<ev::ProposalOverdue>(event);
-  if (!p.ok()) return p.status();
-  return OpenFromEvent(event, FromProposalOverdue(*p), tx);
+absl::Status SupervisionServiceImpl::OnProposalOverdue(const ev::Event& event,
+                                                       const ev::ProposalOverdue& p,
+                                                       store::Tx& tx) {
+  return OpenFromEvent(event, FromProposalOverdue(p), tx);
 }
 
-absl::Status SupervisionServiceImpl::OnMatterResolved(const ev::Event& event, store::Tx& tx) {
-  auto m = PayloadOf<ev::MatterResolved>(event);
-  if (!m.ok()) return m.status();
+absl::Status SupervisionServiceImpl::OnMatterResolved(const ev::Event& event,
+                                                      const ev::MatterResolved& matter,
+                                                      store::Tx& tx) {
+  const ev::MatterResolved* m = &matter;
   if (m->raised_by() != "supervision") return absl::OkStatus();  // another service's matter
   auto task = Tasks().Get(tx, ContestedTask(m->raised_ref()));
   if (absl::IsNotFound(task.status())) {

@@ -16,10 +16,15 @@
 #include "store/database.h"
 #include "store/repository.h"
 #include "store/timers.h"
+#include "zhongshu/events/v1/coordination.pb.h"
 #include "zhongshu/events/v1/event.pb.h"
+#include "zhongshu/events/v1/proposals.pb.h"
+#include "zhongshu/events/v1/reporting.pb.h"
 #include "zhongshu/supervision/v1/supervision.grpc.pb.h"
 
 namespace zs::supervision {
+
+namespace ev = zhongshu::events::v1;
 
 // Fetches a report from the reporting service on behalf of the given tenant.
 using ReportFetcher = std::function<absl::StatusOr<ReportContext>(const std::string& tenant,
@@ -86,19 +91,25 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
   grpc::ServerUnaryReactor* ListNotices(grpc::CallbackServerContext*, const pb::ListNoticesRequest*,
                                         pb::ListNoticesResponse*) override;
 
+  // Handlers of other services' events, each given its payload unpacked (the consumer
+  // dead-letters an event whose payload is not of the type at once).
   // "reporting.instruction.issued": fetch the report (outside any transaction) ...
-  absl::StatusOr<std::any> PrepareInstruction(const zhongshu::events::v1::Event& event,
+  absl::StatusOr<std::any> PrepareInstruction(const ev::Event& event,
+                                              const ev::InstructionIssued& in,
                                               const ReportFetcher& fetch);
   // ... then open an item with one task: the first directed unit leads, the others assist.
-  absl::Status OnInstructionIssued(const zhongshu::events::v1::Event& event,
+  absl::Status OnInstructionIssued(const ev::Event& event, const ev::InstructionIssued& in,
                                    const std::any& prepared, store::Tx& tx);
   // "coordination.meeting.decision_recorded", "coordination.document.instruction_recorded",
   // "proposals.handling.overdue": items of those sources (see domain/sources.h).
-  absl::Status OnMeetingDecision(const zhongshu::events::v1::Event& event, store::Tx& tx);
-  absl::Status OnDocumentInstruction(const zhongshu::events::v1::Event& event, store::Tx& tx);
-  absl::Status OnProposalOverdue(const zhongshu::events::v1::Event& event, store::Tx& tx);
+  absl::Status OnMeetingDecision(const ev::Event& event, const ev::MeetingDecisionRecorded& d,
+                                 store::Tx& tx);
+  absl::Status OnDocumentInstruction(const ev::Event& event,
+                                     const ev::DocumentInstructionRecorded& d, store::Tx& tx);
+  absl::Status OnProposalOverdue(const ev::Event& event, const ev::ProposalOverdue& p,
+                                 store::Tx& tx);
   // "coordination.matter.resolved": a contested task gets the decided lead and co-units.
-  absl::Status OnMatterResolved(const zhongshu::events::v1::Event& event, store::Tx& tx);
+  absl::Status OnMatterResolved(const ev::Event& event, const ev::MatterResolved& m, store::Tx& tx);
 
   // A due timer of kLadderTimers, in the transaction that claimed it: issues the card the domain
   // decides (DecideRung) and flags a formal talk; returns the outcome recorded on the timer.

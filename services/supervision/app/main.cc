@@ -94,31 +94,37 @@ int main(int argc, char** argv) {
   zs::supervision::SupervisionServiceImpl service((*rt)->handlers(), (*rt)->org(), (*rt)->clock(),
                                                   *cal, options);
   const auto fetch_report = ReportsOf(reporting);
+  namespace ev = zhongshu::events::v1;
+  namespace type = zs::events::type;
+  using S = zs::supervision::SupervisionServiceImpl;
+  // A typed handler of one of the service's methods: the consumer unpacks the payload once.
+  auto bind =
+      [&service]<typename P>(absl::Status (S::*h)(const ev::Event&, const P&, zs::store::Tx&)) {
+        return zs::events::TypedHandler<P>(
+            [&service, h](const ev::Event& e, const P& p, zs::store::Tx& tx) {
+              return (service.*h)(e, p, tx);
+            });
+      };
   (*rt)
       ->AddConsumer(reporting_stream)
-      .On(
-          zs::events::type::kReportingInstructionIssued,
-          [&](const auto& event) { return service.PrepareInstruction(event, fetch_report); },
-          [&](const auto& event, const std::any& prepared, zs::store::Tx& tx) {
-            return service.OnInstructionIssued(event, prepared, tx);
-          });
-
-  using Handler = absl::Status (zs::supervision::SupervisionServiceImpl::*)(
-      const zhongshu::events::v1::Event&, zs::store::Tx&);
-  auto bind = [&service](Handler h) {
-    return [&service, h](const auto& event, zs::store::Tx& tx) { return (service.*h)(event, tx); };
-  };
-  using S = zs::supervision::SupervisionServiceImpl;
+      .On<ev::InstructionIssued>(
+          type::kReportingInstructionIssued,
+          [&](const ev::Event& e, const ev::InstructionIssued& in) {
+            return service.PrepareInstruction(e, in, fetch_report);
+          },
+          [&](const ev::Event& e, const ev::InstructionIssued& in, const std::any& prepared,
+              zs::store::Tx& tx) { return service.OnInstructionIssued(e, in, prepared, tx); });
   // One consumer per stream: a consumer acknowledges the types it has no handler for.
   auto& coordination = (*rt)->AddConsumer(coordination_stream);
-  coordination.On(zs::events::type::kCoordinationMeetingDecisionRecorded,
-                  bind(&S::OnMeetingDecision));
-  coordination.On(zs::events::type::kCoordinationDocumentInstructionRecorded,
-                  bind(&S::OnDocumentInstruction));
-  coordination.On(zs::events::type::kCoordinationMatterResolved, bind(&S::OnMatterResolved));
+  coordination.On<ev::MeetingDecisionRecorded>(type::kCoordinationMeetingDecisionRecorded,
+                                               bind(&S::OnMeetingDecision));
+  coordination.On<ev::DocumentInstructionRecorded>(type::kCoordinationDocumentInstructionRecorded,
+                                                   bind(&S::OnDocumentInstruction));
+  coordination.On<ev::MatterResolved>(type::kCoordinationMatterResolved,
+                                      bind(&S::OnMatterResolved));
   (*rt)
       ->AddConsumer(proposals_stream)
-      .On(zs::events::type::kProposalsHandlingOverdue, bind(&S::OnProposalOverdue));
+      .On<ev::ProposalOverdue>(type::kProposalsHandlingOverdue, bind(&S::OnProposalOverdue));
 
   // The warning ladder: due timers are claimed from the database, so replicas never double-fire.
   (*rt)->AddTimers(zs::supervision::kLadderTimers, timer_interval,
