@@ -1,12 +1,10 @@
 #include "store/table.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "core/condition.h"
 #include "store/counter.h"
+#include "store/testing.h"
 #include "store/timers.h"
 #include "zhongshu/reporting/v1/reporting.pb.h"
 
@@ -18,12 +16,6 @@ using Report = zhongshu::reporting::v1::Report;
 class TableTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("zs-table-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    db_ = *OpenSqlite({(dir_ / "t.db").string()});
     ASSERT_TRUE(Migrate(*db_, "test",
                         {{1, "reports",
                           "CREATE TABLE reports (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -32,12 +24,6 @@ class TableTest : public ::testing::Test {
                           " data BLOB NOT NULL);"
                           "CREATE TABLE marks (report_id TEXT NOT NULL, who TEXT NOT NULL)"}})
                     .ok());
-    ASSERT_TRUE(Migrate(*db_, "timers", TimerMigrations()).ok());
-    ASSERT_TRUE(Migrate(*db_, "counters", CounterMigrations()).ok());
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   static Report Make(const std::string& id, const std::string& tenant, const std::string& unit,
@@ -51,8 +37,8 @@ class TableTest : public ::testing::Test {
     return r;
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Database> db_;
+  testing::TempDatabase temp_;
+  Database* db_ = &temp_.db();
   const Table<Report> reports_{
       "reports",
       "report",

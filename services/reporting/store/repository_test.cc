@@ -1,12 +1,10 @@
 #include "store/repository.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "core/condition.h"
 #include "core/time_util.h"
+#include "store/testing.h"
 #include "store/timers.h"
 
 namespace zs::reporting {
@@ -14,37 +12,15 @@ namespace {
 
 class RepositoryTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("zs-reporting-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    db_ = *store::OpenSqlite({(dir_ / "reporting.db").string()});
-    ASSERT_TRUE(store::Migrate(*db_, "timers", store::TimerMigrations()).ok());
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   void Write(const std::function<absl::Status(store::Tx&)>& fn) {
     ASSERT_TRUE(db_->Write(fn).ok());
   }
   int64_t Int(const std::string& sql, const std::vector<store::Param>& params = {}) {
-    int64_t out = -99;
-    EXPECT_TRUE(db_->Read([&](store::Tx& tx) -> absl::Status {
-                     auto rows = tx.Query(sql, params);
-                     if (!rows.ok()) return rows.status();
-                     if (!rows->empty()) out = (*rows)[0].Int(0);
-                     return absl::OkStatus();
-                   })
-                    .ok());
-    return out;
+    return temp_.Int(sql, params, -99);
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Database> db_;
+  store::testing::TempDatabase temp_;
+  store::Database* db_ = &temp_.db();
 };
 
 // What was open before the timers is reminded once after the upgrade, at the time the old

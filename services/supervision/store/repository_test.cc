@@ -3,11 +3,9 @@
 #include "store/repository.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "store/counter.h"
+#include "store/testing.h"
 #include "store/timers.h"
 
 namespace zs::supervision {
@@ -15,36 +13,10 @@ namespace {
 
 class RepositoryTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("zs-supervision-repo-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    db_ = *store::OpenSqlite({(dir_ / "s.db").string()});
-    ASSERT_TRUE(store::Migrate(*db_, "timers", store::TimerMigrations()).ok());
-    ASSERT_TRUE(store::Migrate(*db_, "counters", store::CounterMigrations()).ok());
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  int64_t Count(const std::string& sql) { return temp_.Int(sql); }
 
-  int64_t Count(const std::string& sql) {
-    int64_t n = -1;
-    EXPECT_TRUE(db_->Read([&](store::Tx& tx) -> absl::Status {
-                     auto rows = tx.Query(sql, {});
-                     if (!rows.ok()) return rows.status();
-                     n = (*rows)[0].Int(0);
-                     return absl::OkStatus();
-                   })
-                    .ok())
-        << sql;
-    return n;
-  }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Database> db_;
+  store::testing::TempDatabase temp_;
+  store::Database* db_ = &temp_.db();
 };
 
 TEST_F(RepositoryTest, ThePreviousSchemaMigratesWithItsLadderHistoryAndNumbers) {
