@@ -19,10 +19,11 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "auth/jwt.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -182,9 +183,13 @@ int RunLoop(const std::map<std::string, std::string>& f, const std::string& addr
     return stub->SubmitReport(&ctx2, s, &r).ok();
   });
 
+  // When each instruction was issued, and when its item was seen opened, by instruction id.
+  struct Times {
+    absl::Mutex mu;
+    std::map<std::string, Clock::time_point> issued ABSL_GUARDED_BY(mu);
+    std::map<std::string, Clock::time_point> opened ABSL_GUARDED_BY(mu);
+  } times;
   // Watches the supervision stream for opened items.
-  std::mutex mu;
-  std::map<std::string, Clock::time_point> issued, opened;
   std::atomic<bool> watching{true};
   std::thread watcher([&] {
     auto conn = zs::events::RedisConnection::Connect(host, port, std::chrono::seconds(1),
@@ -206,8 +211,8 @@ int RunLoop(const std::map<std::string, std::string>& f, const std::string& addr
           zhongshu::events::v1::ItemOpened io;
           if (env.ParseFromString(kv[i + 1].str) && env.type() == "supervision.item.opened" &&
               env.payload().UnpackTo(&io)) {
-            std::lock_guard lock(mu);
-            opened.emplace(io.source_ref(), now);
+            absl::MutexLock lock(&times.mu);
+            times.opened.emplace(io.source_ref(), now);
           }
         }
       }
@@ -230,8 +235,8 @@ int RunLoop(const std::map<std::string, std::string>& f, const std::string& addr
     in->set_due_date("2099-12-31");
     pb::Instruction out;
     if (!stub->IssueInstruction(&ctx, req, &out).ok()) return false;
-    std::lock_guard lock(mu);
-    issued.emplace(out.id(), Clock::now());
+    absl::MutexLock lock(&times.mu);
+    times.issued.emplace(out.id(), Clock::now());
     return true;
   };
   // Waits until every issued instruction has its item (or 30 s), then reports the phase.
@@ -243,19 +248,19 @@ int RunLoop(const std::map<std::string, std::string>& f, const std::string& addr
     const auto deadline = Clock::now() + std::chrono::seconds(30);
     for (;;) {
       {
-        std::lock_guard lock(mu);
+        absl::MutexLock lock(&times.mu);
         size_t done = 0;
-        for (const auto& [id, t] : issued) done += opened.count(id);
-        if (done == issued.size() || Clock::now() > deadline) break;
+        for (const auto& [id, t] : times.issued) done += times.opened.count(id);
+        if (done == times.issued.size() || Clock::now() > deadline) break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    std::lock_guard lock(mu);
+    absl::MutexLock lock(&times.mu);
     std::vector<double> lat;
     Clock::time_point last_open = start;
-    for (const auto& [id, t] : issued) {
-      auto it = opened.find(id);
-      if (it == opened.end()) continue;
+    for (const auto& [id, t] : times.issued) {
+      auto it = times.opened.find(id);
+      if (it == times.opened.end()) continue;
       lat.push_back(std::chrono::duration<double, std::milli>(it->second - t).count());
       last_open = std::max(last_open, it->second);
     }
@@ -267,11 +272,12 @@ int RunLoop(const std::map<std::string, std::string>& f, const std::string& addr
     std::printf(
         "%-22s offered=%.0f/s  items=%zu of %zu  throughput=%.0f items/s  p50=%.2f ms  p99=%.2f "
         "ms\n",
-        name.c_str(), rate, lat.size(), issued.size(), lat.size() / span, pct(0.5), pct(0.99));
+        name.c_str(), rate, lat.size(), times.issued.size(), lat.size() / span, pct(0.5),
+        pct(0.99));
     std::fflush(stdout);
     const Outcome out{lat.size() / span, pct(0.99)};
-    issued.clear();
-    opened.clear();
+    times.issued.clear();
+    times.opened.clear();
     return out;
   };
 

@@ -9,6 +9,7 @@ packages=(
   libabsl-dev libhiredis-dev libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev libjwt-dev
   libsqlite3-dev libssl-dev libcli11-dev libgtest-dev libgmock-dev
   redis-server sqlite3 clang-format
+  clang-16  # the thread-safety build (scripts/build.sh --thread-safety)
 )
 
 missing=()

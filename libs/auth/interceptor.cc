@@ -1,7 +1,9 @@
 #include "auth/interceptor.h"
 
-#include <mutex>
 #include <unordered_map>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace zs::auth {
 namespace {
@@ -13,24 +15,26 @@ class CallRegistry {
     static CallRegistry* r = new CallRegistry();
     return *r;
   }
-  void Put(const grpc::ServerContextBase* ctx, absl::StatusOr<Principal> p) {
-    std::lock_guard lock(mu_);
+  void Put(const grpc::ServerContextBase* ctx, absl::StatusOr<Principal> p)
+      ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     calls_.insert_or_assign(ctx, std::move(p));
   }
-  void Erase(const grpc::ServerContextBase* ctx) {
-    std::lock_guard lock(mu_);
+  void Erase(const grpc::ServerContextBase* ctx) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     calls_.erase(ctx);
   }
-  absl::StatusOr<Principal> Find(const grpc::ServerContextBase* ctx) {
-    std::lock_guard lock(mu_);
+  absl::StatusOr<Principal> Find(const grpc::ServerContextBase* ctx) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     auto it = calls_.find(ctx);
     if (it == calls_.end()) return absl::UnauthenticatedError("no verified credentials");
     return it->second;
   }
 
  private:
-  std::mutex mu_;
-  std::unordered_map<const grpc::ServerContextBase*, absl::StatusOr<Principal>> calls_;
+  absl::Mutex mu_;
+  std::unordered_map<const grpc::ServerContextBase*, absl::StatusOr<Principal>> calls_
+      ABSL_GUARDED_BY(mu_);
 };
 
 class AuthInterceptor final : public grpc::experimental::Interceptor {

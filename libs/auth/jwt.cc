@@ -43,7 +43,7 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token) const 
   if (token.empty()) return Unauth("missing");
   if (token.size() > 16 * 1024) return Unauth("too long");
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = cache_.find(token);
     if (it != cache_.end()) {
       if (auto s = CheckWindow(it->second); !s.ok()) return s;
@@ -56,7 +56,7 @@ absl::StatusOr<Principal> TokenVerifier::Verify(const std::string& token) const 
   if (options_.check_claims) {
     if (auto s = options_.check_claims(v->principal); !s.ok()) return s;
   }
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (cache_.size() >= kCacheSize) cache_.clear();
   cache_.emplace(token, *v);
   return v->principal;

@@ -3,11 +3,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "auth/principal.h"
 #include "core/clock.h"
 
@@ -34,7 +35,7 @@ class TokenVerifier {
   static absl::StatusOr<std::unique_ptr<TokenVerifier>> Create(VerifierOptions options,
                                                                const Clock* clock);
   // UNAUTHENTICATED with the reason when the token is not acceptable.
-  absl::StatusOr<Principal> Verify(const std::string& token) const;
+  absl::StatusOr<Principal> Verify(const std::string& token) const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Verified {
@@ -49,8 +50,8 @@ class TokenVerifier {
   static constexpr size_t kCacheSize = 10000;
   VerifierOptions options_;
   const Clock* clock_;
-  mutable std::mutex mu_;
-  mutable std::unordered_map<std::string, Verified> cache_;  // guarded by mu_
+  mutable absl::Mutex mu_;
+  mutable std::unordered_map<std::string, Verified> cache_ ABSL_GUARDED_BY(mu_);
 };
 
 // Issues an HS256 token for `p`, valid for `ttl` from `now`. For development and tests; production

@@ -13,8 +13,8 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<hv::HealthC
   const std::string& name() const { return name_; }
 
   // Queues `status`; with `last`, the stream ends after it is sent.
-  void Push(Status status, bool last) {
-    std::lock_guard lock(mu_);
+  void Push(Status status, bool last) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     if (finishing_) return;
     pending_ = status;
     has_pending_ = true;
@@ -22,8 +22,8 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<hv::HealthC
     NextLocked();
   }
 
-  void OnWriteDone(bool ok) override {
-    std::lock_guard lock(mu_);
+  void OnWriteDone(bool ok) override ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     writing_ = false;
     if (!ok) {
       FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "health watch: write failed"));
@@ -32,21 +32,21 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<hv::HealthC
     NextLocked();
   }
 
-  void OnCancel() override {
-    std::lock_guard lock(mu_);
+  void OnCancel() override ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     FinishLocked(grpc::Status::CANCELLED);
   }
 
-  void OnDone() override {
+  void OnDone() override ABSL_LOCKS_EXCLUDED(service_->mu_) {
     {
-      std::lock_guard lock(service_->mu_);
+      absl::MutexLock lock(&service_->mu_);
       service_->watchers_.erase(this);
     }
     delete this;
   }
 
  private:
-  void NextLocked() {
+  void NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (writing_ || finishing_) return;
     if (has_pending_) {
       has_pending_ = false;
@@ -62,7 +62,7 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<hv::HealthC
     if (end_after_) FinishLocked(grpc::Status::OK);
   }
 
-  void FinishLocked(const grpc::Status& status) {
+  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finishing_) return;
     finishing_ = true;
     Finish(status);
@@ -70,15 +70,15 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<hv::HealthC
 
   HealthService* const service_;
   const std::string name_;
-  std::mutex mu_;
-  hv::HealthCheckResponse response_;  // the write in flight
-  Status pending_ = hv::HealthCheckResponse::UNKNOWN;
-  Status sent_ = hv::HealthCheckResponse::UNKNOWN;
-  bool has_pending_ = false;
-  bool sent_any_ = false;
-  bool writing_ = false;
-  bool end_after_ = false;
-  bool finishing_ = false;
+  absl::Mutex mu_;
+  hv::HealthCheckResponse response_ ABSL_GUARDED_BY(mu_);  // the write in flight
+  Status pending_ ABSL_GUARDED_BY(mu_) = hv::HealthCheckResponse::UNKNOWN;
+  Status sent_ ABSL_GUARDED_BY(mu_) = hv::HealthCheckResponse::UNKNOWN;
+  bool has_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool sent_any_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool end_after_ ABSL_GUARDED_BY(mu_) = false;
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 HealthService::Status HealthService::StatusOfLocked(const std::string& name) const {
@@ -87,7 +87,7 @@ HealthService::Status HealthService::StatusOfLocked(const std::string& name) con
 }
 
 void HealthService::Set(const std::string& name, bool serving) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (shutdown_) return;
   const Status status =
       serving ? hv::HealthCheckResponse::SERVING : hv::HealthCheckResponse::NOT_SERVING;
@@ -98,7 +98,7 @@ void HealthService::Set(const std::string& name, bool serving) {
 }
 
 void HealthService::Shutdown() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   shutdown_ = true;
   for (auto& [name, status] : status_) status = hv::HealthCheckResponse::NOT_SERVING;
   for (Watcher* w : watchers_) w->Push(hv::HealthCheckResponse::NOT_SERVING, /*last=*/true);
@@ -110,7 +110,7 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* ctx,
   auto* reactor = ctx->DefaultReactor();
   Status status;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     status = StatusOfLocked(request->service());
   }
   if (status == hv::HealthCheckResponse::SERVICE_UNKNOWN) {
@@ -125,7 +125,7 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* ctx,
 grpc::ServerWriteReactor<hv::HealthCheckResponse>* HealthService::Watch(
     grpc::CallbackServerContext* ctx, const hv::HealthCheckRequest* request) {
   auto* watcher = new Watcher(this, request->service());
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   watchers_.insert(watcher);
   watcher->Push(
       shutdown_ ? hv::HealthCheckResponse::NOT_SERVING : StatusOfLocked(request->service()),

@@ -1,10 +1,11 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace zs::rpc {
@@ -19,26 +20,27 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
 
   // Sets the status reported under `name` ("" is the whole server) and tells its Watch streams.
   // Ignored after Shutdown().
-  void Set(const std::string& name, bool serving);
+  void Set(const std::string& name, bool serving) ABSL_LOCKS_EXCLUDED(mu_);
   // Every status NOT_SERVING from now on; each Watch stream gets it, then ends with OK; a Watch
   // opened later gets NOT_SERVING and ends at once.
-  void Shutdown();
+  void Shutdown() ABSL_LOCKS_EXCLUDED(mu_);
 
   grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* ctx,
                                   const grpc::health::v1::HealthCheckRequest* request,
-                                  grpc::health::v1::HealthCheckResponse* response) override;
+                                  grpc::health::v1::HealthCheckResponse* response) override
+      ABSL_LOCKS_EXCLUDED(mu_);
   grpc::ServerWriteReactor<grpc::health::v1::HealthCheckResponse>* Watch(
       grpc::CallbackServerContext* ctx,
-      const grpc::health::v1::HealthCheckRequest* request) override;
+      const grpc::health::v1::HealthCheckRequest* request) override ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   class Watcher;
-  Status StatusOfLocked(const std::string& name) const;
+  Status StatusOfLocked(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  std::mutex mu_;
-  std::map<std::string, Status> status_;  // guarded by mu_
-  std::set<Watcher*> watchers_;           // guarded by mu_
-  bool shutdown_ = false;                 // guarded by mu_
+  absl::Mutex mu_;
+  std::map<std::string, Status> status_ ABSL_GUARDED_BY(mu_);
+  std::set<Watcher*> watchers_ ABSL_GUARDED_BY(mu_);
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace zs::rpc

@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <thread>
 #include <unordered_map>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "store/database.h"
 
 namespace zs::store {
@@ -216,10 +218,10 @@ class SqliteDatabase final : public Database {
 
   ~SqliteDatabase() override { Close(); }
 
-  absl::Status Read(const TxFn& fn) override {
+  absl::Status Read(const TxFn& fn) override ABSL_LOCKS_EXCLUDED(readers_mu_) {
     std::unique_ptr<Connection> conn;
     {
-      std::lock_guard lock(readers_mu_);
+      absl::MutexLock lock(&readers_mu_);
       if (!readers_.empty()) {
         conn = std::move(readers_.back());
         readers_.pop_back();
@@ -237,35 +239,35 @@ class SqliteDatabase final : public Database {
       absl::Status end = conn->Simple("COMMIT");
       if (s.ok()) s = end;
     }
-    std::lock_guard lock(readers_mu_);
+    absl::MutexLock lock(&readers_mu_);
     if (static_cast<int>(readers_.size()) < options_.readers) readers_.push_back(std::move(conn));
     return s;
   }
 
-  void Submit(TxFn fn, std::function<void(absl::Status)> done) override {
+  void Submit(TxFn fn, std::function<void(absl::Status)> done) override ABSL_LOCKS_EXCLUDED(mu_) {
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (!closed_) {
         queue_.push_back(Job{std::move(fn), std::move(done)});
-        cv_.notify_one();
+        cv_.Signal();
         return;
       }
     }
     done(absl::UnavailableError("database is closed"));
   }
 
-  void AddCommitListener(std::function<void()> fn) override {
-    std::lock_guard lock(mu_);
+  void AddCommitListener(std::function<void()> fn) override ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     listeners_.push_back(std::move(fn));
   }
 
-  void Close() override {
+  void Close() override ABSL_LOCKS_EXCLUDED(mu_) {
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (closed_) return;
       closed_ = true;
-      cv_.notify_all();
-      cv_checkpoint_.notify_all();
+      cv_.SignalAll();
+      cv_checkpoint_.SignalAll();
     }
     if (writer_thread_.joinable()) writer_thread_.join();
     if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
@@ -284,12 +286,8 @@ class SqliteDatabase final : public Database {
   // WAL restarts from its beginning at the next write. Should readers keep the WAL from restarting
   // until it passes options_.wal_limit_frames, a TRUNCATE checkpoint holds new write transactions
   // for the moment readers need to finish, and empties it: the WAL stays bounded.
-  void CheckpointLoop() {
-    std::unique_lock lock(mu_);
-    while (!closed_) {
-      cv_checkpoint_.wait_for(lock, std::chrono::milliseconds(200), [&] { return closed_; });
-      if (closed_) break;
-      lock.unlock();
+  void CheckpointLoop() ABSL_LOCKS_EXCLUDED(mu_) {
+    while (WaitForCheckpointTurn()) {
       auto frames = checkpoint_conn_->Checkpoint(SQLITE_CHECKPOINT_PASSIVE);
       if (!frames.ok()) {
         spdlog::warn("store: checkpoint: {}", frames.status().ToString());
@@ -297,17 +295,26 @@ class SqliteDatabase final : public Database {
         auto t = checkpoint_conn_->Checkpoint(SQLITE_CHECKPOINT_TRUNCATE);
         if (!t.ok()) spdlog::warn("store: truncating checkpoint: {}", t.status().ToString());
       }
-      lock.lock();
     }
   }
 
-  void WriterLoop() {
+  // Waits 200 ms, or less when the database is closed meanwhile; false once it is closed.
+  bool WaitForCheckpointTurn() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    const absl::Time deadline = absl::Now() + absl::Milliseconds(200);
+    while (!closed_) {
+      if (cv_checkpoint_.WaitWithDeadline(&mu_, deadline)) break;  // the 200 ms are up
+    }
+    return !closed_;
+  }
+
+  void WriterLoop() ABSL_LOCKS_EXCLUDED(mu_) {
     for (;;) {
       std::vector<Job> batch;
       std::vector<std::function<void()>> listeners;
       {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return closed_ || !queue_.empty(); });
+        absl::MutexLock lock(&mu_);
+        while (!closed_ && queue_.empty()) cv_.Wait(&mu_);
         if (queue_.empty()) return;  // closed and drained
         while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
           batch.push_back(std::move(queue_.front()));
@@ -368,15 +375,15 @@ class SqliteDatabase final : public Database {
   std::unique_ptr<Connection> checkpoint_conn_;  // only touched by checkpoint_thread_
   bool committed_any_ = false;                   // only touched by writer_thread_
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::condition_variable cv_checkpoint_;
-  std::deque<Job> queue_;                         // guarded by mu_
-  std::vector<std::function<void()>> listeners_;  // guarded by mu_
-  bool closed_ = false;                           // guarded by mu_
+  absl::Mutex mu_;
+  absl::CondVar cv_;             // signalled when a job is queued or the database closes
+  absl::CondVar cv_checkpoint_;  // signalled when the database closes
+  std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::function<void()>> listeners_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 
-  std::mutex readers_mu_;
-  std::vector<std::unique_ptr<Connection>> readers_;  // guarded by readers_mu_
+  absl::Mutex readers_mu_;
+  std::vector<std::unique_ptr<Connection>> readers_ ABSL_GUARDED_BY(readers_mu_);
 
   std::thread writer_thread_;
   std::thread checkpoint_thread_;
