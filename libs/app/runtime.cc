@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "core/time_util.h"
 #include "events/outbox.h"
 #include "logging/logging.h"
@@ -100,6 +101,9 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   auto loaded = config::Config::LoadFile(config_path);
   if (!loaded.ok()) return loaded.status();
 
+  // Debian's abseil tracks the order locks are taken in, to abort on a possible deadlock cycle.
+  // The libraries' unit tests keep that check; a serving process does not pay for it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   auto rt = std::unique_ptr<ServiceRuntime>(new ServiceRuntime());
   rt->name_ = name;
   rt->migrations_ = std::move(migrations);
@@ -364,8 +368,7 @@ int ServiceRuntime::Run(grpc::Service* service, const std::string& health_name) 
 
   // Readiness follows the database; the relay's view of Redis is reported under its own name,
   // because writes do not depend on Redis.
-  absl::Mutex mu;
-  bool stop ABSL_GUARDED_BY(mu) = false;
+  absl::Notification stop;
   std::thread watcher([&] {
     const std::string relay_health = "zhongshu.events.relay";
     for (;;) {
@@ -375,17 +378,13 @@ int ServiceRuntime::Run(grpc::Service* service, const std::string& health_name) 
       host.SetHealth(relay_health, relay_->redis_ok());
       const auto dead = events::OpenDeadLetters(*db_);
       host.SetHealth("zhongshu.events.dead_letters", dead.ok() && *dead == 0);
-      absl::MutexLock lock(&mu);
-      if (mu.AwaitWithTimeout(absl::Condition(&stop), absl::Seconds(1))) return;
+      if (stop.WaitForNotificationWithTimeout(absl::Seconds(1))) return;
     }
   });
 
   const int sig = rpc::WaitForTerminationSignal();
   spdlog::info("signal {} received", sig);
-  {
-    absl::MutexLock lock(&mu);
-    stop = true;
-  }
+  stop.Notify();
   watcher.join();
   host.Shutdown();
   for (auto& j : jobs_) j->Stop();
