@@ -47,11 +47,12 @@ grpc::ServerUnaryReactor* Handlers::Write(grpc::CallbackServerContext* ctx, cons
                                           Body body) const {
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return rpc::Finish(ctx, caller.status());
-  const std::string request_id = RequestIdOf(request);
-  if (auto s = rpc::ValidateRequestId(request_id); !s.ok()) return rpc::Finish(ctx, s);
+  // The request's fields and the caller's permission first, then its request_id.
   if (check) {
     if (auto s = check(*caller); !s.ok()) return rpc::Finish(ctx, s);
   }
+  const std::string request_id = RequestIdOf(request);
+  if (auto s = rpc::ValidateRequestId(request_id); !s.ok()) return rpc::Finish(ctx, s);
   return rpc::RunMutation(ctx, db_, idempotency_, rpc::IdempotencyScope(caller->subject, method),
                           request_id, request, response,
                           [caller = std::move(*caller), body = std::move(body)](store::Tx& tx) {

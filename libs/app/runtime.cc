@@ -314,6 +314,7 @@ absl::StatusOr<int> FireDueTimers(store::Database& db, const Clock* clock, const
   });
   if (!s.ok()) return s;
   int fired = 0;
+  absl::Status first_error;
   for (const auto& t : due) {
     std::string outcome;
     s = db.Write([&](store::Tx& tx) -> absl::Status {
@@ -324,14 +325,28 @@ absl::StatusOr<int> FireDueTimers(store::Database& db, const Clock* clock, const
       auto result = handler(tx, t);
       if (!result.ok()) return result.status();
       outcome = *result;
-      return tx
-          .Exec("UPDATE timers SET outcome = ? WHERE kind = ? AND owner = ? AND name = ?",
-                {outcome, t.kind, t.owner, t.name})
-          .status();
+      auto n = tx.Exec(
+          "UPDATE timers SET outcome = ? WHERE kind = ? AND owner = ? AND name = ?"
+          " AND fire_at = ? AND outcome = 'firing'",
+          {outcome, t.kind, t.owner, t.name, t.fire_at_ms});
+      if (!n.ok()) return n.status();
+      if (*n != 1) {
+        return absl::InternalError("timer " + t.kind + "/" + t.owner + "/" + t.name +
+                                   " was rescheduled by its own handler");
+      }
+      return absl::OkStatus();
     });
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      // This timer stays due and is tried again next round; the others go ahead meanwhile.
+      if (first_error.ok()) {
+        first_error = absl::Status(s.code(), "timer " + t.kind + "/" + t.owner + "/" + t.name +
+                                                 ": " + std::string(s.message()));
+      }
+      continue;
+    }
     if (outcome == "fired") ++fired;
   }
+  if (!first_error.ok()) return first_error;
   return fired;
 }
 

@@ -28,7 +28,8 @@ using TimerHandler = std::function<absl::StatusOr<std::string>(store::Tx&, const
 
 // Fires the timers of `kind` due on `clock`, each claimed in its own transaction together with
 // its effect, so each fires exactly once even with several processes on one database. Returns
-// how many ended with the outcome "fired".
+// how many ended with the outcome "fired"; when a handler failed, its timer stays due for the next
+// round, the timers after it are still fired, and the error names the first that failed.
 absl::StatusOr<int> FireDueTimers(store::Database& db, const Clock* clock, const std::string& kind,
                                   const TimerHandler& handler, int limit = 200);
 

@@ -19,8 +19,9 @@ namespace zs::store {
 std::vector<Migration> CounterMigrations();
 
 // The next number of the series (1 for the first). `seed`, when given, is asked once, when the
-// series has no row yet, for the highest number already handed out (numbers given before the
-// counter existed); without it the series starts at 1.
+// series has no row yet, for the highest number already handed out before the counter existed
+// (the services count what they published, which is the same while numbers have no gaps);
+// without it the series starts at 1.
 absl::StatusOr<int64_t> NextNumber(Tx& tx, const std::string& tenant, const std::string& series,
                                    int year, const std::function<absl::StatusOr<int64_t>()>& seed);
 

@@ -883,8 +883,9 @@ absl::StatusOr<std::string> SupervisionServiceImpl::FireLadderTimer(store::Tx& t
   if (d.outcome != kFired) return d.outcome;
 
   const TimePoint now = clock_->Now();
+  const int64_t read = task->version();
   IssueCard(*task, d, now);
-  if (auto s = Tasks().Update(tx, *task, task->version()); !s.ok()) return s;
+  if (auto s = Tasks().Update(tx, *task, read); !s.ok()) return s;
   ev::WarningIssued w;
   w.set_task_id(task->id());
   w.set_item_id(task->item_id());

@@ -734,6 +734,7 @@ void IssueCard(pb::Task& task, const RungDecision& d, TimePoint now) {
   card->set_unit(task.lead_unit());
   card->set_working_days(d.working_days);
   *card->mutable_issue_time() = ToProto(now);
+  task.set_version(task.version() + 1);  // a card is a change clients see
 }
 
 TimePoint TalkPeriodStart(const LadderConfig& c, TimePoint now) {
