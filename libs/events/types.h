@@ -49,6 +49,27 @@ inline constexpr char kCoordinationMeetingDecisionRecorded[] =
     "coordination.meeting.decision_recorded";
 
 // proposals
+inline constexpr char kProposalsAssignmentDisputed[] = "proposals.assignment.disputed";
+inline constexpr char kProposalsExtensionDecided[] = "proposals.extension.decided";
+inline constexpr char kProposalsExtensionRequested[] = "proposals.extension.requested";
+inline constexpr char kProposalsHandlingClassAdjusted[] = "proposals.handling.class_adjusted";
+inline constexpr char kProposalsHandlingContactLogged[] = "proposals.handling.contact_logged";
+inline constexpr char kProposalsHandlingDueSoon[] = "proposals.handling.due_soon";
+inline constexpr char kProposalsHandlingFollowedUp[] = "proposals.handling.followed_up";
+inline constexpr char kProposalsHandlingOpinionSent[] = "proposals.handling.opinion_sent";
 inline constexpr char kProposalsHandlingOverdue[] = "proposals.handling.overdue";
+inline constexpr char kProposalsHandlingReturned[] = "proposals.handling.returned";
+inline constexpr char kProposalsHandlingSigned[] = "proposals.handling.signed";
+inline constexpr char kProposalsProposalAssigned[] = "proposals.proposal.assigned";
+inline constexpr char kProposalsProposalClosed[] = "proposals.proposal.closed";
+inline constexpr char kProposalsProposalCoSignAnswered[] = "proposals.proposal.cosign_answered";
+inline constexpr char kProposalsProposalConverted[] = "proposals.proposal.converted";
+inline constexpr char kProposalsProposalMerged[] = "proposals.proposal.merged";
+inline constexpr char kProposalsProposalNotRegistered[] = "proposals.proposal.not_registered";
+inline constexpr char kProposalsProposalRated[] = "proposals.proposal.rated";
+inline constexpr char kProposalsProposalRegistered[] = "proposals.proposal.registered";
+inline constexpr char kProposalsProposalRehandling[] = "proposals.proposal.rehandling";
+inline constexpr char kProposalsProposalReplied[] = "proposals.proposal.replied";
+inline constexpr char kProposalsProposalSubmitted[] = "proposals.proposal.submitted";
 
 }  // namespace zs::events::type
