@@ -17,6 +17,7 @@ namespace zsctl {
 struct Globals {
   std::string reporting_addr;
   std::string supervision_addr;
+  std::string proposals_addr;
   std::string token;
   std::string as_user;
   std::string org_file;
@@ -26,8 +27,8 @@ struct Globals {
   std::string request_id;
 };
 
-// Fills defaults from the environment (ZS_REPORTING_ADDR, ZS_SUPERVISION_ADDR, ZS_TOKEN, ZS_AS,
-// ZS_ORG, ZS_DEV_SECRET) and registers the global flags.
+// Fills defaults from the environment (ZS_REPORTING_ADDR, ZS_SUPERVISION_ADDR, ZS_PROPOSALS_ADDR,
+// ZS_TOKEN, ZS_AS, ZS_ORG, ZS_DEV_SECRET) and registers the global flags.
 void AddGlobalFlags(CLI::App& app, Globals& g);
 
 // Exit codes: 0 ok, 1 the service refused or failed, 2 bad usage.
@@ -56,6 +57,21 @@ Resp Call(const Globals& g, Stub& stub,
   if (!s.ok()) Die(std::string(StatusName(s.error_code())) + ": " + s.error_message(), 1);
   return resp;
 }
+// A list: one page, or with `all` every page, their items appended into one response (whose
+// next_page_token is the last page's).
+template <typename Stub, typename Req, typename Resp>
+Resp ListPages(const Globals& g, Stub& stub,
+               grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req req,
+               bool all) {
+  Resp out;
+  for (;;) {
+    Resp page = Call(g, stub, method, req);
+    out.MergeFrom(page);
+    out.set_next_page_token(page.next_page_token());
+    if (!all || page.next_page_token().empty()) return out;
+    req.set_page_token(page.next_page_token());
+  }
+}
 std::string Json(const google::protobuf::Message& m);
 // "REPORT_STATE_SUBMITTED" -> "SUBMITTED"
 std::string Short(const std::string& enum_name, const std::string& prefix);
@@ -75,6 +91,31 @@ E ParseEnum(const std::string& text, const std::string& prefix,
   E v{};
   if (!parse(prefix + upper, &v)) Die("unknown " + what + " '" + text + "'");
   return v;
+}
+
+// The spellings an enum option accepts, each with the value it means; several may mean one value
+// ({"npc", NPC}, {"建议", NPC}).
+template <typename E>
+using Choices = std::vector<std::pair<std::string, E>>;
+// "npc|cppcc|建议|提案": the spellings, for an option's help text and errors.
+template <typename E>
+std::string Spellings(const Choices<E>& choices) {
+  std::string s;
+  for (const auto& [text, value] : choices) s += (s.empty() ? "" : "|") + text;
+  return s;
+}
+// The value `text` spells (ASCII letters in any case); an unknown one is refused (exit 2), naming
+// the valid spellings.
+template <typename E>
+E ParseChoice(const std::string& text, const Choices<E>& choices, const std::string& what) {
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  for (const auto& [spelling, value] : choices) {
+    if (lower(spelling) == lower(text)) return value;
+  }
+  Die("unknown " + what + " '" + text + "': valid are " + Spellings(choices));
 }
 
 // Each registers its subcommands on `app`; their callbacks run after parsing.

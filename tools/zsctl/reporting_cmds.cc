@@ -178,15 +178,7 @@ void AddReportingCommands(CLI::App& app, Globals& g) {
           ParseEnum<pb::ReportState>(a->state, "REPORT_STATE_", pb::ReportState_Parse, "state"));
     }
     req.set_unit_id(a->unit);
-    auto s = stub();
-    pb::ListReportsResponse all;
-    for (;;) {
-      auto resp = Call(g, *s, &Stub::ListReports, req);
-      all.mutable_reports()->MergeFrom(resp.reports());
-      all.set_next_page_token(resp.next_page_token());
-      if (!a->all || resp.next_page_token().empty()) break;
-      req.set_page_token(resp.next_page_token());
-    }
+    auto all = ListPages(g, *stub(), &Stub::ListReports, req, a->all);
     if (g.json) {
       std::cout << Json(all) << "\n";
       return;
