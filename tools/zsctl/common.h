@@ -121,5 +121,6 @@ E ParseChoice(const std::string& text, const Choices<E>& choices, const std::str
 // Each registers its subcommands on `app`; their callbacks run after parsing.
 void AddReportingCommands(CLI::App& app, Globals& g);
 void AddSupervisionCommands(CLI::App& app, Globals& g);
+void AddProposalsCommands(CLI::App& app, Globals& g);
 
 }  // namespace zsctl

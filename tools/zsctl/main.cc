@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
 
   zsctl::AddReportingCommands(app, g);
   zsctl::AddSupervisionCommands(app, g);
+  zsctl::AddProposalsCommands(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
