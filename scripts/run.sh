@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The run command: installs what is missing, builds, starts a private redis-server and the
-# reporting and supervision services on SQLite under data/, walks the demo story (on first run),
-# prints what to try, and keeps running until Ctrl-C, when it stops everything it started.
+# reporting, supervision and proposals services on SQLite under data/, walks the demo story (on
+# first run), prints what to try, and keeps running until Ctrl-C, when it stops everything it
+# started.
 #   --no-wait   stop again right after the demo (for a quick check)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ bash scripts/install-deps.sh
 bash scripts/build.sh
 
 data="$root/data"
-mkdir -p "$data/redis" "$data/reporting" "$data/supervision"
+mkdir -p "$data/redis" "$data/reporting" "$data/supervision" "$data/proposals"
 zsctl="$root/build/tools/zsctl/zsctl"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -22,7 +23,7 @@ for p in $(seq 6390 6420); do
   if port_free "$p"; then redis_port=$p; break; fi
 done
 [ -n "$redis_port" ] || { echo "error: no free port for redis in 6390-6420" >&2; exit 1; }
-for p in 7101 7102; do
+for p in 7101 7102 7103; do
   port_free "$p" || { echo "error: port $p is in use; stop the other instance first" >&2; exit 1; }
 done
 
@@ -46,12 +47,12 @@ export ZS_REDIS_ADDRESS="127.0.0.1:$redis_port"
 # The demo moves a demo clock forward to show the warning ladder; the file is removed when the
 # demo ends, and without it the services tell real time.
 export ZS_CLOCK_FILE="$data/demo-clock"
-for svc in reporting supervision; do
+for svc in reporting supervision proposals; do
   ZS_DATA_DIR="$data/$svc" "$root/build/services/$svc/$svc" --config="deploy/local/$svc.yaml" \
     2>>"$data/$svc/$svc.log" &
   pids+=($!)
 done
-for p in 7101 7102; do
+for p in 7101 7102 7103; do
   for _ in $(seq 100); do port_free "$p" || break; sleep 0.1; done
   port_free "$p" && { echo "error: a service did not start; see $data/*/*.log" >&2; exit 1; }
 done
@@ -67,7 +68,8 @@ cat <<MSG
 Zhongshu is running:
   reporting    127.0.0.1:7101   (log: data/reporting/reporting.log, database: data/reporting/reporting.db)
   supervision  127.0.0.1:7102   (log: data/supervision/supervision.log, database: data/supervision/supervision.db)
-  redis        127.0.0.1:$redis_port   (streams zs:events:reporting, zs:events:supervision)
+  proposals    127.0.0.1:7103   (log: data/proposals/proposals.log, database: data/proposals/proposals.db)
+  redis        127.0.0.1:$redis_port   (streams zs:events:reporting, zs:events:supervision, zs:events:proposals)
 
 Try, from $root:
   build/tools/zsctl/zsctl --as li.bianji report list                 # the editor's view
@@ -76,10 +78,16 @@ Try, from $root:
   build/tools/zsctl/zsctl --as zhang.shuji instruction list               # answered instructions
   build/tools/zsctl/zsctl --as zhao.ducha item list                      # the supervision office's items
   build/tools/zsctl/zsctl --as chen.shuili task list                     # 水利局's tasks
+  build/tools/zsctl/zsctl --as wu.tian proposal list                    # the 政协 proposal office's view
+  build/tools/zsctl/zsctl --as zheng.weiyuan proposal get <id>           # a proposal, its handlings and ratings
+  build/tools/zsctl/zsctl --as chen.shuili proposal list --unit 430204/slj  # the proposals 水利局 handles
+  build/tools/zsctl/zsctl --as lin.weiyuan proposal replies              # public replies
+  build/tools/zsctl/zsctl --as wu.tian proposal stats                    # rates per session and unit
   build/tools/zsctl/zsctl --as li.bianji --json report show <id>
   redis-cli -p $redis_port XRANGE zs:events:supervision - +          # the published events
 Users are in deploy/local/org.yaml (wang.xinxi clerk, li.bianji editor, zhang.shuji leader,
-zhao.ducha supervisor, chen.shuili and zhou.huanbao unit handlers, ...).
+zhao.ducha supervisor, chen.shuili and zhou.huanbao unit handlers, wu.tian (政协) and xu.renda
+(人大) proposal offices, zheng.weiyuan, feng.weiyuan, lin.weiyuan members, he.daibiao deputy, ...).
 MSG
 
 if [ "$wait_for_ctrl_c" = 1 ]; then
