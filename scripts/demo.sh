@@ -2,7 +2,9 @@
 # The demo story of the seeds, through zsctl against running services:
 # information report -> leader instruction -> supervision item with tasks for two units ->
 # progress -> one task overdue and warned -> completion, verification, closure -> a notice ->
-# the instruction shows as answered in reporting; then an emergency chain from initial to final.
+# the instruction shows as answered in reporting; then an emergency chain from initial to final;
+# last a CPPCC proposal on the same water: co-signed, registered, assigned to a lead and a
+# co-handling unit, replied, rated 不满意 by one co-signer, handled again, rated 满意 and closed.
 #   demo.sh ZSCTL [CLOCK_FILE]   (the services read "now" from CLOCK_FILE while it exists)
 set -euo pipefail
 zsctl="${1:-build/tools/zsctl/zsctl}"
@@ -128,6 +130,56 @@ e3=$(z --as wang.xinxi report create --kind emergency --grade IV --title "霞湾
   --final | id_of)
 z --as wang.xinxi report submit "$e3" >/dev/null
 z --as li.bianji emergency chain "$e1"
+
+say "郑委员 (政协委员) submits a proposal on the same water; 冯委员 and 林委员 co-sign it (联名)"
+session="十届三次"
+prop=$(z --as zheng.weiyuan proposal create --kind 提案 --session "$session" --category 生态环境 \
+  --title "关于彻底解决清水塘片区饮用水异味问题的提案" \
+  --content "清水塘片区多个小区居民反映自来水有异味。建议：一、加快老旧供水管网改造；二、建立二次供水水箱定期清洗和水质公示制度；三、排查周边工业企业排污。" \
+  --co-signer feng.weiyuan --co-signer lin.weiyuan | id_of)
+z --as feng.weiyuan proposal cosign "$prop" --confirm >/dev/null
+z --as lin.weiyuan proposal cosign "$prop" --confirm | grep -E '^(id|title|state|proposer|co-signers):'
+
+say "吴提案 (提案委员会) looks for similar proposals (并案, 年年提) and registers it (立案)"
+z --as wu.tian proposal similar "$prop"
+z --as wu.tian proposal review "$prop" --register | grep -E '^(state|session|number):'
+
+say "吴提案 assigns it (交办): 区水利局 leads (主办), 区生态环境分局 co-handles (会办)"
+z --as wu.tian proposal assign "$prop" --mode lead --lead 430204/slj --co 430204/sthj |
+  sed -n '/^handlings:/,/^$/p'
+
+say "Both units sign for it (签收); 生态环境分局 sends its opinion to 水利局 (会办意见)"
+z --as chen.shuili proposal sign "$prop" --unit 430204/slj >/dev/null
+z --as zhou.huanbao proposal sign "$prop" --unit 430204/sthj >/dev/null
+z --as zhou.huanbao proposal opinion "$prop" --unit 430204/sthj \
+  --text "经排查，周边 12 家企业未发现违法排污；建议水利局将水箱清洗纳入常态化监管。" |
+  sed -n '/^handlings:/,/^$/p'
+
+say "陈水利 visits 郑委员 (走访) and replies: class B (正在解决或列入计划)"
+z --as chen.shuili proposal contact "$prop" --unit 430204/slj --method 走访 --date "$today" \
+  --summary "走访郑委员，通报管网冲洗和水箱清洗情况，听取对管网改造的意见" >/dev/null
+z --as chen.shuili proposal reply "$prop" --unit 430204/slj --class B \
+  --text "已完成片区管网冲洗和二次供水水箱清洗，水质检测达标；老旧管网改造已列入明年计划。" |
+  grep -E '^(state|replied):'
+
+say "The proposer and co-signers rate the reply (评价): 林委员 is not satisfied, so it is handled again (重新办理)"
+z --as zheng.weiyuan proposal rate "$prop" --satisfaction 满意 >/dev/null
+z --as feng.weiyuan proposal rate "$prop" --satisfaction 满意 >/dev/null
+z --as lin.weiyuan proposal rate "$prop" --satisfaction 不满意 \
+  --comment "管网改造没有明确的时间表，水箱清洗也没有公示" | grep -E '^(state|round):'
+
+say "陈水利 meets the three members on site (实地调研) and replies again: class A (已解决或采纳)"
+z --as chen.shuili proposal contact "$prop" --unit 430204/slj --method 实地调研 --date "$today" \
+  --summary "陪同三位委员实地查看管网改造工地和水箱清洗公示" >/dev/null
+z --as chen.shuili proposal reply "$prop" --unit 430204/slj --class A \
+  --text "老旧管网改造已开工，年底前完工；水箱每季度清洗一次，水质检测结果在小区公示栏公示。" |
+  grep -E '^(state|round|replied):'
+
+say "All three are satisfied (满意): the proposal is closed (办结)"
+for member in zheng.weiyuan feng.weiyuan lin.weiyuan; do
+  z --as "$member" proposal rate "$prop" --satisfaction 满意 >/dev/null
+done
+z --as wu.tian proposal get "$prop"
 
 echo
 echo "The demo story is done; the services tell real time again."
