@@ -1,5 +1,6 @@
 #include "core/time_util.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -76,6 +77,22 @@ CivilDate DateOf(TimePoint t, int utc_offset_minutes) {
   const std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(local)};
   return CivilDate{int(ymd.year()), static_cast<int>(unsigned(ymd.month())),
                    static_cast<int>(unsigned(ymd.day()))};
+}
+
+TimePoint AtLocalHour(const CivilDate& d, int hour, int utc_offset_minutes) {
+  const auto days = std::chrono::sys_days(std::chrono::year_month_day(
+      std::chrono::year(d.year), std::chrono::month(static_cast<unsigned>(d.month)),
+      std::chrono::day(static_cast<unsigned>(d.day))));
+  return TimePoint(days + std::chrono::hours(hour) - std::chrono::minutes(utc_offset_minutes));
+}
+
+CivilDate AddMonths(const CivilDate& d, int months) {
+  const int m = d.year * 12 + (d.month - 1) + months;
+  const std::chrono::year_month ym{std::chrono::year(m / 12),
+                                   std::chrono::month(static_cast<unsigned>(m % 12 + 1))};
+  const unsigned last = unsigned(
+      std::chrono::year_month_day_last(ym.year(), std::chrono::month_day_last(ym.month())).day());
+  return CivilDate{m / 12, m % 12 + 1, static_cast<int>(std::min<unsigned>(d.day, last))};
 }
 
 }  // namespace zs

@@ -32,5 +32,10 @@ std::optional<CivilDate> ParseDate(std::string_view text);
 std::string FormatDate(const CivilDate& d);
 // The calendar date of `t` in the zone `utc_offset_minutes` east of UTC (China: +480).
 CivilDate DateOf(TimePoint t, int utc_offset_minutes);
+// The instant `hour`:00 local time on `d` in the zone `utc_offset_minutes` east of UTC (when a
+// timer of that day fires).
+TimePoint AtLocalHour(const CivilDate& d, int hour, int utc_offset_minutes);
+// `months` calendar months after `d`, on the same day of the month or the month's last day.
+CivilDate AddMonths(const CivilDate& d, int months);
 
 }  // namespace zs

@@ -376,7 +376,7 @@ void AddProposalsCommands(CLI::App& app, Globals& g) {
     pb::RespondCoSignRequest req;
     rid(req);
     req.set_id(a->id);
-    req.set_confirm(a->yes);
+    req.set_answer(a->yes ? pb::CO_SIGN_ANSWER_CONFIRM : pb::CO_SIGN_ANSWER_DECLINE);
     Show(g, Call(g, *stub(), &Stub::RespondCoSign, req));
   });
 

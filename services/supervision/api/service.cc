@@ -104,12 +104,7 @@ CivilDate SupervisionServiceImpl::Today() const {
 }
 
 int64_t SupervisionServiceImpl::FireAtMs(const CivilDate& d) const {
-  const auto days = std::chrono::sys_days(std::chrono::year_month_day(
-      std::chrono::year(d.year), std::chrono::month(static_cast<unsigned>(d.month)),
-      std::chrono::day(static_cast<unsigned>(d.day))));
-  const auto local = days + std::chrono::hours(options_.fire_hour) -
-                     std::chrono::minutes(options_.limits.utc_offset_minutes);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(local.time_since_epoch()).count();
+  return ToMillis(AtLocalHour(d, options_.fire_hour, options_.limits.utc_offset_minutes));
 }
 
 app::Check SupervisionServiceImpl::Office(absl::Status valid, std::string action) const {
