@@ -565,10 +565,11 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::LogContact(grpc::CallbackServerC
       {"handling.contact", type::kProposalsHandlingContactLogged,
        pb::ContactMethod_Name(req->contact().method())},
       OnHandling(req->unit(), "logging a contact",
-                 [this, req](const auth::Principal& caller, pb::Proposal&, pb::Handling& h) {
+                 [this, req](const auth::Principal& caller, pb::Proposal& p, pb::Handling& h) {
                    pb::Contact c = req->contact();
                    if (c.contact_date().empty()) c.set_contact_date(FormatDate(Today()));
-                   return proposals::LogContact(h, std::move(c), caller.subject, clock_->Now());
+                   return proposals::LogContact(h, std::move(c), p.round(), caller.subject,
+                                                clock_->Now());
                  }));
 }
 

@@ -735,7 +735,7 @@ absl::Status SendOpinion(pb::Handling& h, const std::string& opinion) {
   return absl::OkStatus();
 }
 
-absl::Status LogContact(pb::Handling& h, pb::Contact contact, const std::string& author,
+absl::Status LogContact(pb::Handling& h, pb::Contact contact, int round, const std::string& author,
                         TimePoint now) {
   if (!Replies(h.role())) {
     return absl::FailedPreconditionError(h.unit() +
@@ -746,6 +746,7 @@ absl::Status LogContact(pb::Handling& h, pb::Contact contact, const std::string&
     return OutOfOrder(h, "log a contact (sign for it first)");
   }
   contact.set_author(author);
+  contact.set_round(round);
   *contact.mutable_log_time() = ToProto(now);
   *h.add_contacts() = std::move(contact);
   return absl::OkStatus();
@@ -760,13 +761,9 @@ absl::Status ReplyTo(pb::Proposal& p, pb::Handling& h, pb::Reply reply, const st
   }
   if (p.state() != pb::PROPOSAL_STATE_HANDLING) return OutOfOrder(p, "be replied to");
   if (h.state() != pb::HANDLING_STATE_SIGNED) return OutOfOrder(h, "reply (sign for it first)");
-  // A contact logged since this round began (assignment, or the re-handling's restart).
-  const auto since = h.earlier_replies().empty()
-                         ? FromProto(h.assign_time())
-                         : FromProto(h.earlier_replies(h.earlier_replies_size() - 1).reply_time());
-  const bool contacted = std::any_of(h.contacts().begin(), h.contacts().end(), [&](const auto& c) {
-    return FromProto(c.log_time()) >= since;
-  });
+  // A contact logged in this round (a re-handling needs a new one).
+  const bool contacted = std::any_of(h.contacts().begin(), h.contacts().end(),
+                                     [&](const auto& c) { return c.round() == p.round(); });
   if (!contacted) {
     return absl::FailedPreconditionError(
         "no contact with the proposer is logged for this round; log one (LogContact) before "

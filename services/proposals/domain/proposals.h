@@ -154,7 +154,8 @@ absl::StatusOr<std::vector<std::string>> ResolveDispute(pb::Proposal& p,
                                                         const std::vector<std::string>& co,
                                                         const std::string& due, TimePoint now);
 absl::Status SendOpinion(pb::Handling& h, const std::string& opinion);
-absl::Status LogContact(pb::Handling& h, pb::Contact contact, const std::string& author,
+// A contact counts for the proposal's current round (a re-handling needs a new one).
+absl::Status LogContact(pb::Handling& h, pb::Contact contact, int round, const std::string& author,
                         TimePoint now);
 // 答复: a replying unit that signed, logged a contact in this round and (lead) has every
 // co-handling opinion. The proposal is REPLIED when every replying unit has replied.

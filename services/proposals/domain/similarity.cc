@@ -54,13 +54,14 @@ bool NextCodePoint(std::string_view s, size_t& i, char32_t* cp) {
 bool Dropped(char32_t c) {
   if (c <= 0xa0) return true;  // C1 controls, NBSP
   switch (c) {
-    case 0xa1:  // ¡
-    case 0xa7:  // §
-    case 0xab:  // «
-    case 0xb6:  // ¶
-    case 0xb7:  // ·
-    case 0xbb:  // »
-    case 0xbf:  // ¿
+    case 0xa1:    // ¡
+    case 0xa7:    // §
+    case 0xab:    // «
+    case 0xb6:    // ¶
+    case 0xb7:    // ·
+    case 0xbb:    // »
+    case 0xbf:    // ¿
+    case 0x30fb:  // ・ (katakana middle dot, typed for · by some input methods)
     case 0xfeff:
       return true;
     default:
@@ -99,6 +100,15 @@ bool CreatedBefore(const pb::Proposal& a, const pb::Proposal& b) {
 
 bool CreatedAfter(const pb::Proposal& a, const pb::Proposal& b) {
   return FromProto(a.create_time()) > FromProto(b.create_time());
+}
+
+// The cosine from a dot product, in [0, 1]. The square root of the product (not the product of
+// the square roots): for equal profiles the product is an exact square and the result exactly 1.
+double Cosine(int64_t dot, const Profile& a, const Profile& b) {
+  if (a.empty() || b.empty()) return 0;
+  const double cosine = static_cast<double>(dot) / std::sqrt(static_cast<double>(a.sum_squares) *
+                                                             static_cast<double>(b.sum_squares));
+  return std::clamp(cosine, 0.0, 1.0);
 }
 
 }  // namespace
@@ -166,11 +176,60 @@ double Similarity(const Profile& a, const Profile& b) {
       ++i, ++j;
     }
   }
-  // sqrt of the product (not the product of the square roots): for equal profiles the product is
-  // an exact square and the result exactly 1.
-  const double cosine = static_cast<double>(dot) / std::sqrt(static_cast<double>(a.sum_squares) *
-                                                             static_cast<double>(b.sum_squares));
-  return std::clamp(cosine, 0.0, 1.0);
+  return Cosine(dot, a, b);
+}
+
+std::vector<SimilarPair> SimilarPairs(const std::vector<Profile>& profiles, double min_score,
+                                      const std::function<bool(size_t a, size_t b)>& wanted) {
+  // The inverted index, flat: every (term, profile, weight) sorted by term, then profile, so the
+  // profiles holding a term are one run, in increasing order. `at` lists, per profile, where its
+  // own entries are.
+  struct Entry {
+    uint64_t key;
+    uint32_t profile;
+    int weight;
+  };
+  std::vector<Entry> entries;
+  std::vector<size_t> first(profiles.size() + 1, 0);  // profile k's entries: at[first[k]..]
+  for (size_t k = 0; k < profiles.size(); ++k) {
+    for (const auto& [key, weight] : profiles[k].terms) {
+      entries.push_back({key, static_cast<uint32_t>(k), weight});
+    }
+    first[k + 1] = entries.size();
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+    return std::tie(x.key, x.profile) < std::tie(y.key, y.profile);
+  });
+  std::vector<size_t> at(entries.size());
+  {
+    std::vector<size_t> next(first.begin(), first.end() - 1);
+    for (size_t pos = 0; pos < entries.size(); ++pos) at[next[entries[pos].profile]++] = pos;
+  }
+  std::vector<SimilarPair> out;
+  std::vector<int64_t> dot(profiles.size(), 0);
+  std::vector<size_t> touched;
+  for (size_t a = 0; a < profiles.size(); ++a) {
+    // The dot products of a with every later profile that shares a term with it: the rest of
+    // the run of each of its terms.
+    for (size_t k = first[a]; k < first[a + 1]; ++k) {
+      const Entry& mine = entries[at[k]];
+      for (size_t pos = at[k] + 1; pos < entries.size() && entries[pos].key == mine.key; ++pos) {
+        const size_t b = entries[pos].profile;
+        if (dot[b] == 0) touched.push_back(b);
+        dot[b] += int64_t{mine.weight} * entries[pos].weight;
+      }
+    }
+    std::sort(touched.begin(), touched.end());
+    for (size_t b : touched) {
+      const double score = Cosine(dot[b], profiles[a], profiles[b]);
+      dot[b] = 0;
+      if (score > 0 && score >= min_score && (!wanted || wanted(a, b))) {
+        out.push_back({a, b, score});
+      }
+    }
+    touched.clear();
+  }
+  return out;
 }
 
 std::vector<pb::SimilarProposal> RankSimilar(const pb::Proposal& target,

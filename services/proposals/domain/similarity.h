@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,9 +29,10 @@ namespace pb = zhongshu::proposals::v1;
 //   block U+2000–U+206F (typographic spaces, zero-width and format characters, — … ‘ ’ “ ” ※);
 //   CJK symbols and punctuation U+3000–U+303F (the ideographic space,
 //   、。〈〉《》「」『』【】〔〕); vertical, compatibility and small forms U+FE10–U+FE1F and
-//   U+FE30–U+FE6F; the BOM U+FEFF; the half-width punctuation U+FF5F–U+FF65 (｡｢｣､･). Kept from
-//   U+3000–U+303F are the characters that are letters or numbers rather than punctuation: 々 〆 〇
-//   (as in 二〇二五年), the Hangzhou numerals 〡–〩, 〱–〵 and 〸–〼.
+//   U+FE30–U+FE6F; the katakana middle dot ・ U+30FB; the BOM U+FEFF; the half-width punctuation
+//   U+FF5F–U+FF65 (｡｢｣､･). Kept from U+3000–U+303F are the characters that are letters or numbers
+//   rather than punctuation: 々 〆 〇 (as in 二〇二五年), the Hangzhou numerals 〡–〩, 〱–〵 and
+//   〸–〼.
 std::u32string NormalizeText(std::string_view text);
 
 // A term-frequency profile: how often each term occurs, with the sum of squared weights
@@ -64,6 +66,22 @@ Profile ProfileOf(const pb::Proposal& p);
 // The cosine of two profiles, in [0, 1]: 1 for the same distribution of terms (the same text), 0
 // when they share no term or either is empty.
 double Similarity(const Profile& a, const Profile& b);
+
+// A pair of profiles (indexes a < b into the list given) and their Similarity.
+struct SimilarPair {
+  size_t a = 0;
+  size_t b = 0;
+  double score = 0;
+};
+
+// Every pair of `profiles` whose Similarity is at least `min_score` and above 0, for which
+// `wanted(a, b)` (a < b) is true (empty: every pair), ordered by a then b. The scores equal
+// Similarity's. Pairs are found through an inverted index (term → profiles holding it), so the
+// cost is the sum over terms of (profiles holding the term)², plus a call of `wanted` for every
+// pair that shares a term: still O(n²) in the worst case (a bigram such as 建议 is in almost every
+// proposal), but without the merge of two whole profiles for every pair.
+std::vector<SimilarPair> SimilarPairs(const std::vector<Profile>& profiles, double min_score,
+                                      const std::function<bool(size_t a, size_t b)>& wanted);
 
 // The candidates similar to `target` (ListSimilarProposals), best first, as SimilarProposal with
 // id, session, number, title, kind, state and score filled in:

@@ -173,22 +173,13 @@ std::vector<pb::RecurringTopic> RecurringTopics(const std::vector<const pb::Prop
   profiles.reserve(eligible.size());
   for (const auto* p : eligible) profiles.push_back(ProfileOf(*p));
 
-  // Every link between proposals of different sessions: O(n²) comparisons.
-  struct Link {
-    double score;
-    size_t a, b;
-  };
-  std::vector<Link> links;
-  for (size_t a = 0; a < eligible.size(); ++a) {
-    for (size_t b = a + 1; b < eligible.size(); ++b) {
-      if (eligible[a]->session() == eligible[b]->session()) continue;
-      const double s = Similarity(profiles[a], profiles[b]);
-      if (s > 0 && s >= threshold) links.push_back({s, a, b});
-    }
-  }
+  // Every link between proposals of different sessions: O(n²) in the worst case (SimilarPairs).
+  std::vector<SimilarPair> links = SimilarPairs(profiles, threshold, [&](size_t a, size_t b) {
+    return eligible[a]->session() != eligible[b]->session();
+  });
   // Kruskal: the strongest links first; a link that joins two groups is on the maximum spanning
   // tree, and the group's score is the weakest such link.
-  std::sort(links.begin(), links.end(), [](const Link& x, const Link& y) {
+  std::sort(links.begin(), links.end(), [](const SimilarPair& x, const SimilarPair& y) {
     return std::tie(y.score, x.a, x.b) < std::tie(x.score, y.a, y.b);
   });
   Groups groups(eligible.size());

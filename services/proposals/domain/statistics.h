@@ -57,8 +57,8 @@ inline constexpr double kRecurringThreshold = 0.35;
 // Topics that come back session after session (年年提). Of `proposals`, those reviewed and not
 // refused take part (state neither SUBMITTED nor NOT_REGISTERED; converted and merged ones count,
 // they raised the topic):
-// - two proposals of different sessions are linked when their Similarity is at least
-//   `threshold`; proposals of the same session are never linked directly;
+// - two proposals of different sessions are linked when their Similarity is at least `threshold`
+//   (and above 0); proposals of the same session are never linked directly, only through others;
 // - a topic is a connected group of linked proposals (single link: A~B and B~C group A, B, C even
 //   when A and C are not similar), kept when it spans at least 2 sessions (any linked group does);
 // - title: its latest proposal's (by create_time, then id); sessions: those of its proposals,
@@ -68,9 +68,11 @@ inline constexpr double kRecurringThreshold = 0.35;
 //   first), i.e. the highest threshold at which the group would still hold together;
 // - topics are listed with the most sessions first, then the most proposals, then by their
 //   oldest proposal (create_time, then id).
-// Every pair of proposals of different sessions is compared: O(n²) similarities, each a merge of
-// two sorted profiles. That is fine for one tenant's proposals (hundreds per session, a few
-// sessions); it is not meant for a whole province at once.
+// Every pair of proposals of different sessions that share a bigram is compared (SimilarPairs,
+// through an inverted index): O(n²) in the worst case. That is fine for one tenant's proposals
+// (hundreds per session, a few sessions: well under a second for 1,500 proposals of 800
+// characters);
+// it is not meant for a whole province at once.
 std::vector<pb::RecurringTopic> RecurringTopics(const std::vector<const pb::Proposal*>& proposals,
                                                 double threshold = kRecurringThreshold);
 
