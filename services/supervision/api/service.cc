@@ -814,10 +814,27 @@ absl::Status SupervisionServiceImpl::OnDocumentInstruction(const ev::Event& even
   return OpenFromEvent(event, FromDocumentInstruction(d), tx);
 }
 
+absl::StatusOr<std::any> SupervisionServiceImpl::PrepareProposalOverdue(
+    const ev::Event& event, const ev::ProposalOverdue& p, const ProposalFetcher& fetch) {
+  if (p.proposal_id().empty() || p.unit().empty()) {
+    return absl::InvalidArgumentError("proposals.handling.overdue without proposal_id or unit");
+  }
+  auto proposal = fetch(event.tenant(), p.proposal_id(), p.unit());
+  if (!proposal.ok()) return proposal.status();
+  return std::any(*proposal);
+}
+
 absl::Status SupervisionServiceImpl::OnProposalOverdue(const ev::Event& event,
                                                        const ev::ProposalOverdue& p,
-                                                       store::Tx& tx) {
-  return OpenFromEvent(event, FromProposalOverdue(p), tx);
+                                                       const std::any& prepared, store::Tx& tx) {
+  auto source = FromProposalOverdue(p, event.tenant(), std::any_cast<ProposalContext>(prepared));
+  if (!source.ok()) return source.status();
+  if (!source->has_value()) {
+    spdlog::info("proposal {}: {} replied before its overdue event was handled; no item",
+                 p.proposal_id(), p.unit());
+    return absl::OkStatus();
+  }
+  return OpenFromEvent(event, std::move(**source), tx);
 }
 
 absl::Status SupervisionServiceImpl::OnMatterResolved(const ev::Event& event,

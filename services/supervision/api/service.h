@@ -27,6 +27,10 @@ namespace zs::supervision {
 namespace ev = zhongshu::events::v1;
 
 // Fetches a report from the reporting service on behalf of the given tenant.
+// Fetches an overdue proposal from the proposals service, as `tenant`'s service account, with
+// whether `unit` still owes its reply.
+using ProposalFetcher = std::function<absl::StatusOr<ProposalContext>(
+    const std::string& tenant, const std::string& proposal_id, const std::string& unit)>;
 using ReportFetcher = std::function<absl::StatusOr<ReportContext>(const std::string& tenant,
                                                                   const std::string& report_id)>;
 
@@ -100,14 +104,20 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
   // ... then open an item with one task: the first directed unit leads, the others assist.
   absl::Status OnInstructionIssued(const ev::Event& event, const ev::InstructionIssued& in,
                                    const std::any& prepared, store::Tx& tx);
-  // "coordination.meeting.decision_recorded", "coordination.document.instruction_recorded",
-  // "proposals.handling.overdue": items of those sources (see domain/sources.h).
+  // "coordination.meeting.decision_recorded", "coordination.document.instruction_recorded":
+  // items of those sources (see domain/sources.h).
   absl::Status OnMeetingDecision(const ev::Event& event, const ev::MeetingDecisionRecorded& d,
                                  store::Tx& tx);
   absl::Status OnDocumentInstruction(const ev::Event& event,
                                      const ev::DocumentInstructionRecorded& d, store::Tx& tx);
+  // "proposals.handling.overdue": the proposal is fetched first (outside any transaction), so
+  // the item's title is the proposal's own and an event naming another tenant's proposal, or a
+  // unit that has replied, opens nothing.
+  absl::StatusOr<std::any> PrepareProposalOverdue(const ev::Event& event,
+                                                  const ev::ProposalOverdue& p,
+                                                  const ProposalFetcher& fetch);
   absl::Status OnProposalOverdue(const ev::Event& event, const ev::ProposalOverdue& p,
-                                 store::Tx& tx);
+                                 const std::any& prepared, store::Tx& tx);
   // "coordination.matter.resolved": a contested task gets the decided lead and co-units.
   absl::Status OnMatterResolved(const ev::Event& event, const ev::MatterResolved& m, store::Tx& tx);
 

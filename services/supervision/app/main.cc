@@ -10,6 +10,7 @@
 #include "events/types.h"
 #include "rpc/server.h"
 #include "store/repository.h"
+#include "zhongshu/proposals/v1/proposals.grpc.pb.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
 
 namespace {
@@ -46,6 +47,47 @@ zs::supervision::ReportFetcher ReportsOf(std::shared_ptr<zs::app::Upstream> repo
   };
 }
 
+namespace ppb = zhongshu::proposals::v1;
+
+// Reads an overdue proposal from the proposals service as this service's account in the event's
+// tenant: what the item says of it, and whether the named unit still owes its reply.
+zs::supervision::ProposalFetcher ProposalsOf(std::shared_ptr<zs::app::Upstream> proposals) {
+  std::shared_ptr<ppb::ProposalsService::Stub> stub =
+      ppb::ProposalsService::NewStub(proposals->channel());
+  return [proposals, stub](
+             const std::string& tenant, const std::string& id,
+             const std::string& unit) -> absl::StatusOr<zs::supervision::ProposalContext> {
+    auto ctx = proposals->Context(tenant);
+    if (!ctx.ok()) return ctx.status();
+    ppb::GetProposalRequest req;
+    req.set_id(id);
+    ppb::Proposal p;
+    grpc::Status s = stub->GetProposal(ctx->get(), req, &p);
+    if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+      return absl::FailedPreconditionError("proposal " + id +
+                                           " named by the overdue event is not a proposal of "
+                                           "tenant " +
+                                           tenant);
+    }
+    if (!s.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                          "proposals GetProposal " + id + ": " + s.error_message());
+    }
+    zs::supervision::ProposalContext out{
+        p.tenant(), p.title(), std::to_string(p.number()),
+        p.kind() == ppb::PROPOSAL_KIND_NPC_SUGGESTION ? "npc_suggestion" : "cppcc_proposal", false};
+    for (const auto& h : p.handlings()) {
+      const bool replies = h.role() == ppb::HANDLING_ROLE_SOLE ||
+                           h.role() == ppb::HANDLING_ROLE_LEAD ||
+                           h.role() == ppb::HANDLING_ROLE_SPLIT;
+      const bool open =
+          h.state() == ppb::HANDLING_STATE_ASSIGNED || h.state() == ppb::HANDLING_STATE_SIGNED;
+      if (h.unit() == unit && replies && open) out.unit_owes = true;
+    }
+    return out;
+  };
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -74,6 +116,8 @@ int main(int argc, char** argv) {
   const std::string proposals_stream = c.String("events.proposals_stream", "zs:events:proposals");
   // Reports of instructions: upstream.reporting.address, .token and .timeout.
   auto reporting = (*rt)->AddUpstream("reporting", "127.0.0.1:7101");
+  // Overdue proposals: upstream.proposals.address, .token and .timeout.
+  auto proposals = (*rt)->AddUpstream("proposals", "127.0.0.1:7103");
 
   auto cal = zs::calendar::WorkCalendar::LoadDir(calendar_dir);
   if (!cal.ok()) c.AddError("calendar.dir", std::string(cal.status().message()));
@@ -94,6 +138,7 @@ int main(int argc, char** argv) {
   zs::supervision::SupervisionServiceImpl service((*rt)->handlers(), (*rt)->org(), (*rt)->clock(),
                                                   *cal, options);
   const auto fetch_report = ReportsOf(reporting);
+  const auto fetch_proposal = ProposalsOf(proposals);
   namespace ev = zhongshu::events::v1;
   namespace type = zs::events::type;
   using S = zs::supervision::SupervisionServiceImpl;
@@ -124,7 +169,13 @@ int main(int argc, char** argv) {
                                       bind(&S::OnMatterResolved));
   (*rt)
       ->AddConsumer(proposals_stream)
-      .On<ev::ProposalOverdue>(type::kProposalsHandlingOverdue, bind(&S::OnProposalOverdue));
+      .On<ev::ProposalOverdue>(
+          type::kProposalsHandlingOverdue,
+          [&](const ev::Event& e, const ev::ProposalOverdue& p) {
+            return service.PrepareProposalOverdue(e, p, fetch_proposal);
+          },
+          [&](const ev::Event& e, const ev::ProposalOverdue& p, const std::any& prepared,
+              zs::store::Tx& tx) { return service.OnProposalOverdue(e, p, prepared, tx); });
 
   // The warning ladder: due timers are claimed from the database, so replicas never double-fire.
   (*rt)->AddTimers(zs::supervision::kLadderTimers, timer_interval,

@@ -74,13 +74,22 @@ absl::StatusOr<Sourced> FromDocumentInstruction(const ev::DocumentInstructionRec
   return s;
 }
 
-absl::StatusOr<Sourced> FromProposalOverdue(const ev::ProposalOverdue& p) {
+absl::StatusOr<std::optional<Sourced>> FromProposalOverdue(const ev::ProposalOverdue& p,
+                                                           const std::string& tenant,
+                                                           const ProposalContext& proposal) {
   if (p.proposal_id().empty()) {
     return absl::InvalidArgumentError("proposals.handling.overdue without its payload");
   }
+  if (proposal.tenant != tenant) {
+    return absl::PermissionDeniedError("proposals.handling.overdue of tenant " + tenant +
+                                       " names proposal " + p.proposal_id() + " of tenant " +
+                                       proposal.tenant);
+  }
+  if (!proposal.unit_owes) return std::nullopt;
   Sourced s;
-  s.item.set_title("督办：第 " + p.number() + " 号" +
-                   (p.kind() == "npc_suggestion" ? "建议" : "提案") + "《" + p.title() + "》");
+  s.item.set_title("督办：第 " + proposal.number + " 号" +
+                   (proposal.kind == "npc_suggestion" ? "建议" : "提案") + "《" + proposal.title +
+                   "》");
   s.item.set_source_type(ev::SOURCE_TYPE_OVERDUE_PROPOSAL);
   s.item.set_source_ref(p.proposal_id() + "/" + p.unit());  // one item per late unit
   s.item.set_requirement("已逾期 " + std::to_string(p.working_days_overdue()) +

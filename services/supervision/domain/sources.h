@@ -4,6 +4,7 @@
 // standing-committee decision, a document instruction, an overdue proposal. Each event's payload
 // maps to the item to open and its first task. Pure functions; no gRPC, Redis or SQL.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,15 @@ struct ReportContext {
   std::string tenant;    // the report's tenant; empty when the report was not found
 };
 
+// What supervision learns from the proposals service about an overdue proposal.
+struct ProposalContext {
+  std::string tenant;  // the proposal's tenant
+  std::string title;
+  std::string number;
+  std::string kind;        // "npc_suggestion" or "cppcc_proposal"
+  bool unit_owes = false;  // the named unit still owes its reply (assigned or signed)
+};
+
 // An item to open from another service's event, with its first task.
 struct Sourced {
   pb::Item item;  // title, source_type, source_ref, requirement, background, negative, leader,
@@ -45,9 +55,13 @@ absl::StatusOr<Sourced> FromInstruction(const ev::InstructionIssued& in, const s
 absl::StatusOr<Sourced> FromMeetingDecision(const ev::MeetingDecisionRecorded& d);
 // "coordination.document.instruction_recorded": a document-instruction item (批办件).
 absl::StatusOr<Sourced> FromDocumentInstruction(const ev::DocumentInstructionRecorded& d);
-// "proposals.handling.overdue": an urgent overdue-proposal item (督办) for the late unit, one per
-// proposal and unit.
-absl::StatusOr<Sourced> FromProposalOverdue(const ev::ProposalOverdue& p);
+// "proposals.handling.overdue" in `tenant`: an urgent overdue-proposal item (督办) for the late
+// unit, one per proposal and unit. The title, number and kind are the proposal's as the proposals
+// service tells them (`proposal`), not the event's; a proposal of another tenant is
+// PERMISSION_DENIED; nullopt when the unit no longer owes a reply (it replied meanwhile).
+absl::StatusOr<std::optional<Sourced>> FromProposalOverdue(const ev::ProposalOverdue& p,
+                                                           const std::string& tenant,
+                                                           const ProposalContext& proposal);
 
 // The item and first task opened for a source.
 struct Opening {

@@ -110,12 +110,22 @@ TEST_F(SourcesTest, DecisionsDocumentsAndOverdueProposalsMapToTheirItems) {
   p.set_working_days_overdue(4);
   p.set_due_date("2026-11-30");
   p.set_new_due_date("2026-12-15");
-  auto proposal = FromProposalOverdue(p);
+  ProposalContext ctx{"430204", "加快老旧管网改造", "12", "npc_suggestion", true};
+  auto proposal = FromProposalOverdue(p, "430204", ctx);
   ASSERT_TRUE(proposal.ok());
-  EXPECT_EQ(proposal->item.title(), "督办：第 12 号建议《加快管网改造》");
-  EXPECT_EQ(proposal->item.source_ref(), "p-1/430204/slj") << "one item per late unit";
-  EXPECT_EQ(proposal->item.priority(), pb::PRIORITY_URGENT);
-  EXPECT_EQ(proposal->item.deadline(), "2026-12-15");
+  ASSERT_TRUE(proposal->has_value());
+  // The title is the proposal's as the proposals service tells it, not the event's.
+  EXPECT_EQ((*proposal)->item.title(), "督办：第 12 号建议《加快老旧管网改造》");
+  EXPECT_EQ((*proposal)->item.source_ref(), "p-1/430204/slj") << "one item per late unit";
+  EXPECT_EQ((*proposal)->item.priority(), pb::PRIORITY_URGENT);
+  EXPECT_EQ((*proposal)->item.deadline(), "2026-12-15");
+  // A proposal of another tenant is refused; a unit that replied meanwhile opens nothing.
+  EXPECT_EQ(FromProposalOverdue(p, "430203", ctx).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  ctx.unit_owes = false;
+  auto moot = FromProposalOverdue(p, "430204", ctx);
+  ASSERT_TRUE(moot.ok());
+  EXPECT_FALSE(moot->has_value());
 }
 
 TEST_F(SourcesTest, OpeningChecksTenantUnitsAndDueDate) {
