@@ -203,11 +203,9 @@ app::Apply<pb::Proposal> ProposalsServiceImpl::OfficeOnHandling(
     std::string unit, std::function<absl::Status(pb::Proposal&, pb::Handling&)> step) const {
   return [unit = std::move(unit), step = std::move(step)](const auth::Principal&, store::Tx&,
                                                           pb::Proposal& p) -> absl::Status {
-    pb::Handling* h = FindHandling(p, unit);
-    if (h == nullptr) {
-      return absl::NotFoundError("proposal " + p.id() + " has no handling of unit " + unit);
-    }
-    return step(p, *h);
+    auto h = RequireHandling(p, unit);
+    if (!h.ok()) return h.status();
+    return step(p, **h);
   };
 }
 
@@ -509,11 +507,9 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::DisputeReturn(grpc::CallbackServ
         auto p = Load(tx, caller, req->id());
         if (!p.ok()) return p.status();
         const pb::Proposal before = *p;
-        pb::Handling* h = FindHandling(*p, req->unit());
-        if (h == nullptr) {
-          return absl::NotFoundError("proposal " + p->id() + " has no handling of unit " +
-                                     req->unit());
-        }
+        auto found = RequireHandling(*p, req->unit());
+        if (!found.ok()) return found.status();
+        pb::Handling* h = *found;
         if (auto s = Dispute(*p, *h); !s.ok()) return s;
         p->set_version(before.version() + 1);
         if (auto s = repo::UpdateProposal(tx, *p, before.version()); !s.ok()) return s;
@@ -635,12 +631,9 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::DecideExtension(
       {req->approve() ? "extension.approve" : "extension.refuse", type::kProposalsExtensionDecided,
        req->comment()},
       [this, req](const auth::Principal& caller, store::Tx&, pb::Proposal& p) -> absl::Status {
-        pb::Handling* h = FindHandling(p, req->unit());
-        if (h == nullptr) {
-          return absl::NotFoundError("proposal " + p.id() + " has no handling of unit " +
-                                     req->unit());
-        }
-        return proposals::DecideExtension(*h, req->approve(), caller.subject, req->comment(),
+        auto h = RequireHandling(p, req->unit());
+        if (!h.ok()) return h.status();
+        return proposals::DecideExtension(**h, req->approve(), caller.subject, req->comment(),
                                           clock_->Now());
       });
 }

@@ -463,9 +463,13 @@ absl::StatusOr<pb::Handling*> HandlingOf(pb::Proposal& p, const auth::Principal&
     return absl::PermissionDeniedError(std::string(action) + " for " + u +
                                        " is for that unit's handlers");
   }
-  pb::Handling* h = FindHandling(p, u);
+  return RequireHandling(p, u);
+}
+
+absl::StatusOr<pb::Handling*> RequireHandling(pb::Proposal& p, const std::string& unit) {
+  pb::Handling* h = FindHandling(p, unit);
   if (h == nullptr) {
-    return absl::NotFoundError("proposal " + p.id() + " has no handling of unit " + u);
+    return absl::NotFoundError("proposal " + p.id() + " has no handling of unit " + unit);
   }
   return h;
 }

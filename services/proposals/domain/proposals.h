@@ -112,6 +112,8 @@ absl::StatusOr<pb::Handling*> HandlingOf(pb::Proposal& p, const auth::Principal&
                                          const std::string& unit, std::string_view action);
 // The handling of `unit` that is not replaced, or nullptr.
 pb::Handling* FindHandling(pb::Proposal& p, const std::string& unit);
+// The same, NOT_FOUND naming the unit when there is none.
+absl::StatusOr<pb::Handling*> RequireHandling(pb::Proposal& p, const std::string& unit);
 
 // ---- Lifecycle: FAILED_PRECONDITION naming the state for a step out of order ----
 
