@@ -309,6 +309,12 @@ std::string TokenFor(const std::string& user) {
   return TokenFor(auth::Principal{u->id, u->name, u->tenant, u->unit, u->roles});
 }
 
+::testing::AssertionResult HasCode(const grpc::Status& s, grpc::StatusCode code) {
+  if (s.error_code() == code) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "status " << s.error_code() << " (expected " << code << "): " << s.error_message();
+}
+
 std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& token) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);

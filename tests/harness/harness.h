@@ -4,6 +4,7 @@
 // free loopback ports, each with its own temporary directory.
 
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -131,6 +132,10 @@ std::string TokenFor(const auth::Principal& p);
 // grpc.health.v1.Health/Check of `service` ("" for the whole server): 1 SERVING, 2 NOT_SERVING,
 // -1 when the call failed.
 int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service);
+
+// Success when `s` has `code`; otherwise a failure showing the code and message. For
+// EXPECT_TRUE(HasCode(stub->Call(...), ...)): the call is made once.
+::testing::AssertionResult HasCode(const grpc::Status& s, grpc::StatusCode code);
 
 // A client context carrying the token, with a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& token);
