@@ -77,6 +77,14 @@ ev::ProposalChanged ChangedPayload(const pb::Proposal& p, const std::string& uni
   return payload;
 }
 
+// Handlings carry their unit's name (output only), given when the handling is added.
+void NameUnits(const org::OrgTree& org, pb::Proposal& p) {
+  for (auto& h : *p.mutable_handlings()) {
+    if (!h.unit_name().empty()) continue;
+    if (const auto* u = org.FindUnit(h.unit())) h.set_unit_name(u->name);
+  }
+}
+
 absl::Status CheckEnum(bool valid, const char* field) {
   return valid ? absl::OkStatus() : InvalidField(field, "unknown value");
 }
@@ -463,7 +471,11 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::AssignProposal(grpc::CallbackSer
       },
       {"proposal.assign", type::kProposalsProposalAssigned, ""},
       [this, req](const auth::Principal&, store::Tx&, pb::Proposal& p) -> absl::Status {
-        return Assign(p, *req, DueFor(p, req->due_date()), clock_->Now()).status();
+        if (auto added = Assign(p, *req, DueFor(p, req->due_date()), clock_->Now()); !added.ok()) {
+          return added.status();
+        }
+        NameUnits(org_, p);
+        return absl::OkStatus();
       });
 }
 
@@ -824,6 +836,7 @@ absl::Status ProposalsServiceImpl::OnMatterResolved(const ev::Event& event,
                  m.matter_id(), m.raised_ref());
     return absl::OkStatus();
   }
+  NameUnits(org_, *p);
   p->set_version(before.version() + 1);
   return Save(tx, SystemActor(), before, *p,
               {"proposal.reassign", type::kProposalsProposalAssigned, m.decision()},
