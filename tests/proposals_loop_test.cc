@@ -329,6 +329,7 @@ TEST_F(ProposalsLoopTest, AReturnIsDisputedOnceAndCoordinationsDecisionReassigns
   EXPECT_EQ(re.handlings(1).role(), ppb::HANDLING_ROLE_CO);
   EXPECT_EQ(re.handlings(2).unit(), "430204/zjj");
   EXPECT_EQ(re.handlings(2).role(), ppb::HANDLING_ROLE_LEAD);
+  EXPECT_EQ(re.handlings(2).unit_name(), "区住房和城乡建设局");
   EXPECT_EQ(re.handlings(2).state(), ppb::HANDLING_STATE_ASSIGNED);
   EXPECT_EQ(re.handlings(2).seq(), 3);
   EXPECT_EQ(re.state(), ppb::PROPOSAL_STATE_HANDLING);
