@@ -40,12 +40,17 @@ class ProposalsLoopTest : public ::testing::Test {
     clock_file_ = dir_->path() + "/now";
     SetNow(kMonday0900);
     redis_ = new RedisServer();
-    proposals_ = StartProposals(ZS_PROPOSALS_BIN, *redis_, ProposalsDir(), clock_file_).release();
+    // Proposals on a fixed port: supervision reads overdue proposals from it, also after a restart.
+    const std::string proposals_address = "127.0.0.1:" + std::to_string(FreePort());
+    proposals_ = StartProposals(ZS_PROPOSALS_BIN, *redis_, ProposalsDir(), clock_file_,
+                                {{"ZS_GRPC_LISTEN", proposals_address}})
+                     .release();
     supervision_ = new ServiceProcess(
         "supervision", ZS_SUPERVISION_BIN, redis_->address(), dir_->path() + "/supervision",
         {{"ZS_CLOCK_FILE", clock_file_},
          {"ZS_CALENDAR_DIR", SourceDir() + "/deploy/calendar"},
          {"ZS_UPSTREAM_REPORTING_ADDRESS", "127.0.0.1:" + std::to_string(FreePort())},
+         {"ZS_UPSTREAM_PROPOSALS_ADDRESS", proposals_address},
          {"ZS_LADDER_CHECK_INTERVAL", "100ms"}});
     supervision_->Start();
   }
