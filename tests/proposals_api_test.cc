@@ -522,7 +522,7 @@ TEST_F(ProposalsApiTest, ProposersUnitsAndOfficesSeeAndDoOnlyWhatIsTheirs) {
   split.mutable_parts(0)->set_part("一");
   split.add_parts()->set_unit("430203/slj");
   split.mutable_parts(1)->set_part("二");
-  EXPECT_INVALID(stub_->AssignProposal(As("wu.tian").get(), split, &out), "parts.unit[1]");
+  EXPECT_INVALID(stub_->AssignProposal(As("wu.tian").get(), split, &out), "parts[1].unit");
 
   // A proposer cannot act as the office.
   ppb::ReviewProposalRequest review;

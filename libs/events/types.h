@@ -58,6 +58,7 @@ inline constexpr char kProposalsHandlingDueSoon[] = "proposals.handling.due_soon
 inline constexpr char kProposalsHandlingFollowedUp[] = "proposals.handling.followed_up";
 inline constexpr char kProposalsHandlingOpinionSent[] = "proposals.handling.opinion_sent";
 inline constexpr char kProposalsHandlingOverdue[] = "proposals.handling.overdue";
+inline constexpr char kProposalsHandlingReplied[] = "proposals.handling.replied";
 inline constexpr char kProposalsHandlingReturned[] = "proposals.handling.returned";
 inline constexpr char kProposalsHandlingSigned[] = "proposals.handling.signed";
 inline constexpr char kProposalsProposalAssigned[] = "proposals.proposal.assigned";

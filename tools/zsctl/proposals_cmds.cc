@@ -415,7 +415,7 @@ void AddProposalsCommands(CLI::App& app, Globals& g) {
     pb::ListSimilarProposalsRequest req;
     req.set_id(a->id);
     req.set_min_score(a->min_score);
-    req.set_page_size(a->limit);
+    req.set_max_results(a->limit);
     auto resp = Call(g, *stub(), &Stub::ListSimilarProposals, req);
     if (g.json) {
       std::cout << Json(resp) << "\n";

@@ -41,6 +41,18 @@ const pb::Handling* ChangedHandling(const pb::Proposal& before, const pb::Propos
   return nullptr;
 }
 
+// Handlings of `after` that `before` did not have (newly assigned units).
+std::vector<const pb::Handling*> AddedHandlings(const pb::Proposal& before,
+                                                const pb::Proposal& after) {
+  std::vector<const pb::Handling*> out;
+  for (const auto& h : after.handlings()) {
+    const bool known = std::any_of(before.handlings().begin(), before.handlings().end(),
+                                   [&](const pb::Handling& b) { return b.seq() == h.seq(); });
+    if (!known) out.push_back(&h);
+  }
+  return out;
+}
+
 // What the deadline timers depend on: the round and each owing handling's due date.
 std::string TimerKey(const pb::Proposal& p) {
   std::string key = std::to_string(p.round()) + "|" + std::to_string(p.state());
@@ -115,7 +127,7 @@ CivilDate ProposalsServiceImpl::Today() const {
 
 std::string ProposalsServiceImpl::DueFor(const pb::Proposal& p,
                                          const std::string& requested) const {
-  if (!requested.empty()) return requested;
+  if (!requested.empty()) return FormatDate(cal_.NextWorkingDay(*ParseDate(requested)));
   return FormatDate(DefaultDue(cal_, options_.deadlines, p.urgent(), Today()));
 }
 
@@ -173,10 +185,27 @@ absl::Status ProposalsServiceImpl::Save(store::Tx& tx, const zhongshu::common::v
       return s;
     }
   }
-  const pb::Handling* h = ChangedHandling(before, after);
   app::Audit a = audit;
   if (a.event_type.empty()) a.event_type = RatedEvent(before, after);
-  return Record(tx, actor, after, h == nullptr ? "" : h->unit(), a, trace_id);
+  if (a.event_type == type::kProposalsProposalAssigned) {
+    // One event per unit newly assigned, with its due date (the replaced ones are history).
+    const auto added = AddedHandlings(before, after);
+    for (const pb::Handling* h : added) {
+      if (auto s = Record(tx, actor, after, h->unit(), a, trace_id); !s.ok()) return s;
+    }
+    if (!added.empty()) return absl::OkStatus();
+  }
+  const pb::Handling* h = ChangedHandling(before, after);
+  if (auto s = Record(tx, actor, after, h == nullptr ? "" : h->unit(), a, trace_id); !s.ok()) {
+    return s;
+  }
+  // The last replying unit's answer replies the proposal: its raters are told to rate.
+  if (after.state() == pb::PROPOSAL_STATE_REPLIED && before.state() != pb::PROPOSAL_STATE_REPLIED &&
+      a.event_type != type::kProposalsProposalReplied) {
+    return Record(tx, actor, after, "", {a.action, type::kProposalsProposalReplied, a.detail},
+                  trace_id);
+  }
+  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* ProposalsServiceImpl::Change(grpc::CallbackServerContext* ctx,
@@ -207,10 +236,23 @@ app::Apply<pb::Proposal> ProposalsServiceImpl::OnHandling(
   };
 }
 
+app::Apply<pb::Proposal> ProposalsServiceImpl::AsOffice(std::string action,
+                                                        app::Apply<pb::Proposal> apply) const {
+  return [action = std::move(action), apply = std::move(apply)](
+             const auth::Principal& caller, store::Tx& tx, pb::Proposal& p) -> absl::Status {
+    // The role was checked before anything was read; the office acts in its own tenant only
+    // (a token whose other role reads wider does not widen it).
+    if (auto s = RequireOffice(caller, p.tenant(), action); !s.ok()) return s;
+    return apply(caller, tx, p);
+  };
+}
+
 app::Apply<pb::Proposal> ProposalsServiceImpl::OfficeOnHandling(
-    std::string unit, std::function<absl::Status(pb::Proposal&, pb::Handling&)> step) const {
-  return [unit = std::move(unit), step = std::move(step)](const auth::Principal&, store::Tx&,
-                                                          pb::Proposal& p) -> absl::Status {
+    std::string unit, std::string action,
+    std::function<absl::Status(pb::Proposal&, pb::Handling&)> step) const {
+  return [unit = std::move(unit), action = std::move(action), step = std::move(step)](
+             const auth::Principal& caller, store::Tx&, pb::Proposal& p) -> absl::Status {
+    if (auto s = RequireOffice(caller, p.tenant(), action); !s.ok()) return s;
     auto h = RequireHandling(p, unit);
     if (!h.ok()) return h.status();
     return step(p, **h);
@@ -341,31 +383,34 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::ReviewProposal(grpc::CallbackSer
       req->decision() == pb::REVIEW_DECISION_REJECT    ? type::kProposalsProposalNotRegistered
       : req->decision() == pb::REVIEW_DECISION_CONVERT ? type::kProposalsProposalConverted
                                                        : type::kProposalsProposalRegistered;
-  return Change(
-      ctx, "ReviewProposal", *req, resp, req->id(),
-      Office(ValidateReview(*req, options_.limits), "reviewing a proposal"),
-      {"proposal.review", event, req->reason()},
-      [this, req](const auth::Principal& caller, store::Tx& tx, pb::Proposal& p) -> absl::Status {
-        int number = 0;
-        if (req->decision() == pb::REVIEW_DECISION_REGISTER &&
-            p.state() == pb::PROPOSAL_STATE_SUBMITTED) {
-          if (req->number() > 0) {
-            auto taken = repo::NumberTaken(tx, p, req->number());
-            if (!taken.ok()) return taken.status();
-            if (*taken) {
-              return absl::AlreadyExistsError("number: 第 " + std::to_string(req->number()) +
-                                              " 号 of session " + p.session() +
-                                              " is already given to another proposal");
-            }
-            number = req->number();
-          } else {
-            auto next = repo::NextNumber(tx, p);
-            if (!next.ok()) return next.status();
-            number = *next;
-          }
-        }
-        return Review(p, req->decision(), req->reason(), number, caller.subject, clock_->Now());
-      });
+  return Change(ctx, "ReviewProposal", *req, resp, req->id(),
+                Office(ValidateReview(*req, options_.limits), "reviewing a proposal"),
+                {"proposal.review", event, req->reason()},
+                AsOffice("reviewing a proposal",
+                         [this, req](const auth::Principal& caller, store::Tx& tx,
+                                     pb::Proposal& p) -> absl::Status {
+                           int number = 0;
+                           if (req->decision() == pb::REVIEW_DECISION_REGISTER &&
+                               p.state() == pb::PROPOSAL_STATE_SUBMITTED) {
+                             if (req->number() > 0) {
+                               auto taken = repo::NumberTaken(tx, p, req->number());
+                               if (!taken.ok()) return taken.status();
+                               if (*taken) {
+                                 return absl::AlreadyExistsError(
+                                     "number: 第 " + std::to_string(req->number()) +
+                                     " 号 of session " + p.session() +
+                                     " is already given to another proposal");
+                               }
+                               number = req->number();
+                             } else {
+                               auto next = repo::NextNumber(tx, p);
+                               if (!next.ok()) return next.status();
+                               number = *next;
+                             }
+                           }
+                           return Review(p, req->decision(), req->reason(), number, caller.subject,
+                                         clock_->Now());
+                         }));
 }
 
 grpc::ServerUnaryReactor* ProposalsServiceImpl::ListSimilarProposals(
@@ -375,13 +420,13 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::ListSimilarProposals(
       ctx,
       [this, req](const auth::Principal& caller) -> absl::Status {
         if (auto s = ValidateId(req->id(), "id"); !s.ok()) return s;
-        if (req->page_size() < 0) return InvalidField("page_size", "must not be negative");
+        if (req->max_results() < 0) return InvalidField("max_results", "must not be negative");
         if (req->min_score() < 0 || req->min_score() > 1) {
           return InvalidField("min_score", "between 0 and 1");
         }
         auto scope = ScopeFor(org_, caller);
         if (!scope.ok()) return scope.status();
-        if (!scope->party.empty()) {
+        if (scope->tenants.empty()) {
           return absl::PermissionDeniedError(
               "similar proposals are shown to the proposal office and leaders");
         }
@@ -392,7 +437,7 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::ListSimilarProposals(
         if (!target.ok()) return target.status();
         auto all = repo::ProposalsOfTenant(tx, target->tenant());
         if (!all.ok()) return all.status();
-        const size_t limit = req->page_size() == 0 ? 10 : std::min(req->page_size(), 50);
+        const size_t limit = req->max_results() == 0 ? 10 : std::min(req->max_results(), 50);
         const double min_score = req->min_score() == 0 ? 0.2 : req->min_score();
         for (auto& s : RankSimilar(*target, *all, min_score, limit)) {
           *resp->add_proposals() = std::move(s);
@@ -409,6 +454,9 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::MergeProposals(grpc::CallbackSer
       [this, req, resp](const auth::Principal& caller, store::Tx& tx) -> absl::Status {
         auto primary = Load(tx, caller, req->primary_id());
         if (!primary.ok()) return primary.status();
+        if (auto s = RequireOffice(caller, primary->tenant(), "merging proposals"); !s.ok()) {
+          return s;
+        }
         std::vector<pb::Proposal> merged;
         for (int i = 0; i < req->merged_ids_size(); ++i) {
           auto m = Load(tx, caller, req->merged_ids(i));
@@ -451,16 +499,23 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::AssignProposal(grpc::CallbackSer
   return Change(
       ctx, "AssignProposal", *req, resp, req->id(),
       [this, req](const auth::Principal& caller) -> absl::Status {
-        if (auto s = Office(ValidateAssign(*req, options_.limits, Today()),
+        const CivilDate today = Today();
+        if (auto s = Office(ValidateAssign(*req, options_.limits, today,
+                                           AddMonths(today, options_.deadlines.max_months)),
                             "assigning a proposal")(caller);
             !s.ok()) {
           return s;
         }
         // Every unit belongs to the office's tenant (the proposal's: the office sees no other).
         if (req->mode() == pb::ASSIGNMENT_MODE_SPLIT) {
-          std::vector<std::string> units;
-          for (const auto& part : req->parts()) units.push_back(part.unit());
-          return auth::CheckUnits(org_, &caller, caller.tenant, units, "parts.unit");
+          for (int i = 0; i < req->parts_size(); ++i) {
+            if (auto s = auth::CheckUnit(org_, &caller, caller.tenant, req->parts(i).unit(),
+                                         "parts[" + std::to_string(i) + "].unit");
+                !s.ok()) {
+              return s;
+            }
+          }
+          return absl::OkStatus();
         }
         if (auto s = auth::CheckUnit(org_, &caller, caller.tenant, req->lead_unit(), "lead_unit");
             !s.ok()) {
@@ -470,13 +525,23 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::AssignProposal(grpc::CallbackSer
                                 {req->co_units().begin(), req->co_units().end()}, "co_units");
       },
       {"proposal.assign", type::kProposalsProposalAssigned, ""},
-      [this, req](const auth::Principal&, store::Tx&, pb::Proposal& p) -> absl::Status {
-        if (auto added = Assign(p, *req, DueFor(p, req->due_date()), clock_->Now()); !added.ok()) {
-          return added.status();
-        }
-        NameUnits(org_, p);
-        return absl::OkStatus();
-      });
+      AsOffice("assigning a proposal",
+               [this, req](const auth::Principal&, store::Tx&, pb::Proposal& p) -> absl::Status {
+                 // An urgent proposal's deadline is no later than the urgent handling time.
+                 const CivilDate today = Today();
+                 const CivilDate urgent = AddMonths(today, options_.deadlines.urgent_months);
+                 if (p.urgent() && !req->due_date().empty() &&
+                     urgent < *ParseDate(req->due_date())) {
+                   return InvalidField("due_date", req->due_date() +
+                                                       " is later than an urgent proposal's "
+                                                       "handling time (" +
+                                                       FormatDate(urgent) + ")");
+                 }
+                 auto added = Assign(p, *req, DueFor(p, req->due_date()), clock_->Now());
+                 if (!added.ok()) return added.status();
+                 NameUnits(org_, p);
+                 return absl::OkStatus();
+               }));
 }
 
 grpc::ServerUnaryReactor* ProposalsServiceImpl::SignHandling(grpc::CallbackServerContext* ctx,
@@ -518,6 +583,10 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::DisputeReturn(grpc::CallbackServ
       [this, req, resp](const auth::Principal& caller, store::Tx& tx) -> absl::Status {
         auto p = Load(tx, caller, req->id());
         if (!p.ok()) return p.status();
+        if (auto s = RequireOffice(caller, p->tenant(), "sending a return to coordination");
+            !s.ok()) {
+          return s;
+        }
         const pb::Proposal before = *p;
         auto found = RequireHandling(*p, req->unit());
         if (!found.ok()) return found.status();
@@ -586,7 +655,7 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::ReplyProposal(grpc::CallbackServ
                                                               pb::Proposal* resp) {
   return Change(
       ctx, "ReplyProposal", *req, resp, req->id(), Valid(ValidateReply(*req, options_.limits)),
-      {"handling.reply", type::kProposalsProposalReplied,
+      {"handling.reply", type::kProposalsHandlingReplied,
        pb::ReplyClass_Name(req->reply().reply_class())},
       OnHandling(req->unit(), "replying to a proposal",
                  [this, req](const auth::Principal& caller, pb::Proposal& p, pb::Handling& h) {
@@ -604,9 +673,10 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::AdjustReplyClass(
   return Change(ctx, "AdjustReplyClass", *req, resp, req->id(),
                 Office(ValidateAdjust(*req, options_.limits), "adjusting a reply's class"),
                 {"handling.adjust_class", type::kProposalsHandlingClassAdjusted, req->reason()},
-                OfficeOnHandling(req->unit(), [req](pb::Proposal&, pb::Handling& h) {
-                  return AdjustClass(h, req->reply_class(), req->reason());
-                }));
+                OfficeOnHandling(req->unit(), "adjusting a reply's class",
+                                 [req](pb::Proposal&, pb::Handling& h) {
+                                   return AdjustClass(h, req->reply_class(), req->reason());
+                                 }));
 }
 
 grpc::ServerUnaryReactor* ProposalsServiceImpl::FollowUpReply(grpc::CallbackServerContext* ctx,
@@ -637,17 +707,18 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::RequestExtension(
 
 grpc::ServerUnaryReactor* ProposalsServiceImpl::DecideExtension(
     grpc::CallbackServerContext* ctx, const pb::DecideExtensionRequest* req, pb::Proposal* resp) {
-  return Change(
-      ctx, "DecideExtension", *req, resp, req->id(),
-      Office(ValidateExtensionDecision(*req, options_.limits), "deciding an extension"),
-      {req->approve() ? "extension.approve" : "extension.refuse", type::kProposalsExtensionDecided,
-       req->comment()},
-      [this, req](const auth::Principal& caller, store::Tx&, pb::Proposal& p) -> absl::Status {
-        auto h = RequireHandling(p, req->unit());
-        if (!h.ok()) return h.status();
-        return proposals::DecideExtension(**h, req->approve(), caller.subject, req->comment(),
-                                          clock_->Now());
-      });
+  return Change(ctx, "DecideExtension", *req, resp, req->id(),
+                Office(ValidateExtensionDecision(*req, options_.limits), "deciding an extension"),
+                {req->approve() ? "extension.approve" : "extension.refuse",
+                 type::kProposalsExtensionDecided, req->comment()},
+                AsOffice("deciding an extension",
+                         [this, req](const auth::Principal& caller, store::Tx&,
+                                     pb::Proposal& p) -> absl::Status {
+                           auto h = RequireHandling(p, req->unit());
+                           if (!h.ok()) return h.status();
+                           return proposals::DecideExtension(**h, req->approve(), caller.subject,
+                                                             req->comment(), clock_->Now());
+                         }));
 }
 
 grpc::ServerUnaryReactor* ProposalsServiceImpl::RateProposal(grpc::CallbackServerContext* ctx,

@@ -91,9 +91,12 @@ class ProposalsServiceImpl final : public pb::ProposalsService::CallbackService 
   app::Apply<pb::Proposal> OnHandling(
       std::string unit, std::string action,
       std::function<absl::Status(const auth::Principal&, pb::Proposal&, pb::Handling&)> step) const;
+  // A proposal office's change: the caller is the office of the proposal's own tenant.
+  app::Apply<pb::Proposal> AsOffice(std::string action, app::Apply<pb::Proposal> apply) const;
   // A proposal office's change of a unit's handling.
   app::Apply<pb::Proposal> OfficeOnHandling(
-      std::string unit, std::function<absl::Status(pb::Proposal&, pb::Handling&)> step) const;
+      std::string unit, std::string action,
+      std::function<absl::Status(pb::Proposal&, pb::Handling&)> step) const;
   // The default due date of an assignment made today, or `requested` when given.
   std::string DueFor(const pb::Proposal& p, const std::string& requested) const;
   CivilDate Today() const;

@@ -65,6 +65,19 @@ pb::Handling& AddHandling(pb::Proposal& p, const std::string& unit, pb::Handling
 
 bool Open(const pb::Handling& h) { return h.state() != pb::HANDLING_STATE_REPLACED; }
 
+// A pending extension of a handling that no longer owes its reply lapses.
+void LapseExtensions(pb::Handling& h) {
+  for (auto& e : *h.mutable_extensions()) {
+    if (e.state() == pb::EXTENSION_STATE_PENDING) e.set_state(pb::EXTENSION_STATE_LAPSED);
+  }
+}
+
+// A handling given to another unit (or role): kept as history.
+void Replace(pb::Handling& h) {
+  h.set_state(pb::HANDLING_STATE_REPLACED);
+  LapseExtensions(h);
+}
+
 // Every replying handling answered: the proposal is replied.
 void MaybeReplied(pb::Proposal& p, TimePoint now) {
   bool all = true, any = false;
@@ -227,7 +240,7 @@ std::vector<std::string> AssignedUnits(const pb::AssignProposalRequest& r) {
 }
 
 absl::Status ValidateAssign(const pb::AssignProposalRequest& r, const Limits& l,
-                            const CivilDate& today) {
+                            const CivilDate& today, const CivilDate& latest) {
   if (auto s = Id(r.id()); !s.ok()) return s;
   switch (r.mode()) {
     case pb::ASSIGNMENT_MODE_SOLE:
@@ -278,6 +291,10 @@ absl::Status ValidateAssign(const pb::AssignProposalRequest& r, const Limits& l,
     auto d = ParseDate(r.due_date());
     if (!d) return InvalidField("due_date", "YYYY-MM-DD");
     if (!(today < *d)) return InvalidField("due_date", r.due_date() + " is not after today");
+    if (latest < *d) {
+      return InvalidField("due_date", r.due_date() + " is later than the longest handling time (" +
+                                          FormatDate(latest) + ")");
+    }
   }
   return absl::OkStatus();
 }
@@ -381,28 +398,29 @@ absl::StatusOr<Scope> ScopeFor(const org::OrgTree& org, const auth::Principal& c
     return absl::PermissionDeniedError("tenant " + caller.tenant + " is not served here");
   }
   Scope scope;
+  scope.own_tenant = caller.tenant;
   if (caller.HasAnyRole({"leader", "service"})) {
     scope.tenants = org.Subtree(caller.tenant);
   } else if (caller.HasRole("proposal_office")) {
     scope.tenants = {caller.tenant};
-    scope.office = true;
-  } else if (caller.HasRole("unit_handler")) {
-    if (caller.unit.empty()) return absl::PermissionDeniedError("caller belongs to no unit");
-    scope.party = UnitParty(caller.unit);
-  } else if (caller.HasRole("proposer")) {
-    scope.party = UserParty(caller.subject);
-  } else {
-    return absl::PermissionDeniedError(
-        "proposals need the proposal_office, leader, unit_handler or proposer role");
   }
-  // A proposer or unit handler reads by party, within its own tenant.
-  if (scope.tenants.empty()) scope.tenants = {caller.tenant};
+  if (caller.HasRole("unit_handler") && !caller.unit.empty()) {
+    scope.parties.push_back(UnitParty(caller.unit));
+  }
+  if (caller.HasRole("proposer")) scope.parties.push_back(UserParty(caller.subject));
+  if (scope.tenants.empty() && scope.parties.empty()) {
+    return absl::PermissionDeniedError(
+        "proposals need the proposal_office, leader, unit_handler (with a unit) or proposer role");
+  }
   return scope;
 }
 
 cond::Cond Visible(const Scope& scope) {
-  return cond::All({cond::In("tenant", scope.tenants),
-                    scope.party.empty() ? cond::True() : cond::Related(kHasParty, scope.party)});
+  std::vector<cond::Cond> by_party;
+  for (const auto& party : scope.parties) by_party.push_back(cond::Related(kHasParty, party));
+  return cond::Any(
+      {scope.tenants.empty() ? cond::False() : cond::In("tenant", scope.tenants),
+       cond::All({cond::Eq("tenant", scope.own_tenant), cond::Any(std::move(by_party))})});
 }
 
 bool MayRead(const Scope& scope, const pb::Proposal& p) {
@@ -597,15 +615,7 @@ CivilDate DefaultDue(const calendar::WorkCalendar& cal, const Deadlines& d, bool
 absl::StatusOr<std::vector<std::string>> Assign(pb::Proposal& p, const pb::AssignProposalRequest& r,
                                                 const std::string& due, TimePoint now) {
   const bool first = p.state() == pb::PROPOSAL_STATE_REGISTERED;
-  if (!first) {
-    if (p.state() != pb::PROPOSAL_STATE_HANDLING) return OutOfOrder(p, "assign it");
-    for (const auto& h : p.handlings()) {
-      if (Open(h) && Replies(h.role()) && h.state() == pb::HANDLING_STATE_REPLIED) {
-        return absl::FailedPreconditionError("proposal " + p.id() + " was already answered by " +
-                                             h.unit() + " in this round; it cannot be re-assigned");
-      }
-    }
-  }
+  if (!first && p.state() != pb::PROPOSAL_STATE_HANDLING) return OutOfOrder(p, "assign it");
   // What the assignment asks for: unit -> (role, part).
   struct Wanted {
     std::string unit;
@@ -622,6 +632,7 @@ absl::StatusOr<std::vector<std::string>> Assign(pb::Proposal& p, const pb::Assig
   }
   // Handlings that stay as they are keep their progress; the rest are replaced.
   std::vector<std::string> kept;
+  std::vector<pb::Handling*> replaced;
   for (auto& h : *p.mutable_handlings()) {
     if (!Open(h)) continue;
     auto it = std::find_if(wanted.begin(), wanted.end(), [&](const Wanted& w) {
@@ -629,10 +640,15 @@ absl::StatusOr<std::vector<std::string>> Assign(pb::Proposal& p, const pb::Assig
     });
     if (it != wanted.end() && h.state() != pb::HANDLING_STATE_RETURNED) {
       kept.push_back(h.unit());
+    } else if (h.state() == pb::HANDLING_STATE_REPLIED) {
+      return absl::FailedPreconditionError(
+          h.unit() + " has already replied to proposal " + p.id() +
+          " in this round; a re-assignment must keep its handling as it is");
     } else {
-      h.set_state(pb::HANDLING_STATE_REPLACED);
+      replaced.push_back(&h);
     }
   }
+  for (pb::Handling* h : replaced) Replace(*h);
   std::vector<std::string> added;
   for (const auto& w : wanted) {
     if (Contains(kept, w.unit)) continue;
@@ -703,27 +719,39 @@ absl::StatusOr<std::vector<std::string>> ResolveDispute(pb::Proposal& p,
   }
   const pb::HandlingRole role = returned->role();
   const std::string part = returned->part();
-  returned->set_state(pb::HANDLING_STATE_REPLACED);
+  Replace(*returned);
   std::vector<std::string> added;
-  auto add = [&](const std::string& unit, pb::HandlingRole r, const std::string& part_text) {
+  // The decided unit takes role `r` (and `part_text`); one it already handles in another role is
+  // given a fresh handling in this one — a split unit answers both parts.
+  auto take = [&](const std::string& unit, pb::HandlingRole r, std::string part_text) {
     if (pb::Handling* existing = FindHandling(p, unit); existing != nullptr) {
-      if (existing->state() != pb::HANDLING_STATE_RETURNED) return;  // already handling
-      existing->set_state(pb::HANDLING_STATE_REPLACED);
+      const bool returned_too = existing->state() == pb::HANDLING_STATE_RETURNED;
+      if (!returned_too && existing->role() == r && r != pb::HANDLING_ROLE_SPLIT) return;
+      // A unit that already leads or answers a part is not also a co-handling unit.
+      if (!returned_too && r == pb::HANDLING_ROLE_CO) return;
+      if (!returned_too && r == pb::HANDLING_ROLE_SPLIT &&
+          existing->role() == pb::HANDLING_ROLE_SPLIT) {
+        part_text = existing->part() + "；" + part_text;
+      }
+      Replace(*existing);
     }
     AddHandling(p, unit, r, part_text, due, now);
     added.push_back(unit);
   };
-  add(lead, role, part);
+  take(lead, role, part);
   if (role == pb::HANDLING_ROLE_SOLE || role == pb::HANDLING_ROLE_LEAD) {
     for (const auto& u : co) {
-      if (u != lead) add(u, pb::HANDLING_ROLE_CO, "");
+      if (u != lead) take(u, pb::HANDLING_ROLE_CO, "");
     }
-    if (role == pb::HANDLING_ROLE_SOLE && !co.empty()) {
-      for (auto& h : *p.mutable_handlings()) {
-        if (Open(h) && h.role() == pb::HANDLING_ROLE_SOLE) h.set_role(pb::HANDLING_ROLE_LEAD);
-      }
-      p.set_mode(pb::ASSIGNMENT_MODE_LEAD);
+    // Sole with co-handling units is lead; lead without any is sole.
+    bool any_co = false;
+    for (const auto& h : p.handlings()) any_co |= Open(h) && h.role() == pb::HANDLING_ROLE_CO;
+    for (auto& h : *p.mutable_handlings()) {
+      if (!Open(h)) continue;
+      if (any_co && h.role() == pb::HANDLING_ROLE_SOLE) h.set_role(pb::HANDLING_ROLE_LEAD);
+      if (!any_co && h.role() == pb::HANDLING_ROLE_LEAD) h.set_role(pb::HANDLING_ROLE_SOLE);
     }
+    p.set_mode(any_co ? pb::ASSIGNMENT_MODE_LEAD : pb::ASSIGNMENT_MODE_SOLE);
   }
   return added;
 }
@@ -791,6 +819,7 @@ absl::Status ReplyTo(pb::Proposal& p, pb::Handling& h, pb::Reply reply, const st
   reply.set_round(p.round());
   *h.mutable_reply() = std::move(reply);
   h.set_state(pb::HANDLING_STATE_REPLIED);
+  LapseExtensions(h);
   MaybeReplied(p, now);
   return absl::OkStatus();
 }
@@ -855,6 +884,7 @@ absl::Status RequestExtension(pb::Handling& h, const std::string& due, const std
 
 absl::Status DecideExtension(pb::Handling& h, bool approve, const std::string& by,
                              const std::string& comment, TimePoint) {
+  if (!Owes(h)) return OutOfOrder(h, "have an extension decided");
   for (auto& e : *h.mutable_extensions()) {
     if (e.state() != pb::EXTENSION_STATE_PENDING) continue;
     e.set_state(approve ? pb::EXTENSION_STATE_APPROVED : pb::EXTENSION_STATE_REFUSED);
@@ -869,15 +899,15 @@ absl::Status DecideExtension(pb::Handling& h, bool approve, const std::string& b
 absl::StatusOr<Rated> Rate(pb::Proposal& p, const std::string& rater, const std::string& own_id,
                            pb::Satisfaction s, const std::string& comment,
                            const std::string& rehandling_due, const Deadlines& d, TimePoint now) {
-  if (!Contains({p.raters().begin(), p.raters().end()}, rater)) {
-    return absl::PermissionDeniedError(rater + " is not a proposer or confirmed co-signer of " +
-                                       "proposal " + p.id() + " and cannot rate it");
-  }
   if (p.state() != pb::PROPOSAL_STATE_REPLIED) {
     return absl::FailedPreconditionError("proposal " + p.id() + " is " + Name(p.state()) +
                                          (p.state() == pb::PROPOSAL_STATE_CLOSED
                                               ? "; it is closed"
                                               : "; it can be rated once it is replied to"));
+  }
+  if (!Contains({p.raters().begin(), p.raters().end()}, rater)) {
+    return absl::PermissionDeniedError(rater + " is not a proposer or confirmed co-signer of " +
+                                       "proposal " + p.id() + " and cannot rate it");
   }
   for (const auto& r : p.ratings()) {
     if (r.rater() == rater && r.round() == p.round()) {
@@ -934,6 +964,7 @@ std::vector<DeadlineTimer> TimersFor(const calendar::WorkCalendar& cal, const De
   const auto due = ParseDate(h.due_date());
   if (!due || !Replies(h.role())) return out;
   const std::string prefix = std::to_string(h.seq()) + ":";
+  const std::string suffix = "@" + h.due_date();
   for (int n : d.remind_before) {
     // The n-th working day before the due date: the day from which n working days remain.
     CivilDate day = *due;
@@ -941,9 +972,11 @@ std::vector<DeadlineTimer> TimersFor(const calendar::WorkCalendar& cal, const De
       day = calendar::AddDays(day, -1);
       if (cal.IsWorkingDay(day)) ++left;
     }
-    if (today < day || day == today) out.push_back({prefix + "remind:" + std::to_string(n), day});
+    if (today < day || day == today) {
+      out.push_back({prefix + "remind:" + std::to_string(n) + suffix, day});
+    }
   }
-  out.push_back({prefix + "overdue", cal.AddWorkingDays(*due, 1)});
+  out.push_back({prefix + "overdue" + suffix, cal.AddWorkingDays(*due, 1)});
   return out;
 }
 
@@ -964,7 +997,13 @@ TimerDecision DecideTimer(const calendar::WorkCalendar& cal, const pb::Proposal&
   if (h == nullptr || !Owes(*h) || p.state() != pb::PROPOSAL_STATE_HANDLING) return out;
   const auto due = ParseDate(h->due_date());
   if (!due) return out;
-  out.overdue = timer.substr(colon + 1) == "overdue";
+  // "<what>@<due date>": a timer of a due date that has moved since is moot.
+  std::string what = timer.substr(colon + 1);
+  if (const auto at = what.find('@'); at != std::string::npos) {
+    if (what.substr(at + 1) != h->due_date()) return out;
+    what.resize(at);
+  }
+  out.overdue = what == "overdue";
   if (out.overdue) {
     if (!(*due < today)) return out;  // moved by an extension since
     out.working_days = cal.WorkingDaysBetween(*due, today);

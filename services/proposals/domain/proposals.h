@@ -64,8 +64,9 @@ absl::Status ValidateReview(const pb::ReviewProposalRequest& r, const Limits& l)
 absl::Status ValidateMerge(const pb::MergeProposalsRequest& r);
 // An assignment's shape: the units of its mode, none twice, a due date (if given) after `today`.
 // Units are checked against the tenant by the caller (auth::CheckUnits).
+// `latest`: the furthest due date an assignment may give (max_months from today).
 absl::Status ValidateAssign(const pb::AssignProposalRequest& r, const Limits& l,
-                            const CivilDate& today);
+                            const CivilDate& today, const CivilDate& latest);
 // The units an assignment names, in order (lead, co-units, or the split parts' units).
 std::vector<std::string> AssignedUnits(const pb::AssignProposalRequest& r);
 absl::Status ValidateReason(const std::string& id, const std::string& text,
@@ -80,13 +81,14 @@ absl::Status ValidateRate(const pb::RateProposalRequest& r, const Limits& l);
 
 // ---- Authorization ----
 
-// What a caller may read: the proposal office its tenant, leaders (and service accounts) their
-// tenant subtree; a proposer the proposals they are party to (main proposer, invited or
-// confirmed co-signer, rater of a merged one); a unit handler those assigned to its unit.
+// What a caller may read, the union over its roles: the proposal office its tenant, leaders (and
+// service accounts) their tenant subtree; a proposer the proposals of its tenant it is party to
+// (main proposer, invited or confirmed co-signer, rater of a merged one); a unit handler those of
+// its tenant assigned to its unit.
 struct Scope {
-  std::vector<std::string> tenants;  // read whole; empty: only by party
-  std::string party;                 // set for proposers ("user:<id>") and units ("unit:<id>")
-  bool office = false;               // the proposal office of tenants[0]
+  std::vector<std::string> tenants;  // read whole
+  std::string own_tenant;            // where `parties` read
+  std::vector<std::string> parties;  // "user:<id>" (proposers), "unit:<id>" (unit handlers)
 };
 absl::StatusOr<Scope> ScopeFor(const org::OrgTree& org, const auth::Principal& caller);
 
@@ -135,9 +137,9 @@ absl::Status Merge(pb::Proposal& primary, std::vector<pb::Proposal>& merged);
 // urgent proposal) later, on the next working day.
 CivilDate DefaultDue(const calendar::WorkCalendar& cal, const Deadlines& d, bool urgent,
                      const CivilDate& today);
-// 交办, or re-assignment of a proposal in handling none of whose replying units has replied in
-// this round: units that keep their role keep their handling; the others are REPLACED and new
-// ones ASSIGNED with `due`. Returns the units newly assigned.
+// 交办, or re-assignment of a proposal in handling: units that keep their role (and part) keep
+// their handling; the others are REPLACED and new ones ASSIGNED with `due`. A handling that has
+// replied in this round cannot be replaced. Returns the units newly assigned.
 absl::StatusOr<std::vector<std::string>> Assign(pb::Proposal& p, const pb::AssignProposalRequest& r,
                                                 const std::string& due, TimePoint now);
 absl::Status Sign(pb::Handling& h, TimePoint now);
@@ -148,8 +150,10 @@ absl::Status Return(pb::Handling& h, const std::string& reason, const calendar::
 // The office sends a returned handling to coordination; sets its dispute_ref.
 absl::Status Dispute(const pb::Proposal& p, pb::Handling& h);
 // A coordination decision on `dispute_ref`: the returned handling goes to `lead` (same role and
-// part), and `co` join as co-handling units of a sole or lead handling. Returns the units newly
-// assigned; empty (and nothing changed) when the dispute is no longer open.
+// part), and `co` join as co-handling units of a sole or lead handling. A decided unit that
+// already handles the proposal in another role gets a fresh handling in the decided one (a split
+// unit answers both parts). Returns the units newly assigned; empty (and nothing changed) when
+// the dispute is no longer open.
 absl::StatusOr<std::vector<std::string>> ResolveDispute(pb::Proposal& p,
                                                         const std::string& dispute_ref,
                                                         const std::string& lead,
@@ -170,6 +174,8 @@ absl::Status AddFollowUp(pb::Handling& h, const std::string& text, const std::st
 // ARGUMENT naming requested_due_date past it), one pending at a time, before the reply.
 absl::Status RequestExtension(pb::Handling& h, const std::string& due, const std::string& reason,
                               const Deadlines& d, int utc_offset_minutes, TimePoint now);
+// Only while the unit still owes its reply; a pending request lapses when the unit replies or is
+// replaced.
 absl::Status DecideExtension(pb::Handling& h, bool approve, const std::string& by,
                              const std::string& comment, TimePoint now);
 
@@ -190,8 +196,9 @@ bool Owes(const pb::Handling& h);
 
 // ---- Deadline timers: one set per handling, kind kDeadlineTimers ----
 
-// The timers of one handling: "<seq>:remind:<n>" n working days before the due date, and
-// "<seq>:overdue" the first working day after it.
+// The timers of one handling: "<seq>:remind:<n>@<due>" n working days before the due date, and
+// "<seq>:overdue@<due>" the first working day after it. The due date in the name makes a moved
+// deadline (an extension) a new set of timers, which fire again.
 struct DeadlineTimer {
   std::string name;
   CivilDate date;

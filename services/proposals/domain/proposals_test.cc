@@ -39,6 +39,7 @@ class ProposalsTest : public ::testing::Test {
   // 2026-11-23 10:00 in Beijing (a Monday).
   TimePoint now_ = AtLocalHour(D("2026-11-23"), 10, 480);
   CivilDate today_ = D("2026-11-23");
+  CivilDate latest_ = D("2027-05-23");  // six months on
 
   TimePoint Later(int days) const { return now_ + std::chrono::hours(24 * days); }
   CivilDate DayAfter(int days) const { return DateOf(Later(days), 480); }
@@ -145,28 +146,37 @@ TEST_F(ProposalsTest, PartiesAreProposersOfTheTenant) {
 
 TEST_F(ProposalsTest, AssignmentShapes) {
   pb::AssignProposalRequest r = LeadWithCo();
-  EXPECT_TRUE(ValidateAssign(r, limits_, today_).ok());
+  EXPECT_TRUE(ValidateAssign(r, limits_, today_, latest_).ok());
   r.clear_co_units();
-  EXPECT_NE(ValidateAssign(r, limits_, today_).message().find("co_units"), std::string::npos);
+  EXPECT_NE(ValidateAssign(r, limits_, today_, latest_).message().find("co_units"),
+            std::string::npos);
   r.add_co_units("430204/slj");  // the lead unit again
-  EXPECT_NE(ValidateAssign(r, limits_, today_).message().find("co_units[0]"), std::string::npos);
+  EXPECT_NE(ValidateAssign(r, limits_, today_, latest_).message().find("co_units[0]"),
+            std::string::npos);
   r = LeadWithCo();
   r.set_mode(pb::ASSIGNMENT_MODE_SPLIT);
-  EXPECT_NE(ValidateAssign(r, limits_, today_).message().find("lead_unit"), std::string::npos);
+  EXPECT_NE(ValidateAssign(r, limits_, today_, latest_).message().find("lead_unit"),
+            std::string::npos);
   r.clear_lead_unit();
   r.clear_co_units();
   auto* a = r.add_parts();
   a->set_unit("430204/slj");
   a->set_part("管网改造");
-  EXPECT_NE(ValidateAssign(r, limits_, today_).message().find("parts"), std::string::npos);
+  EXPECT_NE(ValidateAssign(r, limits_, today_, latest_).message().find("parts"), std::string::npos);
   auto* b = r.add_parts();
   b->set_unit("430204/sthj");
   b->set_part("排污排查");
-  EXPECT_TRUE(ValidateAssign(r, limits_, today_).ok());
+  EXPECT_TRUE(ValidateAssign(r, limits_, today_, latest_).ok());
   r.set_due_date("2026-11-23");
-  EXPECT_NE(ValidateAssign(r, limits_, today_).message().find("due_date"), std::string::npos);
+  EXPECT_NE(ValidateAssign(r, limits_, today_, latest_).message().find("due_date"),
+            std::string::npos);
+  r.set_due_date("2027-05-24");  // past the longest handling time
+  EXPECT_NE(ValidateAssign(r, limits_, today_, latest_).message().find("due_date"),
+            std::string::npos);
+  r.set_due_date("2027-05-23");
+  EXPECT_TRUE(ValidateAssign(r, limits_, today_, latest_).ok());
   r.set_mode(pb::ASSIGNMENT_MODE_UNSPECIFIED);
-  EXPECT_NE(ValidateAssign(r, limits_, today_).message().find("mode"), std::string::npos);
+  EXPECT_NE(ValidateAssign(r, limits_, today_, latest_).message().find("mode"), std::string::npos);
 }
 
 TEST_F(ProposalsTest, ReviewNeedsAReasonToRefuse) {
@@ -387,6 +397,72 @@ TEST_F(ProposalsTest, DisputedReturnIsReassignedByTheCoordinationDecisionOnce) {
   EXPECT_EQ(p.SerializeAsString(), once);
 }
 
+TEST_F(ProposalsTest, ADecisionNamingTheCoHandlingUnitAsLeadLeavesAReplyingUnit) {
+  pb::Proposal p = Assigned();  // 水利局 leads, 生态环境分局 co-handles
+  pb::Handling& lead = *FindHandling(p, "430204/slj");
+  ASSERT_TRUE(Return(lead, "职责不清", cal_, deadlines_, today_, 480, now_).ok());
+  ASSERT_TRUE(Dispute(p, lead).ok());
+  auto added = ResolveDispute(p, "430204-p-1@1", "430204/sthj", {"430204/slj"}, "2027-03-01", now_);
+  ASSERT_TRUE(added.ok());
+  EXPECT_EQ(FindHandling(p, "430204/sthj")->role(), pb::HANDLING_ROLE_LEAD);
+  EXPECT_EQ(FindHandling(p, "430204/sthj")->state(), pb::HANDLING_STATE_ASSIGNED);
+  EXPECT_EQ(FindHandling(p, "430204/slj")->role(), pb::HANDLING_ROLE_CO);
+  int replying = 0;
+  for (const auto& h : p.handlings()) {
+    replying += h.state() != pb::HANDLING_STATE_REPLACED && Replies(h.role());
+  }
+  EXPECT_EQ(replying, 1);
+  EXPECT_EQ(p.mode(), pb::ASSIGNMENT_MODE_LEAD);
+}
+
+TEST_F(ProposalsTest, ADecisionGivingASplitPartToAUnitWithAnotherPartCombinesThem) {
+  pb::AssignProposalRequest r;
+  r.set_mode(pb::ASSIGNMENT_MODE_SPLIT);
+  auto* a = r.add_parts();
+  a->set_unit("430204/slj");
+  a->set_part("管网改造");
+  auto* b = r.add_parts();
+  b->set_unit("430204/sthj");
+  b->set_part("排污排查");
+  pb::Proposal p = Assigned(r);
+  pb::Handling& sthj = *FindHandling(p, "430204/sthj");
+  ASSERT_TRUE(Return(sthj, "不是我们的", cal_, deadlines_, today_, 480, now_).ok());
+  ASSERT_TRUE(Dispute(p, sthj).ok());
+  ASSERT_TRUE(ResolveDispute(p, "430204-p-1@2", "430204/slj", {}, "2027-03-01", now_).ok());
+  EXPECT_EQ(FindHandling(p, "430204/slj")->part(), "管网改造；排污排查");
+  EXPECT_EQ(FindHandling(p, "430204/sthj"), nullptr);
+}
+
+TEST_F(ProposalsTest, AReturnedSplitPartIsReassignedAfterAnotherPartReplied) {
+  pb::AssignProposalRequest r;
+  r.set_mode(pb::ASSIGNMENT_MODE_SPLIT);
+  auto* a = r.add_parts();
+  a->set_unit("430204/slj");
+  a->set_part("管网改造");
+  auto* b = r.add_parts();
+  b->set_unit("430204/sthj");
+  b->set_part("排污排查");
+  pb::Proposal p = Assigned(r);
+  pb::Handling& slj = *FindHandling(p, "430204/slj");
+  ASSERT_TRUE(Sign(slj, now_).ok());
+  ASSERT_TRUE(LogContact(slj, Visit(), 1, "chen", now_).ok());
+  ASSERT_TRUE(ReplyTo(p, slj, ReplyOf(pb::REPLY_CLASS_A), "chen", today_, now_).ok());
+  ASSERT_TRUE(
+      Return(*FindHandling(p, "430204/sthj"), "不是我们的", cal_, deadlines_, today_, 480, now_)
+          .ok());
+  pb::AssignProposalRequest again = r;
+  again.mutable_parts(1)->set_unit("430204/zjj");
+  auto added = Assign(p, again, "2027-03-01", now_);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(*added, std::vector<std::string>{"430204/zjj"});
+  EXPECT_EQ(FindHandling(p, "430204/slj")->state(), pb::HANDLING_STATE_REPLIED);
+  // Replacing the unit that replied is refused.
+  pb::AssignProposalRequest drop = again;
+  drop.mutable_parts(0)->set_unit("430204/sthj");
+  EXPECT_EQ(Assign(p, drop, "2027-03-01", now_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(ProposalsTest, SoleHandlingDisputeWithCoUnitsBecomesLead) {
   pb::AssignProposalRequest r;
   r.set_mode(pb::ASSIGNMENT_MODE_SOLE);
@@ -446,6 +522,23 @@ TEST_F(ProposalsTest, ExtensionsUpToSixMonthsFromAssignment) {
 }
 
 // ---- Ratings, re-handling and closure ----
+
+TEST_F(ProposalsTest, RatingBeforeTheReplyIsOutOfOrderEvenBeforeReview) {
+  pb::Proposal p = Submitted();
+  auto early = Rate(p, "zheng", p.id(), pb::SATISFACTION_SATISFIED, "", "", deadlines_, now_);
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ProposalsTest, AnExtensionIsDecidedOnlyWhileTheUnitOwesItsReply) {
+  pb::Proposal p = Assigned();
+  pb::Handling& lead = *FindHandling(p, "430204/slj");
+  ASSERT_TRUE(RequestExtension(lead, "2027-04-30", "需等预算", deadlines_, 480, now_).ok());
+  HandleAndReply(p);
+  EXPECT_EQ(lead.extensions(0).state(), pb::EXTENSION_STATE_LAPSED);
+  EXPECT_EQ(DecideExtension(lead, true, "wu", "", now_).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(lead.due_date(), "2027-02-23");
+}
 
 TEST_F(ProposalsTest, RatingRules) {
   pb::Proposal p = Assigned();
@@ -537,6 +630,13 @@ TEST_F(ProposalsTest, VisibilityByRoleAndParty) {
   EXPECT_FALSE(see(Who("ma", "430203", "", {"leader"})));
   EXPECT_FALSE(see(Who("ghost", "999999", "", {"leader"})));  // a tenant not served here
   EXPECT_FALSE(ScopeFor(org_, Who("c", "430204", "", {"clerk"})).ok());
+  // Roles add up: a deputy who also works in an unassigned unit still reads their own proposal.
+  EXPECT_TRUE(see(Who("zheng", "430204", "430204/zjj", {"unit_handler", "proposer"})));
+  // A city leader who is also a proposal office reads the subtree, but acts as office only at home.
+  auto both = Who("qian", "430200", "", {"leader", "proposal_office"});
+  EXPECT_TRUE(see(both));
+  EXPECT_EQ(RequireOffice(both, p.tenant(), "assigning").code(),
+            absl::StatusCode::kPermissionDenied);
   // A co-signer who declined is not a party.
   pb::Proposal q = Submitted({"feng"});
   ASSERT_TRUE(RespondCoSign(q, "feng", false, now_).ok());
@@ -573,29 +673,42 @@ TEST_F(ProposalsTest, TimersRemindBeforeTheDueDateAndCallItOverdueAfter) {
   const pb::Handling& lead = *FindHandling(p, "430204/slj");
   auto timers = TimersFor(cal_, deadlines_, lead, today_);
   ASSERT_EQ(timers.size(), 3u);
-  EXPECT_EQ(timers[0].name, "1:remind:10");
-  EXPECT_EQ(timers[1].name, "1:remind:3");
-  EXPECT_EQ(timers[2].name, "1:overdue");
+  EXPECT_EQ(timers[0].name, "1:remind:10@2027-02-23");
+  EXPECT_EQ(timers[1].name, "1:remind:3@2027-02-23");
+  EXPECT_EQ(timers[2].name, "1:overdue@2027-02-23");
   EXPECT_EQ(timers[1].date, D("2027-02-18"));  // Thu: three working days (18, 19, 22) remain
   EXPECT_EQ(timers[2].date, D("2027-02-24"));  // the first working day after the due date
   EXPECT_EQ(cal_.WorkingDaysBetween(timers[0].date, D("2027-02-23")), 10);
   // A co-handling unit has no timers.
   EXPECT_TRUE(TimersFor(cal_, deadlines_, *FindHandling(p, "430204/sthj"), today_).empty());
 
-  auto overdue = DecideTimer(cal_, p, "1:overdue", D("2027-02-24"));
+  auto overdue = DecideTimer(cal_, p, "1:overdue@2027-02-23", D("2027-02-24"));
   EXPECT_EQ(overdue.outcome, kFired);
   EXPECT_TRUE(overdue.overdue);
   EXPECT_EQ(overdue.working_days, 1);
-  auto remind = DecideTimer(cal_, p, "1:remind:3", D("2027-02-18"));
+  auto remind = DecideTimer(cal_, p, "1:remind:3@2027-02-23", D("2027-02-18"));
   EXPECT_EQ(remind.outcome, kFired);
   EXPECT_EQ(remind.working_days, 3);
-  // Not yet late (an extension moved the date): skipped.
-  EXPECT_EQ(DecideTimer(cal_, p, "1:overdue", D("2027-02-23")).outcome, kSkipped);
+  // Not yet late: skipped; a timer of a due date that moved since (an extension): skipped.
+  EXPECT_EQ(DecideTimer(cal_, p, "1:overdue@2027-02-23", D("2027-02-23")).outcome, kSkipped);
+  EXPECT_EQ(DecideTimer(cal_, p, "1:overdue@2027-01-29", D("2027-02-24")).outcome, kSkipped);
   EXPECT_EQ(DecideTimer(cal_, p, "9:overdue", D("2027-03-01")).outcome, kSkipped);
   EXPECT_EQ(DecideTimer(cal_, p, "garbage", D("2027-03-01")).outcome, kSkipped);
   // Replied: nothing fires.
   HandleAndReply(p);
-  EXPECT_EQ(DecideTimer(cal_, p, "1:overdue", D("2027-03-01")).outcome, kSkipped);
+  EXPECT_EQ(DecideTimer(cal_, p, "1:overdue@2027-02-23", D("2027-03-01")).outcome, kSkipped);
+}
+
+TEST_F(ProposalsTest, AnExtensionGivesTheHandlingNewTimers) {
+  pb::Proposal p = Assigned();
+  pb::Handling& lead = *FindHandling(p, "430204/slj");
+  ASSERT_TRUE(RequestExtension(lead, "2027-04-30", "需等预算", deadlines_, 480, now_).ok());
+  ASSERT_TRUE(DecideExtension(lead, true, "wu", "", now_).ok());
+  auto timers = TimersFor(cal_, deadlines_, lead, D("2027-02-20"));
+  ASSERT_EQ(timers.size(), 3u);
+  EXPECT_EQ(timers[2].name,
+            "1:overdue@2027-04-30");  // a new name: it fires even if the old one did
+  EXPECT_EQ(DecideTimer(cal_, p, "1:overdue@2027-04-30", D("2027-05-06")).outcome, kFired);
 }
 
 }  // namespace

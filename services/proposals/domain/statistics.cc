@@ -99,8 +99,13 @@ void AddHandling(const pb::Handling& h, const std::optional<CivilDate>& as_of, p
     f->set_replies(f->replies() + 1);
     if (first->on_time()) f->set_on_time_replies(f->on_time_replies() + 1);
   }
-  if (h.has_reply()) {
-    switch (h.reply().reply_class()) {
+  // The latest reply: the current one, or during a re-handling the one before it.
+  const pb::Reply* latest = h.reply().reply_class() != pb::REPLY_CLASS_UNSPECIFIED ? &h.reply()
+                            : h.earlier_replies().empty()
+                                ? nullptr
+                                : &h.earlier_replies(h.earlier_replies_size() - 1);
+  if (latest != nullptr) {
+    switch (latest->reply_class()) {
       case pb::REPLY_CLASS_A:
         f->set_class_a(f->class_a() + 1);
         break;

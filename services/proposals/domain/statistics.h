@@ -21,8 +21,8 @@
 //   has a rating of round 1. first_time_satisfied (首次满意件数): rated proposals with no
 //   不满意 (UNSATISFIED) rating of round 1. first_time_satisfaction_rate =
 //   first_time_satisfied / rated.
-// - class_a / class_b / class_c: replying handlings with a reply, by the class of their current
-//   (latest) reply as the office adjusted it (reply.reply_class).
+// - class_a / class_b / class_c: replying handlings with a reply, by the class of their latest
+//   reply as the office adjusted it (reply.reply_class; during a re-handling, the reply before it).
 // - overdue_open (逾期未答复): replying handlings still ASSIGNED or SIGNED whose due date is
 //   before as_of_date (none when as_of_date is not a date).
 // - Rates are fractions in [0, 1], 0 when the denominator is 0.
