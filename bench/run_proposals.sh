@@ -6,13 +6,13 @@
 # gRPC threads keeping `concurrency` calls outstanding, not a thread per client). Each proposals
 # round's ratio is its write calls/s over the echo calls/s of the round just before it.
 #   bash bench/run_proposals.sh [concurrency=32] [echo-calls-per-client=8000]
-#                               [chains-per-client=150] [pairs=3] [assign=sole|lead]
+#                               [chains-per-client=200] [pairs=3] [assign=sole|lead]
 #                               [client=callback|threads]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 concurrency="${1:-32}"
 echo_calls="${2:-8000}"
-chains="${3:-150}"
+chains="${3:-200}"
 pairs="${4:-3}"
 assign="${5:-sole}"
 client="${6:-callback}"
