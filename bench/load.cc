@@ -2,28 +2,46 @@
 //
 //   zs-load echo-server --port-file=F        serve the bare echo baseline (callback API)
 //   zs-load echo --addr=A [...]              N concurrent clients calling Echo
+//                                            (--client=sync|callback|threads, see below)
 //   zs-load submit --addr=A [...]            N concurrent clients calling SubmitReport on drafts
 //                                            they created beforehand (creation is not timed)
 //   zs-load loop --addr=A --redis=H:P        the reporting -> supervision loop: instructions issued
 //                                            in reporting until supervision has opened their items;
 //                                            searches the maximum sustainable steady rate, then
 //                                            runs at half of it for --seconds, reporting p50/p99
+//   zs-load proposals --addr=A [...]         N concurrent clients each running --calls chains
+//                                            CreateProposal (as a proposer) -> ReviewProposal
+//                                            REGISTER -> AssignProposal (as the proposal office);
+//                                            --assign=sole (to 430204/slj, default) or lead
+//                                            (430204/slj leads, 430204/sthj co-handles)
 // Common flags: --concurrency=32 --calls=1000 (per client) --as=wang.xinxi
+// --client: how the N clients are driven.
+//   sync      (echo only, the default there) N threads, blocking calls on the synchronous stubs
+//   callback  (the default for proposals) the callback API: N calls outstanding at any time, each
+//             completion starting its client's next call on gRPC's own threads; no thread per
+//             client
+//   threads   the same calls as callback, but N threads each waiting for its call to complete
+// Every client has its own channel (its own connection).
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "auth/jwt.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -32,11 +50,13 @@
 #include "org/org.h"
 #include "zhongshu/events/v1/event.pb.h"
 #include "zhongshu/events/v1/supervision.pb.h"
+#include "zhongshu/proposals/v1/proposals.grpc.pb.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
 
 namespace {
 
 namespace pb = zhongshu::reporting::v1;
+namespace ppb = zhongshu::proposals::v1;
 namespace bench = zhongshu::bench::v1;
 using Clock = std::chrono::steady_clock;
 
@@ -142,6 +162,161 @@ std::string DevBearer(const std::map<std::string, std::string>& f, const std::st
                          f.count("secret") ? f.at("secret") : "zhongshu-local-development-secret",
                          {u->id, u->name, u->tenant, u->unit, u->roles},
                          zs::SystemClock::Get()->Now(), std::chrono::hours(2));
+}
+
+// Prints the first failed call's status, once per process: when one client's calls all fail (its
+// channel), the reason shows.
+void FirstError(const grpc::Status& st) {
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    std::cerr << "first error: " << st.error_code() << " " << st.error_message() << "\n";
+  });
+}
+
+// CPU time (user + system) this process has used, in seconds: what the client itself costs.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// ---- Chains: clients each making a sequence of calls, the same for every --client kind ----
+
+// Called once when a call completes, with its status.
+using Done = std::function<void(const grpc::Status&)>;
+// One call of a chain. `start(w, i, done)` starts client w's call of chain i with the callback
+// API and returns; `done` runs (on a gRPC thread) when the call completes. What the call needs
+// (context, request, response) lives in a Call the step allocates and its callback holds.
+struct Step {
+  std::string name;
+  std::function<void(int w, int i, Done done)> start;
+};
+template <typename Req, typename Resp>
+struct Call {
+  grpc::ClientContext ctx;
+  Req req;
+  Resp resp;
+};
+
+struct ChainResult {
+  double seconds = 0;
+  double cpu_seconds = 0;     // the client process's CPU time over the run
+  std::vector<Result> steps;  // per step; every Result's seconds is the whole run's
+  int chains_done = 0;        // chains whose every call succeeded
+};
+
+// Runs `concurrency` clients, each running `chains` chains of `steps` back to back. A failed call
+// ends its chain (its later steps are not made; the client goes on with its next chain).
+// threads=false: the callback API drives them, `concurrency` calls outstanding at any time, each
+// completion starting its client's next call from the gRPC thread it ran on.
+// threads=true: one thread per client, waiting for each call to complete.
+ChainResult DriveChains(int concurrency, int chains, const std::vector<Step>& steps, bool threads) {
+  struct Client {
+    int w = 0;
+    int i = 0;        // the chain under way
+    size_t step = 0;  // its step under way
+    Clock::time_point t0;
+    std::vector<std::vector<double>> lat;
+    std::vector<int> errors;
+    int chains_done = 0;
+    // Records the call just completed and moves to the next; false when the client is done.
+    bool Completed(const grpc::Status& st, size_t n_steps, int n_chains) {
+      lat[step].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      if (!st.ok()) {
+        ++errors[step];
+        FirstError(st);
+        step = n_steps;  // the rest of this chain is skipped
+      } else if (++step == n_steps) {
+        ++chains_done;
+      }
+      if (step == n_steps) {
+        step = 0;
+        ++i;
+      }
+      return i < n_chains;
+    }
+  };
+  std::vector<Client> clients(concurrency);
+  for (int w = 0; w < concurrency; ++w) {
+    clients[w].w = w;
+    clients[w].lat.resize(steps.size());
+    for (auto& l : clients[w].lat) l.reserve(chains);
+    clients[w].errors.assign(steps.size(), 0);
+  }
+  const double cpu0 = CpuSeconds();
+  const auto start = Clock::now();
+  if (threads) {
+    std::vector<std::thread> ts;
+    for (auto& c : clients) {
+      ts.emplace_back([&] {
+        if (chains <= 0) return;
+        for (bool more = true; more;) {
+          absl::Notification finished;
+          grpc::Status status;
+          c.t0 = Clock::now();
+          steps[c.step].start(c.w, c.i, [&](const grpc::Status& st) {
+            status = st;
+            finished.Notify();
+          });
+          finished.WaitForNotification();
+          more = c.Completed(status, steps.size(), chains);
+        }
+      });
+    }
+    for (auto& t : ts) t.join();
+  } else {
+    std::atomic<int> running{concurrency};
+    absl::Notification all_done;  // destroyed only after the last client has notified it
+    auto client_done = [&] {
+      if (running.fetch_sub(1) == 1) all_done.Notify();
+    };
+    std::function<void(Client&)> next = [&](Client& c) {
+      c.t0 = Clock::now();
+      steps[c.step].start(c.w, c.i, [&](const grpc::Status& st) {
+        if (c.Completed(st, steps.size(), chains)) return next(c);
+        client_done();
+      });
+    };
+    for (auto& c : clients) {
+      if (chains > 0) {
+        next(c);
+      } else {
+        client_done();
+      }
+    }
+    all_done.WaitForNotification();
+  }
+  ChainResult r;
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.cpu_seconds = CpuSeconds() - cpu0;
+  r.steps.resize(steps.size());
+  for (size_t s = 0; s < steps.size(); ++s) {
+    r.steps[s].seconds = r.seconds;
+    for (auto& c : clients) {
+      r.steps[s].latencies_ms.insert(r.steps[s].latencies_ms.end(), c.lat[s].begin(),
+                                     c.lat[s].end());
+      r.steps[s].errors += c.errors[s];
+    }
+  }
+  for (auto& c : clients) r.chains_done += c.chains_done;
+  return r;
+}
+
+// Prints each step's line (as Report) and the chains' summary: chains and successful calls per
+// second, and the client process's own CPU use in cores.
+void ReportChains(const std::string& name, int concurrency, const std::string& client,
+                  const std::vector<Step>& steps, ChainResult& r) {
+  size_t ok_calls = 0;
+  for (size_t s = 0; s < steps.size(); ++s) {
+    Report(steps[s].name, concurrency, r.steps[s]);
+    ok_calls += r.steps[s].latencies_ms.size() - r.steps[s].errors;
+  }
+  std::printf(
+      "%-14s concurrency=%d client=%s chains=%d  %.0f chains/s  %.0f calls/s  client_cpu=%.2f "
+      "cores\n",
+      name.c_str(), concurrency, client.c_str(), r.chains_done, r.chains_done / r.seconds,
+      ok_calls / r.seconds, r.cpu_seconds / r.seconds);
+  std::fflush(stdout);
 }
 
 // The reporting -> supervision loop. Latency runs from IssueInstruction returning (the instruction
@@ -328,12 +503,98 @@ int RunLoop(const std::map<std::string, std::string>& f, const std::string& addr
   return 0;
 }
 
+// The proposals write path: each client's chain is CreateProposal (as a proposer, its own) ->
+// ReviewProposal REGISTER (as the proposal office of the proposer's body: 政协 wu.tian for the
+// members' proposals, 人大 xu.renda for the deputy's suggestions) -> AssignProposal (SOLE to
+// 430204/slj, or with --assign=lead 430204/slj leading and 430204/sthj co-handling).
+int RunProposals(const std::map<std::string, std::string>& f, const std::string& addr,
+                 int concurrency, int chains, const std::string& client) {
+  struct Proposer {
+    std::string token;
+    ppb::ProposalKind kind;
+    std::string office;  // the token of the office that registers and assigns its proposals
+  };
+  const std::string cppcc_office = DevBearer(f, "wu.tian");
+  const std::string npc_office = DevBearer(f, "xu.renda");
+  const std::vector<Proposer> proposers = {
+      {DevBearer(f, "zheng.weiyuan"), ppb::PROPOSAL_KIND_CPPCC_PROPOSAL, cppcc_office},
+      {DevBearer(f, "feng.weiyuan"), ppb::PROPOSAL_KIND_CPPCC_PROPOSAL, cppcc_office},
+      {DevBearer(f, "lin.weiyuan"), ppb::PROPOSAL_KIND_CPPCC_PROPOSAL, cppcc_office},
+      {DevBearer(f, "he.daibiao"), ppb::PROPOSAL_KIND_NPC_SUGGESTION, npc_office},
+  };
+  const std::string assign = f.count("assign") ? f.at("assign") : "sole";
+  if (assign != "sole" && assign != "lead") {
+    std::cerr << "zs-load proposals: --assign=sole|lead\n";
+    return 2;
+  }
+  std::vector<std::unique_ptr<ppb::ProposalsService::Stub>> stubs;
+  for (int w = 0; w < concurrency; ++w) {
+    stubs.push_back(ppb::ProposalsService::NewStub(Channel(addr, w)));
+  }
+  std::vector<std::string> ids(concurrency);  // the proposal of each client's chain under way
+  auto who = [&](int w) -> const Proposer& { return proposers[w % proposers.size()]; };
+  const std::vector<Step> steps = {
+      {"CreateProposal",
+       [&](int w, int i, Done done) {
+         auto call = std::make_shared<Call<ppb::CreateProposalRequest, ppb::Proposal>>();
+         call->ctx.AddMetadata("authorization", who(w).token);
+         call->req.set_request_id(zs::NewUuid());
+         auto* p = call->req.mutable_proposal();
+         p->set_kind(who(w).kind);
+         p->set_session("十七届三次");
+         p->set_title("关于加强清水塘片区供水保障的建议（压测 " + std::to_string(w) + "/" +
+                      std::to_string(i) + "）");
+         p->set_content(
+             "清水塘片区老旧供水管网漏损严重，夏季用水高峰时段部分小区水压不足，居民反映强烈。"
+             "建议：一、由水利局牵头，对片区主干管网进行全面排查，制定分年度改造计划；二、"
+             "生态环境分局加强水源地保护和水质监测，定期公开监测结果；三、建立供水应急调度"
+             "机制，高峰时段启用临时加压设施，保障居民正常用水。");
+         p->set_category("城乡建设");
+         stubs[w]->async()->CreateProposal(&call->ctx, &call->req, &call->resp,
+                                           [call, done, &ids, w](grpc::Status st) {
+                                             if (st.ok()) ids[w] = call->resp.id();
+                                             done(st);
+                                           });
+       }},
+      {"ReviewProposal",
+       [&](int w, int, Done done) {
+         auto call = std::make_shared<Call<ppb::ReviewProposalRequest, ppb::Proposal>>();
+         call->ctx.AddMetadata("authorization", who(w).office);
+         call->req.set_request_id(zs::NewUuid());
+         call->req.set_id(ids[w]);
+         call->req.set_decision(ppb::REVIEW_DECISION_REGISTER);
+         stubs[w]->async()->ReviewProposal(&call->ctx, &call->req, &call->resp,
+                                           [call, done](grpc::Status st) { done(st); });
+       }},
+      {"AssignProposal",
+       [&](int w, int, Done done) {
+         auto call = std::make_shared<Call<ppb::AssignProposalRequest, ppb::Proposal>>();
+         call->ctx.AddMetadata("authorization", who(w).office);
+         call->req.set_request_id(zs::NewUuid());
+         call->req.set_id(ids[w]);
+         call->req.set_lead_unit("430204/slj");
+         if (assign == "lead") {
+           call->req.set_mode(ppb::ASSIGNMENT_MODE_LEAD);
+           call->req.add_co_units("430204/sthj");
+         } else {
+           call->req.set_mode(ppb::ASSIGNMENT_MODE_SOLE);
+         }
+         stubs[w]->async()->AssignProposal(&call->ctx, &call->req, &call->resp,
+                                           [call, done](grpc::Status st) { done(st); });
+       }},
+  };
+  auto r = DriveChains(concurrency, chains, steps, client == "threads");
+  ReportChains("proposals", concurrency, client, steps, r);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr
-        << "usage: zs-load echo-server|echo|submit [--addr=A] [--concurrency=N] [--calls=N]\n";
+        << "usage: zs-load echo-server|echo|submit|loop|proposals [--addr=A] [--concurrency=N] "
+           "[--calls=N] [--client=sync|callback|threads]\n";
     return 2;
   }
   const std::string mode = argv[1];
@@ -345,9 +606,28 @@ int main(int argc, char** argv) {
   const int calls = f.count("calls") ? std::stoi(f["calls"]) : 1000;
 
   if (mode == "echo") {
+    const std::string client = f.count("client") ? f["client"] : "sync";
     std::vector<std::unique_ptr<bench::EchoService::Stub>> stubs;
     for (int w = 0; w < concurrency; ++w)
       stubs.push_back(bench::EchoService::NewStub(Channel(addr, w)));
+    if (client == "callback" || client == "threads") {
+      const std::vector<Step> steps = {
+          {"Echo", [&](int w, int i, Done done) {
+             auto call = std::make_shared<Call<bench::EchoRequest, bench::EchoResponse>>();
+             call->req.set_request_id(zs::NewUuid());
+             call->req.set_id("430204-r-" + std::to_string(i));
+             stubs[w]->async()->Echo(&call->ctx, &call->req, &call->resp,
+                                     [call, done](grpc::Status st) { done(st); });
+           }}};
+      auto r = DriveChains(concurrency, calls, steps, client == "threads");
+      ReportChains("echo", concurrency, client, steps, r);
+      return 0;
+    }
+    if (client != "sync") {
+      std::cerr << "zs-load: --client=sync|callback|threads\n";
+      return 2;
+    }
+    const double cpu0 = CpuSeconds();
     auto r = Drive(concurrency, calls, [&](int w, int i) {
       grpc::ClientContext ctx;
       bench::EchoRequest req;
@@ -357,21 +637,11 @@ int main(int argc, char** argv) {
       return stubs[w]->Echo(&ctx, req, &resp).ok();
     });
     Report("echo", concurrency, r);
+    std::printf("echo client=sync client_cpu=%.2f cores\n", (CpuSeconds() - cpu0) / r.seconds);
     return 0;
   }
   if (mode == "submit") {
-    const std::string user = f.count("as") ? f["as"] : "wang.xinxi";
-    auto org = zs::org::OrgTree::LoadFile(f.count("org") ? f["org"] : "deploy/local/org.yaml");
-    if (!org.ok() || org->FindUser(user) == nullptr) {
-      std::cerr << "zs-load: cannot find user " << user << " in the org file\n";
-      return 2;
-    }
-    const auto* u = org->FindUser(user);
-    const std::string token =
-        "Bearer " +
-        *zs::auth::IssueHs256(f.count("secret") ? f["secret"] : "zhongshu-local-development-secret",
-                              {u->id, u->name, u->tenant, u->unit, u->roles},
-                              zs::SystemClock::Get()->Now(), std::chrono::hours(2));
+    const std::string token = DevBearer(f, f.count("as") ? f["as"] : "wang.xinxi");
     std::vector<std::unique_ptr<pb::ReportingService::Stub>> stubs;
     for (int w = 0; w < concurrency; ++w)
       stubs.push_back(pb::ReportingService::NewStub(Channel(addr, w)));
@@ -388,10 +658,7 @@ int main(int argc, char** argv) {
       pb::Report r;
       const grpc::Status st = stubs[w]->CreateReport(&ctx, req, &r);
       if (!st.ok()) {
-        static std::once_flag once;
-        std::call_once(once, [&] {
-          std::cerr << "first error: " << st.error_code() << " " << st.error_message() << "\n";
-        });
+        FirstError(st);
         return false;
       }
       drafts[w].push_back(r.id());
@@ -407,18 +674,21 @@ int main(int argc, char** argv) {
       req.set_id(drafts[w][i]);
       pb::Report resp;
       const grpc::Status st = stubs[w]->SubmitReport(&ctx, req, &resp);
-      if (!st.ok()) {
-        static std::once_flag once;
-        std::call_once(once, [&] {
-          std::cerr << "first error: " << st.error_code() << " " << st.error_message() << "\n";
-        });
-      }
+      if (!st.ok()) FirstError(st);
       return st.ok();
     });
     Report("SubmitReport", concurrency, r);
     return 0;
   }
   if (mode == "loop") return RunLoop(f, addr);
+  if (mode == "proposals") {
+    const std::string client = f.count("client") ? f["client"] : "callback";
+    if (client != "callback" && client != "threads") {
+      std::cerr << "zs-load proposals: --client=callback|threads\n";
+      return 2;
+    }
+    return RunProposals(f, addr, concurrency, calls, client);
+  }
   std::cerr << "zs-load: unknown mode " << mode << "\n";
   return 2;
 }
