@@ -123,6 +123,17 @@ class ProposalsLoopTest : public ::testing::Test {
                  "' AND fired_at IS NULL AND fire_at <= " + std::to_string(now_ms)) == 0;
   }
   std::vector<spb::Item> ItemsFor(const std::string& ref) { return ItemsWithSource(*sstub_, ref); }
+  int64_t Pending(const std::string& stream, const std::string& group) {
+    auto c = redis_->Connect();
+    auto r = c->Command({"XPENDING", stream, group});
+    if (!r.ok() || r->elements.empty()) return -1;
+    return r->elements[0].integer;
+  }
+  int64_t StreamLength(const std::string& stream) {
+    auto c = redis_->Connect();
+    auto r = c->Command({"XLEN", stream});
+    return r.ok() ? r->integer : -1;
+  }
   // Waits for the overdue event of each unit and the supervision item opened from it; then
   // expects exactly one of each.
   void ExpectOneOverdueAndOneItemEach(const std::string& id, const std::vector<std::string>& units,
@@ -220,6 +231,33 @@ TEST_F(ProposalsLoopTest, KillNineRightAfterTheClockMovesLosesAndDuplicatesNothi
   proposals_->Start();
   Stubs();
   ExpectOneOverdueAndOneItemEach(p.id(), {"430204/slj", "430204/sthj"}, late);
+}
+
+// Supervision checks an overdue proposal with the proposals service before it opens the item: with
+// proposals away, the events wait (pending, not dead letters) and open their items once it is back.
+TEST_F(ProposalsLoopTest, OverdueEventsWaitForTheProposalsServiceWhenItIsDown) {
+  const auto p = SplitBetweenWaterAndEcology("关于督办逾期提案的测试五", "2026-12-04");
+  ASSERT_EQ(supervision_->Stop(), 0);
+  const int64_t late = kMonday0900 + 14 * kDay;
+  SetNow(late);
+  ASSERT_TRUE(Eventually([&] {
+    return !OverdueOnStream(p.id(), "430204/slj").empty() &&
+           !OverdueOnStream(p.id(), "430204/sthj").empty();
+  })) << proposals_->Log();
+  const int64_t dead_before = StreamLength("zs:events:proposals:dead");
+  ASSERT_EQ(proposals_->Stop(), 0);  // the upstream goes away
+  supervision_->Start();
+  Stubs();
+  // Supervision has read both events and keeps them pending while it cannot check them.
+  ASSERT_TRUE(Eventually([&] { return Pending(kProposalsStream, "supervision") >= 2; }))
+      << supervision_->Log();
+  EXPECT_TRUE(ItemsFor(p.id() + "/430204/slj").empty());
+  EXPECT_EQ(StreamLength("zs:events:proposals:dead"), dead_before);
+  proposals_->Start();  // back, on the same address
+  Stubs();
+  ExpectOneOverdueAndOneItemEach(p.id(), {"430204/slj", "430204/sthj"}, late);
+  EXPECT_TRUE(Eventually([&] { return Pending(kProposalsStream, "supervision") == 0; }));
+  EXPECT_EQ(StreamLength("zs:events:proposals:dead"), dead_before);
 }
 
 TEST_F(ProposalsLoopTest, TwoReplicasOnOneDatabaseFireTheTimerOnce) {
