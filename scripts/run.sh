@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The run command: installs what is missing, builds, starts a private redis-server and the
-# reporting, supervision and proposals services on SQLite under data/, walks the demo story (on
+# reporting, supervision, proposals and coordination services on SQLite under data/, walks the demo story (on
 # first run), prints what to try, and keeps running until Ctrl-C, when it stops everything it
 # started.
 #   --no-wait   stop again right after the demo (for a quick check)
@@ -14,7 +14,7 @@ bash scripts/install-deps.sh
 bash scripts/build.sh
 
 data="$root/data"
-mkdir -p "$data/redis" "$data/reporting" "$data/supervision" "$data/proposals"
+mkdir -p "$data/redis" "$data/reporting" "$data/supervision" "$data/proposals" "$data/coordination"
 zsctl="$root/build/tools/zsctl/zsctl"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -23,7 +23,7 @@ for p in $(seq 6390 6420); do
   if port_free "$p"; then redis_port=$p; break; fi
 done
 [ -n "$redis_port" ] || { echo "error: no free port for redis in 6390-6420" >&2; exit 1; }
-for p in 7101 7102 7103; do
+for p in 7101 7102 7103 7104; do
   port_free "$p" || { echo "error: port $p is in use; stop the other instance first" >&2; exit 1; }
 done
 
@@ -47,12 +47,12 @@ export ZS_REDIS_ADDRESS="127.0.0.1:$redis_port"
 # The demo moves a demo clock forward to show the warning ladder; the file is removed when the
 # demo ends, and without it the services tell real time.
 export ZS_CLOCK_FILE="$data/demo-clock"
-for svc in reporting supervision proposals; do
+for svc in reporting supervision proposals coordination; do
   ZS_DATA_DIR="$data/$svc" "$root/build/services/$svc/$svc" --config="deploy/local/$svc.yaml" \
     2>>"$data/$svc/$svc.log" &
   pids+=($!)
 done
-for p in 7101 7102 7103; do
+for p in 7101 7102 7103 7104; do
   for _ in $(seq 100); do port_free "$p" || break; sleep 0.1; done
   port_free "$p" && { echo "error: a service did not start; see $data/*/*.log" >&2; exit 1; }
 done
@@ -69,7 +69,9 @@ Zhongshu is running:
   reporting    127.0.0.1:7101   (log: data/reporting/reporting.log, database: data/reporting/reporting.db)
   supervision  127.0.0.1:7102   (log: data/supervision/supervision.log, database: data/supervision/supervision.db)
   proposals    127.0.0.1:7103   (log: data/proposals/proposals.log, database: data/proposals/proposals.db)
-  redis        127.0.0.1:$redis_port   (streams zs:events:reporting, zs:events:supervision, zs:events:proposals)
+  coordination 127.0.0.1:7104   (log: data/coordination/coordination.log, database: data/coordination/coordination.db)
+  redis        127.0.0.1:$redis_port   (streams zs:events:reporting, zs:events:supervision, zs:events:proposals,
+                                 zs:events:coordination)
 
 Try, from $root:
   build/tools/zsctl/zsctl --as li.bianji report list                 # the editor's view

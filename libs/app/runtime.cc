@@ -364,12 +364,16 @@ void ServiceRuntime::AddPeriodicJob(std::string name, std::chrono::milliseconds 
 }
 
 int ServiceRuntime::Run(grpc::Service* service, const std::string& health_name) {
+  return Run({{service, health_name}});
+}
+
+int ServiceRuntime::Run(const std::vector<std::pair<grpc::Service*, std::string>>& services) {
   if (!db_) {
     spdlog::critical("{}: Run() before Open()", name_);
     return 1;
   }
   rpc::ServiceHost host(server_options_, verifier_);
-  host.AddService(service, health_name);
+  for (const auto& [service, health_name] : services) host.AddService(service, health_name);
   if (auto s = host.Start(); !s.ok()) {
     spdlog::critical("{}", s.ToString());
     return 1;

@@ -100,6 +100,9 @@ class ServiceRuntime {
   // ones for up to grpc.drain_timeout, stop periodic jobs, consumers and relay, close the
   // database. Returns the process exit code. Call after Open().
   int Run(grpc::Service* service, const std::string& health_name);
+  // The same with several gRPC services on one port (a service whose API is split by resource),
+  // each with its health name: (service, health name) pairs.
+  int Run(const std::vector<std::pair<grpc::Service*, std::string>>& services);
 
  private:
   class PeriodicJob;

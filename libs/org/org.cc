@@ -78,8 +78,17 @@ absl::StatusOr<OrgTree> OrgTree::Parse(const std::string& text) {
       if (!t.tenants_.count(u.tenant)) return Bad(where + ".tenant", "unknown tenant " + u.tenant);
       if (!u.unit.empty() && !t.units_.count(u.unit))
         return Bad(where + ".unit", "unknown unit " + u.unit);
-      if (n["roles"].IsSequence()) {
+      if (n["roles"].IsDefined() && n["roles"].IsSequence()) {
         for (const auto& r : n["roles"]) u.roles.push_back(r.as<std::string>());
+      }
+      if (n["clearance"].IsDefined()) {
+        int c = -1;
+        try {
+          c = n["clearance"].as<int>();
+        } catch (const YAML::Exception&) {
+        }
+        if (c < 0 || c > 3) return Bad(where + ".clearance", "must be 0 (none) to 3 (绝密)");
+        u.clearance = c;
       }
       if (!t.users_.emplace(u.id, u).second) return Bad(where + ".id", "duplicate " + u.id);
     }

@@ -27,6 +27,9 @@ struct User {
   std::string tenant;
   std::string unit;
   std::vector<std::string> roles;
+  // Secrecy clearance (涉密等级) for circulated documents: 0 none (非密 only), 1 秘密, 2 机密,
+  // 3 绝密. Read from the org file, never from a token.
+  int clearance = 0;
 };
 
 // The organisation: tenants in a county -> city -> province tree, their units, and dev users.

@@ -37,5 +37,22 @@ TEST(OrgTree, RejectsUnknownParentAndBadUnit) {
   EXPECT_NE(s.status().message().find("units[0].id"), std::string::npos) << s.status();
 }
 
+TEST(OrgTree, ClearanceIsReadAndBounded) {
+  constexpr char kBase[] =
+      "tenants:\n  - {code: \"430204\"}\nunits:\n  - {id: \"430204/qwb\", tenant: \"430204\"}\n";
+  auto t = OrgTree::Parse(std::string(kBase) +
+                          "users:\n  - {id: a, tenant: \"430204\", clearance: 2}\n"
+                          "  - {id: b, tenant: \"430204\"}\n");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->FindUser("a")->clearance, 2);
+  EXPECT_EQ(t->FindUser("b")->clearance, 0);
+  for (const char* bad : {"4", "-1", "secret"}) {
+    auto s = OrgTree::Parse(std::string(kBase) +
+                            "users:\n  - {id: a, tenant: \"430204\", clearance: " + bad + "}\n");
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_NE(s.status().message().find("users[0].clearance"), std::string::npos) << s.status();
+  }
+}
+
 }  // namespace
 }  // namespace zs::org

@@ -89,6 +89,34 @@ std::unique_ptr<ServiceProcess> StartProposals(const std::string& binary, const 
   return p;
 }
 
+std::map<std::string, std::string> CoordinationEnv(
+    const std::string& clock_file, const std::map<std::string, std::string>& extra) {
+  std::map<std::string, std::string> env{
+      {"ZS_CLOCK_FILE", clock_file},
+      {"ZS_CALENDAR_DIR", SourceDir() + "/deploy/calendar"},
+      {"ZS_EVENTS_MAX_TRIES", "2"},
+      {"ZS_EVENTS_RETRY_INITIAL", "50ms"},
+      {"ZS_EVENTS_RETRY_MAX", "200ms"},
+      {"ZS_EVENTS_MAINTENANCE_INTERVAL", "200ms"},
+      {"ZS_EVENTS_RELAY_CHECK_INTERVAL", "200ms"},
+      {"ZS_EVENTS_RELAY_BACKOFF_MAX", "200ms"},
+  };
+  for (const auto& [k, v] : extra) env[k] = v;
+  return env;
+}
+
+std::unique_ptr<ServiceProcess> StartCoordination(const std::string& binary,
+                                                  const RedisServer& redis,
+                                                  const std::string& data_dir,
+                                                  const std::string& clock_file,
+                                                  const std::map<std::string, std::string>& extra,
+                                                  const std::string& instance) {
+  auto p = std::make_unique<ServiceProcess>("coordination", binary, redis.address(), data_dir,
+                                            CoordinationEnv(clock_file, extra), instance);
+  p->Start();
+  return p;
+}
+
 namespace {
 
 std::unique_ptr<grpc::ClientContext> As(const std::string& user) {

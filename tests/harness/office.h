@@ -49,6 +49,20 @@ std::unique_ptr<ServiceProcess> StartProposals(const std::string& binary, const 
                                                const std::map<std::string, std::string>& extra = {},
                                                const std::string& instance = "test");
 
+// ---- Coordination (综合协调) ----
+
+// The environment of a coordination process in a test: time from `clock_file`, the calendar of
+// the source tree, events retried and dead-lettered quickly (2 tries), relay and maintenance on
+// short intervals. Each module's own keys (its timer intervals) come in `extra`.
+std::map<std::string, std::string> CoordinationEnv(
+    const std::string& clock_file, const std::map<std::string, std::string>& extra = {});
+
+// A coordination service (`binary`) on `redis` with its data in `data_dir`, started (port bound).
+std::unique_ptr<ServiceProcess> StartCoordination(
+    const std::string& binary, const RedisServer& redis, const std::string& data_dir,
+    const std::string& clock_file, const std::map<std::string, std::string>& extra = {},
+    const std::string& instance = "test");
+
 // A proposal submitted by the proposer `user` (a proposer of deploy/local/org.yaml), inviting
 // `co_signers`. Content defaults to a text about 清水塘 water.
 zhongshu::proposals::v1::Proposal SubmitProposal(

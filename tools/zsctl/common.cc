@@ -38,6 +38,7 @@ void AddGlobalFlags(CLI::App& app, Globals& g) {
   g.reporting_addr = Env("ZS_REPORTING_ADDR", "127.0.0.1:7101");
   g.supervision_addr = Env("ZS_SUPERVISION_ADDR", "127.0.0.1:7102");
   g.proposals_addr = Env("ZS_PROPOSALS_ADDR", "127.0.0.1:7103");
+  g.coordination_addr = Env("ZS_COORDINATION_ADDR", "127.0.0.1:7104");
   g.token = Env("ZS_TOKEN", "");
   g.as_user = Env("ZS_AS", "");
   g.org_file = Env("ZS_ORG", "deploy/local/org.yaml");
@@ -48,6 +49,8 @@ void AddGlobalFlags(CLI::App& app, Globals& g) {
                  "supervision service address (env ZS_SUPERVISION_ADDR)");
   app.add_option("--proposals", g.proposals_addr,
                  "proposals service address (env ZS_PROPOSALS_ADDR)");
+  app.add_option("--coordination", g.coordination_addr,
+                 "coordination service address (env ZS_COORDINATION_ADDR)");
   app.add_option("--token", g.token, "bearer token (env ZS_TOKEN)");
   app.add_option("--as", g.as_user,
                  "act as this dev user from the org file, minting a dev token (env ZS_AS)");

@@ -18,6 +18,7 @@ struct Globals {
   std::string reporting_addr;
   std::string supervision_addr;
   std::string proposals_addr;
+  std::string coordination_addr;
   std::string token;
   std::string as_user;
   std::string org_file;
@@ -28,7 +29,7 @@ struct Globals {
 };
 
 // Fills defaults from the environment (ZS_REPORTING_ADDR, ZS_SUPERVISION_ADDR, ZS_PROPOSALS_ADDR,
-// ZS_TOKEN, ZS_AS, ZS_ORG, ZS_DEV_SECRET) and registers the global flags.
+// ZS_COORDINATION_ADDR, ZS_TOKEN, ZS_AS, ZS_ORG, ZS_DEV_SECRET) and registers the global flags.
 void AddGlobalFlags(CLI::App& app, Globals& g);
 
 // Exit codes: 0 ok, 1 the service refused or failed, 2 bad usage.
@@ -122,5 +123,11 @@ E ParseChoice(const std::string& text, const Choices<E>& choices, const std::str
 void AddReportingCommands(CLI::App& app, Globals& g);
 void AddSupervisionCommands(CLI::App& app, Globals& g);
 void AddProposalsCommands(CLI::App& app, Globals& g);
+// Coordination (综合协调), one file per module: matter, meeting, schedule, doc, duty/incident.
+void AddMattersCommands(CLI::App& app, Globals& g);
+void AddMeetingsCommands(CLI::App& app, Globals& g);
+void AddScheduleCommands(CLI::App& app, Globals& g);
+void AddCirculationCommands(CLI::App& app, Globals& g);
+void AddDutyCommands(CLI::App& app, Globals& g);
 
 }  // namespace zsctl

@@ -24,6 +24,11 @@ int main(int argc, char** argv) {
   zsctl::AddReportingCommands(app, g);
   zsctl::AddSupervisionCommands(app, g);
   zsctl::AddProposalsCommands(app, g);
+  zsctl::AddMattersCommands(app, g);
+  zsctl::AddMeetingsCommands(app, g);
+  zsctl::AddScheduleCommands(app, g);
+  zsctl::AddCirculationCommands(app, g);
+  zsctl::AddDutyCommands(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
