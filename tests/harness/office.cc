@@ -61,12 +61,14 @@ std::vector<spb::Item> ItemsWithSource(spb::SupervisionService::Stub& stub,
 
 // ---- Proposals ----
 
-std::map<std::string, std::string> ProposalsEnv(const std::string& clock_file,
-                                                const std::map<std::string, std::string>& extra) {
-  std::map<std::string, std::string> env{
+namespace {
+
+// Time from `clock_file`, the source tree's calendar, events retried and dead-lettered quickly
+// (2 tries), relay and maintenance on short intervals: what every service under test shares.
+std::map<std::string, std::string> QuickEventsEnv(const std::string& clock_file) {
+  return {
       {"ZS_CLOCK_FILE", clock_file},
       {"ZS_CALENDAR_DIR", SourceDir() + "/deploy/calendar"},
-      {"ZS_DEADLINES_CHECK_INTERVAL", "100ms"},
       {"ZS_EVENTS_MAX_TRIES", "2"},
       {"ZS_EVENTS_RETRY_INITIAL", "50ms"},
       {"ZS_EVENTS_RETRY_MAX", "200ms"},
@@ -74,6 +76,14 @@ std::map<std::string, std::string> ProposalsEnv(const std::string& clock_file,
       {"ZS_EVENTS_RELAY_CHECK_INTERVAL", "200ms"},
       {"ZS_EVENTS_RELAY_BACKOFF_MAX", "200ms"},
   };
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ProposalsEnv(const std::string& clock_file,
+                                                const std::map<std::string, std::string>& extra) {
+  auto env = QuickEventsEnv(clock_file);
+  env["ZS_DEADLINES_CHECK_INTERVAL"] = "100ms";
   for (const auto& [k, v] : extra) env[k] = v;
   return env;
 }
@@ -91,16 +101,7 @@ std::unique_ptr<ServiceProcess> StartProposals(const std::string& binary, const 
 
 std::map<std::string, std::string> CoordinationEnv(
     const std::string& clock_file, const std::map<std::string, std::string>& extra) {
-  std::map<std::string, std::string> env{
-      {"ZS_CLOCK_FILE", clock_file},
-      {"ZS_CALENDAR_DIR", SourceDir() + "/deploy/calendar"},
-      {"ZS_EVENTS_MAX_TRIES", "2"},
-      {"ZS_EVENTS_RETRY_INITIAL", "50ms"},
-      {"ZS_EVENTS_RETRY_MAX", "200ms"},
-      {"ZS_EVENTS_MAINTENANCE_INTERVAL", "200ms"},
-      {"ZS_EVENTS_RELAY_CHECK_INTERVAL", "200ms"},
-      {"ZS_EVENTS_RELAY_BACKOFF_MAX", "200ms"},
-  };
+  auto env = QuickEventsEnv(clock_file);
   for (const auto& [k, v] : extra) env[k] = v;
   return env;
 }
