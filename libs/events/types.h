@@ -73,4 +73,12 @@ inline constexpr char kProposalsProposalRehandling[] = "proposals.proposal.rehan
 inline constexpr char kProposalsProposalReplied[] = "proposals.proposal.replied";
 inline constexpr char kProposalsProposalSubmitted[] = "proposals.proposal.submitted";
 
+
+// coordination: schedule (领导活动安排)
+inline constexpr char kCoordinationActivityCreated[] = "coordination.activity.created";
+inline constexpr char kCoordinationActivityUpdated[] = "coordination.activity.updated";
+inline constexpr char kCoordinationActivityCancelled[] = "coordination.activity.cancelled";
+inline constexpr char kCoordinationAttendanceRequested[] = "coordination.attendance.requested";
+inline constexpr char kCoordinationAttendanceDecided[] = "coordination.attendance.decided";
+
 }  // namespace zs::events::type
