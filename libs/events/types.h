@@ -73,7 +73,6 @@ inline constexpr char kProposalsProposalRehandling[] = "proposals.proposal.rehan
 inline constexpr char kProposalsProposalReplied[] = "proposals.proposal.replied";
 inline constexpr char kProposalsProposalSubmitted[] = "proposals.proposal.submitted";
 
-
 // coordination: schedule (领导活动安排)
 inline constexpr char kCoordinationActivityCreated[] = "coordination.activity.created";
 inline constexpr char kCoordinationActivityUpdated[] = "coordination.activity.updated";
