@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include "core/ids.h"
 #include "harness/harness.h"
@@ -58,6 +59,10 @@ class ScheduleTest : public ::testing::Test {
                           {{"ZS_SCHEDULE_VENUES", "一号会议室,二号会议室,常委会议室"},
                            {"ZS_SCHEDULE_EXPIRY_CHECK_INTERVAL", "100ms"}})
             .release();
+  }
+  static std::map<std::string, std::string> Env() {
+    return {{"ZS_SCHEDULE_VENUES", "一号会议室,二号会议室,常委会议室"},
+            {"ZS_SCHEDULE_EXPIRY_CHECK_INTERVAL", "100ms"}};
   }
   static void TearDownTestSuite() {
     delete coordination_;
@@ -556,6 +561,33 @@ TEST_F(ScheduleTest, ARetryWithTheSameRequestIdMakesOneEffect) {
   EXPECT_EQ(Footprint(), after_decide);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM schedule_activities WHERE id = '" + d1.activity_id() + "'"),
             1);
+}
+
+TEST_F(ScheduleTest, TwoReplicasAndAKillExpireARequestExactlyOnce) {
+  const auto r = MustRequest("chen.shuili", "xie.fushuji", "堤防巡查", At(10, 9), At(10, 10));
+  // A second replica on the same database; the first is killed (-9) before the event starts.
+  auto second = StartCoordination(ZS_COORDINATION_BIN, *redis_, dir_->path() + "/coordination",
+                                  clock_file_, Env(), "second");
+  coordination_->Kill();
+  SetNow(At(10, 9, 1));
+  auto second_stub = spb::ScheduleService::NewStub(second->Channel());
+  auto state = [&] {
+    spb::GetAttendanceRequestRequest g;
+    g.set_id(r.id());
+    spb::AttendanceRequest got;
+    auto s = second_stub->GetAttendanceRequest(As("xie.fushuji").get(), g, &got);
+    return s.ok() ? got.state() : spb::ATTENDANCE_STATE_UNSPECIFIED;
+  };
+  EXPECT_TRUE(Eventually([&] { return state() == spb::ATTENDANCE_STATE_EXPIRED; }));
+  // The first comes back; both drive the timers; still one effect.
+  coordination_->Start();
+  SetNow(At(10, 12));
+  EXPECT_FALSE(Eventually([&] { return EventsFor(r.id(), "coordination.attendance.decided") > 1; },
+                          std::chrono::milliseconds(800)));
+  EXPECT_EQ(EventsFor(r.id(), "coordination.attendance.decided"), 1);
+  EXPECT_EQ(
+      Count("SELECT COUNT(*) FROM timers WHERE owner = '" + r.id() + "' AND outcome = 'fired'"), 1);
+  second->Stop();
 }
 
 }  // namespace
