@@ -227,7 +227,11 @@ class CirculationServiceImpl final : public pb::CirculationService::CallbackServ
         },
         {"document.instruct", type::kCoordinationDocumentInstructionRecorded, ""},
         [this, req](const auth::Principal& caller, store::Tx&, pb::Document& d) {
-          return cir::AddInstruction(d, caller, *req, NewResourceId(d.tenant(), "di"),
+          auth::Principal leader = caller;  // the name as the org knows it, when the token has none
+          if (const auto* u = org_.FindUser(caller.subject); u != nullptr && leader.name.empty()) {
+            leader.name = u->name;
+          }
+          return cir::AddInstruction(d, leader, *req, NewResourceId(d.tenant(), "di"),
                                      clock_->Now())
               .status();
         });
