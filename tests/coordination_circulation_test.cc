@@ -66,8 +66,16 @@ class CirculationTest : public ::testing::Test {
             ZS_COORDINATION_BIN, *redis_, dir_->path() + "/coordination", clock_file_,
             {{"ZS_CIRCULATION_CHECK_INTERVAL", "100ms"}, {"ZS_CIRCULATION_REMIND_BEFORE", "24h"}})
             .release();
+    // A second replica on the same database: the timers still fire once each.
+    replica_ =
+        StartCoordination(
+            ZS_COORDINATION_BIN, *redis_, dir_->path() + "/coordination", clock_file_,
+            {{"ZS_CIRCULATION_CHECK_INTERVAL", "100ms"}, {"ZS_CIRCULATION_REMIND_BEFORE", "24h"}},
+            "b")
+            .release();
   }
   static void TearDownTestSuite() {
+    delete replica_;
     delete coordination_;
     delete supervision_;
     delete redis_;
@@ -153,6 +161,7 @@ class CirculationTest : public ::testing::Test {
   static RedisServer* redis_;
   static ServiceProcess* supervision_;
   static ServiceProcess* coordination_;
+  static ServiceProcess* replica_;
   std::unique_ptr<cpb::CirculationService::Stub> stub_;
   std::unique_ptr<spb::SupervisionService::Stub> sstub_;
 };
@@ -162,6 +171,7 @@ std::string CirculationTest::clock_file_;
 RedisServer* CirculationTest::redis_ = nullptr;
 ServiceProcess* CirculationTest::supervision_ = nullptr;
 ServiceProcess* CirculationTest::coordination_ = nullptr;
+ServiceProcess* CirculationTest::replica_ = nullptr;
 
 TEST_F(CirculationTest, RegisterRouteAndReadInTurn) {
   cpb::Document d = Register(Registration("关于做好冬季供水保障工作的通知"), "sun.zonghe");
@@ -215,6 +225,10 @@ TEST_F(CirculationTest, RegisterRouteAndReadInTurn) {
   for (const auto& s : out.stages()) {
     for (const auto& r : s.readings()) EXPECT_TRUE(r.has_read_at()) << r.reader();
   }
+  // One event a reading and one for completion, once the relay published them.
+  EXPECT_TRUE(
+      Eventually([&] { return EventsFor("coordination.document.completed", d.id()).size() == 1; },
+                 std::chrono::seconds(5)));
   EXPECT_EQ(EventsFor("coordination.document.read", d.id()).size(), 5u);
   EXPECT_EQ(EventsFor("coordination.document.completed", d.id()).size(), 1u);
 }
@@ -352,6 +366,7 @@ TEST_F(CirculationTest, VisibilityByRouteClearanceAndTenant) {
   EXPECT_TRUE(listed("huang.zhuren", top.id()));
 }
 
+// With two replicas on one database (the suite runs both) each timer fires once.
 TEST_F(CirculationTest, UrgentDocumentsAreRemindedAndEscalatedOnce) {
   const int64_t limit = kMonday0900 + 48 * kHour;
   cpb::Document d =
