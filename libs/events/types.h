@@ -48,6 +48,15 @@ inline constexpr char kCoordinationMatterResolved[] = "coordination.matter.resol
 inline constexpr char kCoordinationMeetingDecisionRecorded[] =
     "coordination.meeting.decision_recorded";
 
+// coordination: circulation (公文传阅/办文)
+inline constexpr char kCoordinationDocumentCompleted[] = "coordination.document.completed";
+inline constexpr char kCoordinationDocumentEscalated[] = "coordination.document.escalated";
+inline constexpr char kCoordinationDocumentLimitChanged[] = "coordination.document.limit_changed";
+inline constexpr char kCoordinationDocumentRead[] = "coordination.document.read";
+inline constexpr char kCoordinationDocumentRegistered[] = "coordination.document.registered";
+inline constexpr char kCoordinationDocumentReminded[] = "coordination.document.reminded";
+inline constexpr char kCoordinationDocumentRouted[] = "coordination.document.routed";
+
 // proposals
 inline constexpr char kProposalsAssignmentDisputed[] = "proposals.assignment.disputed";
 inline constexpr char kProposalsExtensionDecided[] = "proposals.extension.decided";
