@@ -372,5 +372,42 @@ TEST_F(CoordinationDutyTest, AnotherTenantGetsNotFound) {
   EXPECT_TRUE(OfChain(r.emergency().chain_id(), "qin.zonghe").empty());
 }
 
+// Last: it stops and restarts reporting. While reporting is away an emergency event is retried,
+// never dead-lettered; once it is back the event is applied (here: a redelivery that changes
+// nothing, since its report already opened its incident).
+TEST_F(CoordinationDutyTest, WhileReportingIsDownEventsAreRetriedNotDeadLettered) {
+  const rpb::Report r = Emergency("龙头铺镇民房火灾", "");
+  const pb::Incident inc = WaitIncident(r.emergency().chain_id());
+  const std::string address = reporting_->address();
+  reporting_->Stop();
+  ev::EmergencyReported again;
+  again.set_report_id(r.id());
+  again.set_chain_id(r.emergency().chain_id());
+  again.set_phase("INITIAL");
+  again.set_grade(3);
+  const ev::Event e =
+      PublishEvent(*redis_, "zs:events:reporting", events::type::kReportingEmergencySubmitted,
+                   "reporting", "430204", again);
+  // Several retry rounds pass (retries every 50-200 ms) with no dead letter and nothing applied.
+  const std::string failures =
+      "SELECT COUNT(*) FROM consumer_failures WHERE event_key = '" + e.id() + "'";
+  EXPECT_FALSE(Eventually(
+      [&] {
+        return Count("SELECT COUNT(*) FROM dead_letters WHERE event_id = '" + e.id() + "'") > 0 ||
+               Count(failures) > 0;
+      },
+      std::chrono::milliseconds(1500)))
+      << "an outage is not a deterministic failure";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM consumed_events WHERE event_id = '" + e.id() + "'"), 0);
+  reporting_->env()["ZS_GRPC_LISTEN"] = address;
+  reporting_->Start();
+  EXPECT_TRUE(Eventually([&] {
+    return Count("SELECT COUNT(*) FROM consumed_events WHERE event_id = '" + e.id() + "'") == 1;
+  })) << coordination_->Log();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM dead_letters WHERE event_id = '" + e.id() + "'"), 0);
+  EXPECT_EQ(OfChain(r.emergency().chain_id()).size(), 1u);
+  EXPECT_EQ(EventsFor(events::type::kCoordinationIncidentOpened, inc.id()), 1);
+}
+
 }  // namespace
 }  // namespace zs::testing
