@@ -88,5 +88,13 @@ inline constexpr char kCoordinationActivityUpdated[] = "coordination.activity.up
 inline constexpr char kCoordinationActivityCancelled[] = "coordination.activity.cancelled";
 inline constexpr char kCoordinationAttendanceRequested[] = "coordination.attendance.requested";
 inline constexpr char kCoordinationAttendanceDecided[] = "coordination.attendance.decided";
+// coordination: duty (值班/应急) — IncidentChanged (events/v1/coordination_duty.proto)
+inline constexpr char kCoordinationIncidentAcknowledged[] = "coordination.incident.acknowledged";
+inline constexpr char kCoordinationIncidentAlerted[] = "coordination.incident.alerted";
+inline constexpr char kCoordinationIncidentClosed[] = "coordination.incident.closed";
+inline constexpr char kCoordinationIncidentEscalated[] = "coordination.incident.escalated";
+inline constexpr char kCoordinationIncidentJoined[] = "coordination.incident.joined";
+inline constexpr char kCoordinationIncidentOpened[] = "coordination.incident.opened";
+inline constexpr char kCoordinationIncidentStepCompleted[] = "coordination.incident.step_completed";
 
 }  // namespace zs::events::type
