@@ -48,6 +48,16 @@ inline constexpr char kCoordinationMatterResolved[] = "coordination.matter.resol
 inline constexpr char kCoordinationMeetingDecisionRecorded[] =
     "coordination.meeting.decision_recorded";
 
+// coordination: meetings (会议)
+inline constexpr char kCoordinationMeetingApproved[] = "coordination.meeting.approved";
+inline constexpr char kCoordinationMeetingCancelled[] = "coordination.meeting.cancelled";
+inline constexpr char kCoordinationMeetingGenerated[] = "coordination.meeting.generated";
+inline constexpr char kCoordinationMeetingMinutesRecorded[] =
+    "coordination.meeting.minutes_recorded";
+inline constexpr char kCoordinationMeetingRejected[] = "coordination.meeting.rejected";
+inline constexpr char kCoordinationMeetingRequested[] = "coordination.meeting.requested";
+inline constexpr char kCoordinationMeetingSeriesCreated[] = "coordination.meeting_series.created";
+
 // proposals
 inline constexpr char kProposalsAssignmentDisputed[] = "proposals.assignment.disputed";
 inline constexpr char kProposalsExtensionDecided[] = "proposals.extension.decided";
