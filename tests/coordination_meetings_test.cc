@@ -254,14 +254,14 @@ TEST_F(CoordinationMeetingsTest, JointMeetingDecisionOpensExactlyOneSupervisionI
   EXPECT_CODE(stub_->GetMeeting(ContextFor(TokenFor(other_svc)).get(), g, &seen),
               StatusCode::NOT_FOUND);
 
-  // A decision without a due date is due 10 working days after the meeting (09-29 → 10-20,
+  // A decision without a due date is due 10 working days after the meeting (09-29 → 10-19,
   // across the holiday and the make-up Saturday 10-10).
   d.set_request_id(NewUuid());
   d.clear_due_date();
   d.clear_co_units();
   ASSERT_TRUE(stub_->RecordDecision(As("sun.zonghe").get(), d, &decided).ok());
   ASSERT_EQ(decided.decisions_size(), 2);
-  EXPECT_EQ(decided.decisions(1).due_date(), "2026-10-20");
+  EXPECT_EQ(decided.decisions(1).due_date(), "2026-10-19");
 }
 
 TEST_F(CoordinationMeetingsTest, BadInputWritesNothing) {
@@ -312,7 +312,7 @@ TEST_F(CoordinationMeetingsTest, BadInputWritesNothing) {
   EXPECT_CODE(Request("wang.xinxi", Draft("x", "2026-09-30", 9, 10), &out),
               StatusCode::PERMISSION_DENIED);
   mpb::Meeting pending;
-  ASSERT_TRUE(Request("chen.shuili", Draft("水利局申报", "2026-10-09", 9, 10), &pending).ok());
+  ASSERT_TRUE(Request("chen.shuili", Draft("水利局申报", "2026-10-13", 9, 10), &pending).ok());
   EXPECT_EQ(pending.requesting_unit(), "430204/slj");
   const int64_t after_request = Written();
   EXPECT_GT(after_request, before);
@@ -397,7 +397,7 @@ TEST_F(CoordinationMeetingsTest, VenueClashRefusedThenOverriddenByTheDirector) {
   mpb::Meeting late;
   ASSERT_TRUE(
       Request("sun.zonghe", Draft("改在原时段", "2026-09-30", 14, 15, "第二会议室"), &late).ok());
-  // Only the other overridden meeting (15–17) still holds 15:00: approving 14–15 is fine.
+  // The meetings requested over the clash are not approved: approving 14–15 is fine.
   ASSERT_TRUE(Approve("sun.zonghe", late.id(), &out).ok());
 }
 

@@ -53,7 +53,7 @@ std::vector<store::Migration> MeetingMigrations() {
        " WHERE series_key IS NOT NULL;"
        "CREATE INDEX meetings_tenant ON meetings (tenant, seq);"
        "CREATE INDEX meetings_venue ON meetings (tenant, venue, state, start_ms);"
-       "CREATE INDEX meetings_series ON meetings (series_id, seq);"
+       "CREATE INDEX meetings_by_series ON meetings (series_id, seq);"
        // The units a meeting is visible to (participants and the requesting unit).
        "CREATE TABLE meetings_units ("
        " meeting_id TEXT NOT NULL REFERENCES meetings (id),"
