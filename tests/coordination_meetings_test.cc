@@ -440,13 +440,21 @@ TEST_F(CoordinationMeetingsTest, WeeklySeriesMovesAHolidayMeetingToTheNextWorkin
   ASSERT_TRUE(stub_->ListMeetings(As("deng.yingji").get(), l, &none).ok());
   EXPECT_EQ(none.meetings_size(), 0);
 
-  // A week later the periodic job extends the series to the new horizon, each day once.
+  // A week later the periodic job of two replicas on one database extends the series to the new
+  // horizon, each day once.
+  auto replica = StartCoordination(ZS_COORDINATION_BIN, *redis_, dir_->path() + "/coordination",
+                                   clock_file_, {{"ZS_MEETINGS_SERIES_INTERVAL", "50ms"}}, "b");
   SetNow(kMonday0900 + 7 * kDay);
   ASSERT_TRUE(Eventually([&] { return dates().count("2026-11-02") == 1; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   EXPECT_EQ(dates(), (std::set<std::string>{"2026-09-28", "2026-10-08", "2026-10-12", "2026-10-19",
                                             "2026-10-26", "2026-11-02"}));
   EXPECT_EQ(Count("SELECT COUNT(*) FROM meetings WHERE series_id = '" + series.id() + "'"), 6);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'meeting.generate' AND detail "
+                  "LIKE '" +
+                  series.id() + "|%'"),
+            6);
+  replica.reset();
   mpb::GetMeetingSeriesRequest g;
   g.set_id(series.id());
   mpb::MeetingSeries got;
