@@ -56,6 +56,15 @@ inline constexpr char kCoordinationDocumentRead[] = "coordination.document.read"
 inline constexpr char kCoordinationDocumentRegistered[] = "coordination.document.registered";
 inline constexpr char kCoordinationDocumentReminded[] = "coordination.document.reminded";
 inline constexpr char kCoordinationDocumentRouted[] = "coordination.document.routed";
+// coordination: meetings (会议)
+inline constexpr char kCoordinationMeetingApproved[] = "coordination.meeting.approved";
+inline constexpr char kCoordinationMeetingCancelled[] = "coordination.meeting.cancelled";
+inline constexpr char kCoordinationMeetingGenerated[] = "coordination.meeting.generated";
+inline constexpr char kCoordinationMeetingMinutesRecorded[] =
+    "coordination.meeting.minutes_recorded";
+inline constexpr char kCoordinationMeetingRejected[] = "coordination.meeting.rejected";
+inline constexpr char kCoordinationMeetingRequested[] = "coordination.meeting.requested";
+inline constexpr char kCoordinationMeetingSeriesCreated[] = "coordination.meeting_series.created";
 
 // proposals
 inline constexpr char kProposalsAssignmentDisputed[] = "proposals.assignment.disputed";
