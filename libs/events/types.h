@@ -73,4 +73,11 @@ inline constexpr char kProposalsProposalRehandling[] = "proposals.proposal.rehan
 inline constexpr char kProposalsProposalReplied[] = "proposals.proposal.replied";
 inline constexpr char kProposalsProposalSubmitted[] = "proposals.proposal.submitted";
 
+// coordination: matters (coordination_matters.proto MatterChanged; resolution is the fixed
+// kCoordinationMatterResolved)
+inline constexpr char kCoordinationMatterCoordinating[] = "coordination.matter.coordinating";
+inline constexpr char kCoordinationMatterOpened[] = "coordination.matter.opened";
+inline constexpr char kCoordinationMatterPositionStated[] = "coordination.matter.position_stated";
+inline constexpr char kCoordinationMatterWithdrawn[] = "coordination.matter.withdrawn";
+
 }  // namespace zs::events::type
