@@ -428,7 +428,7 @@ class MattersServiceImpl final : public pb::MattersService::CallbackService {
   const app::Resource<pb::Matter> matters_;
 };
 
-class MattersModule final : public Module {
+class MattersModuleImpl final : public Module {
  public:
   std::string name() const override { return "matters"; }
   std::vector<store::Migration> Migrations() const override { return m::Migrations(); }
@@ -482,6 +482,6 @@ class MattersModule final : public Module {
 
 }  // namespace
 
-std::unique_ptr<Module> MattersModule() { return std::make_unique<MattersModule>(); }
+std::unique_ptr<Module> MattersModule() { return std::make_unique<MattersModuleImpl>(); }
 
 }  // namespace zs::coordination
