@@ -12,10 +12,12 @@ const TimePoint kNow = FromMillis(1795395600000);
 
 class MattersTest : public ::testing::Test {
  protected:
-  org::OrgTree org_ = *org::OrgTree::LoadFile(std::string(ZS_SOURCE_DIR) + "/deploy/local/org.yaml");
+  org::OrgTree org_ =
+      *org::OrgTree::LoadFile(std::string(ZS_SOURCE_DIR) + "/deploy/local/org.yaml");
 
   static auth::Principal User(const std::string& subject, const std::string& unit,
-                              std::vector<std::string> roles, const std::string& tenant = "430204") {
+                              std::vector<std::string> roles,
+                              const std::string& tenant = "430204") {
     return auth::Principal{subject, "", tenant, unit, std::move(roles)};
   }
   const auth::Principal coordinator_ = User("sun.zonghe", "430204/qwb", {"coordinator"});
@@ -44,7 +46,9 @@ class MattersTest : public ::testing::Test {
     return NewMatter(org_, r, "430204-m-1", "430204", {"sun.zonghe", "孙综合"}, kNow);
   }
   DecisionInput Decision() {
-    return {"由区住建局牵头，区水利局配合", "住建部门负责二次供水设施监管", "430204/zjj",
+    return {"由区住建局牵头，区水利局配合",
+            "住建部门负责二次供水设施监管",
+            "430204/zjj",
             {"430204/slj"}};
   }
 };
@@ -59,8 +63,8 @@ TEST_F(MattersTest, StateMachineGoesOpenCoordinatingResolved) {
   // Twice is out of order.
   EXPECT_EQ(StartCoordination(m, {"sun.zonghe", ""}, "", kNow).code(),
             absl::StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(Resolve(org_, m, Decision(), {"huang.zhuren", "黄主任"}, kNow + std::chrono::hours(1))
-                  .ok());
+  ASSERT_TRUE(
+      Resolve(org_, m, Decision(), {"huang.zhuren", "黄主任"}, kNow + std::chrono::hours(1)).ok());
   EXPECT_EQ(m.state(), pb::MATTER_STATE_RESOLVED);
   // Resolved is final: no restatement, no second resolution, no withdrawal.
   EXPECT_EQ(Resolve(org_, m, Decision(), {"zhang.shuji", ""}, kNow).code(),
@@ -137,8 +141,8 @@ TEST_F(MattersTest, DecisionValidationNamesTheField) {
 
 TEST_F(MattersTest, PartiesAreUnitsOfTheTenantAndADisputeHasTwo) {
   const Limits l;
-  EXPECT_TRUE(CheckParties(org_, "430204", pb::MATTER_KIND_DISPUTE, {"430204/slj", "430204/zjj"}, l)
-                  .ok());
+  EXPECT_TRUE(
+      CheckParties(org_, "430204", pb::MATTER_KIND_DISPUTE, {"430204/slj", "430204/zjj"}, l).ok());
   EXPECT_FALSE(CheckParties(org_, "430204", pb::MATTER_KIND_DISPUTE, {"430204/slj"}, l).ok());
   EXPECT_TRUE(CheckParties(org_, "430204", pb::MATTER_KIND_QUESTION, {"430204/slj"}, l).ok());
   EXPECT_FALSE(CheckParties(org_, "430204", pb::MATTER_KIND_QUESTION, {}, l).ok());
@@ -169,15 +173,15 @@ TEST_F(MattersTest, PartyVisibility) {
 
 TEST_F(MattersTest, APositionIsOnePerPartyAndMayBeRestated) {
   pb::Matter m = Open();
-  ASSERT_TRUE(StatePosition(m, "430204/slj", "不属于水利局职责", {"chen.shuili", "陈水利"}, kNow).ok());
-  ASSERT_TRUE(StartCoordination(m, {"sun.zonghe", ""}, "", kNow).ok());
   ASSERT_TRUE(
-      StatePosition(m, "430204/slj", "同意配合", {"chen.shuili", "陈水利"}, kNow + std::chrono::hours(2))
-          .ok());
+      StatePosition(m, "430204/slj", "不属于水利局职责", {"chen.shuili", "陈水利"}, kNow).ok());
+  ASSERT_TRUE(StartCoordination(m, {"sun.zonghe", ""}, "", kNow).ok());
+  ASSERT_TRUE(StatePosition(m, "430204/slj", "同意配合", {"chen.shuili", "陈水利"},
+                            kNow + std::chrono::hours(2))
+                  .ok());
   EXPECT_EQ(m.parties(0).position(), "同意配合");
   EXPECT_EQ(m.parties(0).statements(), 2);
-  EXPECT_EQ(m.parties(0).stated_time().seconds(),
-            ToProto(kNow + std::chrono::hours(2)).seconds());
+  EXPECT_EQ(m.parties(0).stated_time().seconds(), ToProto(kNow + std::chrono::hours(2)).seconds());
   EXPECT_EQ(m.parties(1).position(), "");
   EXPECT_EQ(StatePosition(m, "430204/sthj", "x", {"zhou.huanbao", ""}, kNow).code(),
             absl::StatusCode::kPermissionDenied);
