@@ -105,5 +105,11 @@ inline constexpr char kCoordinationIncidentEscalated[] = "coordination.incident.
 inline constexpr char kCoordinationIncidentJoined[] = "coordination.incident.joined";
 inline constexpr char kCoordinationIncidentOpened[] = "coordination.incident.opened";
 inline constexpr char kCoordinationIncidentStepCompleted[] = "coordination.incident.step_completed";
+// coordination: matters (coordination_matters.proto MatterChanged; resolution is the fixed
+// kCoordinationMatterResolved)
+inline constexpr char kCoordinationMatterCoordinating[] = "coordination.matter.coordinating";
+inline constexpr char kCoordinationMatterOpened[] = "coordination.matter.opened";
+inline constexpr char kCoordinationMatterPositionStated[] = "coordination.matter.position_stated";
+inline constexpr char kCoordinationMatterWithdrawn[] = "coordination.matter.withdrawn";
 
 }  // namespace zs::events::type
