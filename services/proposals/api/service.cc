@@ -872,9 +872,22 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::ExportStatistics(
 
 // ---- Events and timers ----
 
+absl::StatusOr<std::any> ProposalsServiceImpl::PrepareMatterResolved(
+    const ev::Event& event, const ev::MatterResolved& m, const app::MatterReader& read) {
+  if (m.raised_by() != "proposals") return std::any();  // another service's matter
+  auto held = read(event, m);
+  if (!held.ok()) return held.status();
+  return std::any(*held);
+}
+
 absl::Status ProposalsServiceImpl::OnMatterResolved(const ev::Event& event,
-                                                    const ev::MatterResolved& m, store::Tx& tx) {
-  if (m.raised_by() != "proposals") return absl::OkStatus();  // another service's matter
+                                                    const ev::MatterResolved& said,
+                                                    const std::any& prepared, store::Tx& tx) {
+  if (said.raised_by() != "proposals") return absl::OkStatus();  // another service's matter
+  // The decision as coordination holds it, not as the event says it.
+  const ev::MatterResolved* held = std::any_cast<ev::MatterResolved>(&prepared);
+  if (held == nullptr) return absl::InternalError("coordination.matter.resolved was not read back");
+  const ev::MatterResolved& m = *held;
   const std::string id = m.raised_ref().substr(0, m.raised_ref().find('@'));
   auto p = Proposals().Get(tx, id);
   if (absl::IsNotFound(p.status())) {

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <any>
 #include <string>
 
 #include "app/handler.h"
+#include "app/matters_upstream.h"
 #include "auth/principal.h"
 #include "calendar/calendar.h"
 #include "core/clock.h"
@@ -61,9 +63,13 @@ class ProposalsServiceImpl final : public pb::ProposalsService::CallbackService 
   ZS_RPC(ExportStatistics, ExportStatisticsRequest, ExportStatisticsResponse);
 #undef ZS_RPC
 
-  // "coordination.matter.resolved" raised by proposals: the disputed return goes to the decided
-  // units (only while that dispute is still open; a late or repeated decision changes nothing).
-  absl::Status OnMatterResolved(const ev::Event& event, const ev::MatterResolved& m, store::Tx& tx);
+  // "coordination.matter.resolved" raised by proposals: read back from coordination first
+  // (outside any transaction, `read`); then the disputed return goes to the decided units.
+  absl::StatusOr<std::any> PrepareMatterResolved(const ev::Event& event,
+                                                 const ev::MatterResolved& m,
+                                                 const app::MatterReader& read);
+  absl::Status OnMatterResolved(const ev::Event& event, const ev::MatterResolved& m,
+                                const std::any& prepared, store::Tx& tx);
   // A due timer of kDeadlineTimers, in the transaction that claimed it: a reminder
   // ("proposals.handling.due_soon") or the overdue event supervision opens a 督办 item from.
   absl::StatusOr<std::string> FireDeadlineTimer(store::Tx& tx, const store::Timer& timer);

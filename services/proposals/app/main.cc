@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "api/service.h"
+#include "app/matters_upstream.h"
 #include "app/runtime.h"
 #include "events/types.h"
 #include "rpc/server.h"
@@ -43,6 +44,9 @@ int main(int argc, char** argv) {
   const std::string coordination_stream =
       c.String("events.coordination_stream", "zs:events:coordination");
 
+  // Resolved matters are read back: upstream.coordination.address, .token and .timeout.
+  auto coordination = (*rt)->AddUpstream("coordination", "127.0.0.1:7104");
+
   auto cal = zs::calendar::WorkCalendar::LoadDir(calendar_dir);
   if (!cal.ok()) c.AddError("calendar.dir", std::string(cal.status().message()));
 
@@ -53,14 +57,17 @@ int main(int argc, char** argv) {
   zs::proposals::ProposalsServiceImpl service((*rt)->handlers(), (*rt)->org(), (*rt)->clock(), *cal,
                                               options);
   namespace ev = zhongshu::events::v1;
-  // A disputed return comes back decided from coordination.
+  // A disputed return comes back decided from coordination, and is read back from it.
+  const auto read_matter = zs::app::ReadMattersFrom(coordination);
   (*rt)
       ->AddConsumer(coordination_stream)
       .On<ev::MatterResolved>(
           zs::events::type::kCoordinationMatterResolved,
-          [&service](const ev::Event& e, const ev::MatterResolved& m, zs::store::Tx& tx) {
-            return service.OnMatterResolved(e, m, tx);
-          });
+          [&](const ev::Event& e, const ev::MatterResolved& m) {
+            return service.PrepareMatterResolved(e, m, read_matter);
+          },
+          [&](const ev::Event& e, const ev::MatterResolved& m, const std::any& prepared,
+              zs::store::Tx& tx) { return service.OnMatterResolved(e, m, prepared, tx); });
   // Reminders and overdue events: due timers are claimed from the database, so replicas never
   // double-fire.
   (*rt)->AddTimers(zs::proposals::kDeadlineTimers, timer_interval,

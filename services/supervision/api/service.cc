@@ -802,16 +802,46 @@ absl::Status SupervisionServiceImpl::OnInstructionIssued(const ev::Event& event,
       event, FromInstruction(in, event.tenant(), std::any_cast<ReportContext>(&prepared)), tx);
 }
 
+absl::StatusOr<std::any> SupervisionServiceImpl::PrepareMeetingDecision(
+    const ev::Event& event, const ev::MeetingDecisionRecorded& d,
+    const CoordinationFetcher& fetch) {
+  if (d.meeting_id().empty() || d.decision_id().empty()) {
+    return absl::InvalidArgumentError(
+        "coordination.meeting.decision_recorded without meeting_id or decision_id");
+  }
+  auto record = fetch(event.tenant(), d.meeting_id(), d.decision_id());
+  if (!record.ok()) return record.status();
+  return std::any(*record);
+}
+
+absl::StatusOr<std::any> SupervisionServiceImpl::PrepareDocumentInstruction(
+    const ev::Event& event, const ev::DocumentInstructionRecorded& d,
+    const CoordinationFetcher& fetch) {
+  if (d.document_id().empty() || d.instruction_id().empty()) {
+    return absl::InvalidArgumentError(
+        "coordination.document.instruction_recorded without document_id or instruction_id");
+  }
+  auto record = fetch(event.tenant(), d.document_id(), d.instruction_id());
+  if (!record.ok()) return record.status();
+  return std::any(*record);
+}
+
 absl::Status SupervisionServiceImpl::OnMeetingDecision(const ev::Event& event,
                                                        const ev::MeetingDecisionRecorded& d,
-                                                       store::Tx& tx) {
-  return OpenFromEvent(event, FromMeetingDecision(d), tx);
+                                                       const std::any& prepared, store::Tx& tx) {
+  return OpenFromEvent(
+      event, FromMeetingDecision(d, event.tenant(), std::any_cast<CoordinationRecord>(prepared)),
+      tx);
 }
 
 absl::Status SupervisionServiceImpl::OnDocumentInstruction(const ev::Event& event,
                                                            const ev::DocumentInstructionRecorded& d,
+                                                           const std::any& prepared,
                                                            store::Tx& tx) {
-  return OpenFromEvent(event, FromDocumentInstruction(d), tx);
+  return OpenFromEvent(
+      event,
+      FromDocumentInstruction(d, event.tenant(), std::any_cast<CoordinationRecord>(prepared)),
+      tx);
 }
 
 absl::StatusOr<std::any> SupervisionServiceImpl::PrepareProposalOverdue(
@@ -837,11 +867,21 @@ absl::Status SupervisionServiceImpl::OnProposalOverdue(const ev::Event& event,
   return OpenFromEvent(event, std::move(**source), tx);
 }
 
+absl::StatusOr<std::any> SupervisionServiceImpl::PrepareMatterResolved(
+    const ev::Event& event, const ev::MatterResolved& m, const app::MatterReader& read) {
+  if (m.raised_by() != "supervision") return std::any();  // another service's matter
+  auto held = read(event, m);
+  if (!held.ok()) return held.status();
+  return std::any(*held);
+}
+
 absl::Status SupervisionServiceImpl::OnMatterResolved(const ev::Event& event,
                                                       const ev::MatterResolved& matter,
-                                                      store::Tx& tx) {
-  const ev::MatterResolved* m = &matter;
-  if (m->raised_by() != "supervision") return absl::OkStatus();  // another service's matter
+                                                      const std::any& prepared, store::Tx& tx) {
+  if (matter.raised_by() != "supervision") return absl::OkStatus();  // another service's matter
+  // The decision as coordination holds it, not as the event says it.
+  const ev::MatterResolved* m = std::any_cast<ev::MatterResolved>(&prepared);
+  if (m == nullptr) return absl::InternalError("coordination.matter.resolved was not read back");
   auto task = Tasks().Get(tx, ContestedTask(m->raised_ref()));
   if (absl::IsNotFound(task.status())) {
     spdlog::warn("matter {} resolved for unknown task {}; ignored", m->matter_id(),

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/handler.h"
+#include "app/matters_upstream.h"
 #include "auth/principal.h"
 #include "calendar/calendar.h"
 #include "core/clock.h"
@@ -31,6 +32,10 @@ namespace ev = zhongshu::events::v1;
 // whether `unit` still owes its reply.
 using ProposalFetcher = std::function<absl::StatusOr<ProposalContext>(
     const std::string& tenant, const std::string& proposal_id, const std::string& unit)>;
+// Reads a meeting's decision or a document's instruction from the coordination service as this
+// service's account in `tenant`: (tenant, record id, decision or instruction id).
+using CoordinationFetcher = std::function<absl::StatusOr<CoordinationRecord>(
+    const std::string& tenant, const std::string& record_id, const std::string& entry_id)>;
 using ReportFetcher = std::function<absl::StatusOr<ReportContext>(const std::string& tenant,
                                                                   const std::string& report_id)>;
 
@@ -104,12 +109,20 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
   // ... then open an item with one task: the first directed unit leads, the others assist.
   absl::Status OnInstructionIssued(const ev::Event& event, const ev::InstructionIssued& in,
                                    const std::any& prepared, store::Tx& tx);
-  // "coordination.meeting.decision_recorded", "coordination.document.instruction_recorded":
-  // items of those sources (see domain/sources.h).
+  // "coordination.meeting.decision_recorded", "coordination.document.instruction_recorded": the
+  // decision or instruction is fetched from coordination first (outside any transaction) ...
+  absl::StatusOr<std::any> PrepareMeetingDecision(const ev::Event& event,
+                                                  const ev::MeetingDecisionRecorded& d,
+                                                  const CoordinationFetcher& fetch);
+  absl::StatusOr<std::any> PrepareDocumentInstruction(const ev::Event& event,
+                                                      const ev::DocumentInstructionRecorded& d,
+                                                      const CoordinationFetcher& fetch);
+  // ... then the item is opened from what coordination holds (see domain/sources.h).
   absl::Status OnMeetingDecision(const ev::Event& event, const ev::MeetingDecisionRecorded& d,
-                                 store::Tx& tx);
+                                 const std::any& prepared, store::Tx& tx);
   absl::Status OnDocumentInstruction(const ev::Event& event,
-                                     const ev::DocumentInstructionRecorded& d, store::Tx& tx);
+                                     const ev::DocumentInstructionRecorded& d,
+                                     const std::any& prepared, store::Tx& tx);
   // "proposals.handling.overdue": the proposal is fetched first (outside any transaction), so
   // the item's title is the proposal's own and an event naming another tenant's proposal, or a
   // unit that has replied, opens nothing.
@@ -118,8 +131,13 @@ class SupervisionServiceImpl final : public pb::SupervisionService::CallbackServ
                                                   const ProposalFetcher& fetch);
   absl::Status OnProposalOverdue(const ev::Event& event, const ev::ProposalOverdue& p,
                                  const std::any& prepared, store::Tx& tx);
-  // "coordination.matter.resolved": a contested task gets the decided lead and co-units.
-  absl::Status OnMatterResolved(const ev::Event& event, const ev::MatterResolved& m, store::Tx& tx);
+  // "coordination.matter.resolved": the matter is read back from coordination first (outside any
+  // transaction, `read`), then the contested task gets the decided lead and co-units.
+  absl::StatusOr<std::any> PrepareMatterResolved(const ev::Event& event,
+                                                 const ev::MatterResolved& m,
+                                                 const app::MatterReader& read);
+  absl::Status OnMatterResolved(const ev::Event& event, const ev::MatterResolved& m,
+                                const std::any& prepared, store::Tx& tx);
 
   // A due timer of kLadderTimers, in the transaction that claimed it: issues the card the domain
   // decides (DecideRung) and flags a formal talk; returns the outcome recorded on the timer.

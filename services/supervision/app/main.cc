@@ -6,10 +6,13 @@
 #include <memory>
 
 #include "api/service.h"
+#include "app/matters_upstream.h"
 #include "app/runtime.h"
 #include "events/types.h"
 #include "rpc/server.h"
 #include "store/repository.h"
+#include "zhongshu/coordination/v1/circulation.grpc.pb.h"
+#include "zhongshu/coordination/v1/meetings.grpc.pb.h"
 #include "zhongshu/proposals/v1/proposals.grpc.pb.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
 
@@ -88,6 +91,86 @@ zs::supervision::ProposalFetcher ProposalsOf(std::shared_ptr<zs::app::Upstream> 
   };
 }
 
+namespace cpb = zhongshu::coordination::v1;
+
+// A coordination call's failure as the consumer must see it: NOT_FOUND means the event names a
+// record this tenant does not hold (refused, never opened); other codes are kept, so an outage
+// is retried and a bad request is not.
+absl::Status CoordinationFailure(const grpc::Status& s, const std::string& what,
+                                 const std::string& tenant) {
+  if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+    return absl::FailedPreconditionError(what + " is not held by the coordination service for "
+                                         "tenant " +
+                                         tenant);
+  }
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                      "coordination: " + what + ": " + s.error_message());
+}
+
+// Reads a meeting's decision (议定事项) from coordination's meetings module.
+zs::supervision::CoordinationFetcher MeetingsOf(std::shared_ptr<zs::app::Upstream> coordination) {
+  std::shared_ptr<cpb::MeetingsService::Stub> stub =
+      cpb::MeetingsService::NewStub(coordination->channel());
+  return [coordination, stub](const std::string& tenant, const std::string& meeting_id,
+                              const std::string& decision_id)
+             -> absl::StatusOr<zs::supervision::CoordinationRecord> {
+    auto ctx = coordination->Context(tenant);
+    if (!ctx.ok()) return ctx.status();
+    cpb::GetMeetingRequest req;
+    req.set_id(meeting_id);
+    cpb::Meeting m;
+    grpc::Status s = stub->GetMeeting(ctx->get(), req, &m);
+    if (!s.ok()) return CoordinationFailure(s, "meeting " + meeting_id, tenant);
+    zs::supervision::CoordinationRecord out;
+    out.tenant = m.tenant();
+    out.title = m.title();
+    out.leader = m.presiding_leader();
+    out.leader_name = m.presiding_leader_name();
+    for (const auto& d : m.decisions()) {
+      if (d.id() != decision_id) continue;
+      out.found = true;
+      out.text = d.text();
+      out.units.push_back(d.lead_unit());
+      out.units.insert(out.units.end(), d.co_units().begin(), d.co_units().end());
+      out.due_date = d.due_date();
+    }
+    return out;
+  };
+}
+
+// Reads a document's instruction (批办件) from coordination's circulation module.
+zs::supervision::CoordinationFetcher DocumentsOf(
+    std::shared_ptr<zs::app::Upstream> coordination) {
+  std::shared_ptr<cpb::CirculationService::Stub> stub =
+      cpb::CirculationService::NewStub(coordination->channel());
+  return [coordination, stub](const std::string& tenant, const std::string& document_id,
+                              const std::string& instruction_id)
+             -> absl::StatusOr<zs::supervision::CoordinationRecord> {
+    auto ctx = coordination->Context(tenant);
+    if (!ctx.ok()) return ctx.status();
+    cpb::GetDocumentRequest req;
+    req.set_id(document_id);
+    cpb::Document d;
+    grpc::Status s = stub->GetDocument(ctx->get(), req, &d);
+    if (!s.ok()) return CoordinationFailure(s, "document " + document_id, tenant);
+    zs::supervision::CoordinationRecord out;
+    out.tenant = d.tenant();
+    out.secret = d.secrecy_level() > 0;
+    if (!out.secret) out.title = d.title();
+    out.number = d.number();
+    for (const auto& in : d.instructions()) {
+      if (in.id() != instruction_id) continue;
+      out.found = true;
+      out.text = in.text();
+      out.leader = in.leader();
+      out.leader_name = in.leader_name();
+      out.units.assign(in.directed_units().begin(), in.directed_units().end());
+      out.due_date = in.due_date();
+    }
+    return out;
+  };
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,6 +201,8 @@ int main(int argc, char** argv) {
   auto reporting = (*rt)->AddUpstream("reporting", "127.0.0.1:7101");
   // Overdue proposals: upstream.proposals.address, .token and .timeout.
   auto proposals = (*rt)->AddUpstream("proposals", "127.0.0.1:7103");
+  // Meeting decisions and document instructions: upstream.coordination.address, .token, .timeout.
+  auto coordination_upstream = (*rt)->AddUpstream("coordination", "127.0.0.1:7104");
 
   auto cal = zs::calendar::WorkCalendar::LoadDir(calendar_dir);
   if (!cal.ok()) c.AddError("calendar.dir", std::string(cal.status().message()));
@@ -139,17 +224,11 @@ int main(int argc, char** argv) {
                                                   *cal, options);
   const auto fetch_report = ReportsOf(reporting);
   const auto fetch_proposal = ProposalsOf(proposals);
+  const auto fetch_decision = MeetingsOf(coordination_upstream);
+  const auto fetch_instruction = DocumentsOf(coordination_upstream);
+  const auto read_matter = zs::app::ReadMattersFrom(coordination_upstream);
   namespace ev = zhongshu::events::v1;
   namespace type = zs::events::type;
-  using S = zs::supervision::SupervisionServiceImpl;
-  // A typed handler of one of the service's methods: the consumer unpacks the payload once.
-  auto bind =
-      [&service]<typename P>(absl::Status (S::*h)(const ev::Event&, const P&, zs::store::Tx&)) {
-        return zs::events::TypedHandler<P>(
-            [&service, h](const ev::Event& e, const P& p, zs::store::Tx& tx) {
-              return (service.*h)(e, p, tx);
-            });
-      };
   (*rt)
       ->AddConsumer(reporting_stream)
       .On<ev::InstructionIssued>(
@@ -161,12 +240,27 @@ int main(int argc, char** argv) {
               zs::store::Tx& tx) { return service.OnInstructionIssued(e, in, prepared, tx); });
   // One consumer per stream: a consumer acknowledges the types it has no handler for.
   auto& coordination = (*rt)->AddConsumer(coordination_stream);
-  coordination.On<ev::MeetingDecisionRecorded>(type::kCoordinationMeetingDecisionRecorded,
-                                               bind(&S::OnMeetingDecision));
-  coordination.On<ev::DocumentInstructionRecorded>(type::kCoordinationDocumentInstructionRecorded,
-                                                   bind(&S::OnDocumentInstruction));
-  coordination.On<ev::MatterResolved>(type::kCoordinationMatterResolved,
-                                      bind(&S::OnMatterResolved));
+  coordination.On<ev::MeetingDecisionRecorded>(
+      type::kCoordinationMeetingDecisionRecorded,
+      [&](const ev::Event& e, const ev::MeetingDecisionRecorded& d) {
+        return service.PrepareMeetingDecision(e, d, fetch_decision);
+      },
+      [&](const ev::Event& e, const ev::MeetingDecisionRecorded& d, const std::any& prepared,
+          zs::store::Tx& tx) { return service.OnMeetingDecision(e, d, prepared, tx); });
+  coordination.On<ev::DocumentInstructionRecorded>(
+      type::kCoordinationDocumentInstructionRecorded,
+      [&](const ev::Event& e, const ev::DocumentInstructionRecorded& d) {
+        return service.PrepareDocumentInstruction(e, d, fetch_instruction);
+      },
+      [&](const ev::Event& e, const ev::DocumentInstructionRecorded& d, const std::any& prepared,
+          zs::store::Tx& tx) { return service.OnDocumentInstruction(e, d, prepared, tx); });
+  coordination.On<ev::MatterResolved>(
+      type::kCoordinationMatterResolved,
+      [&](const ev::Event& e, const ev::MatterResolved& m) {
+        return service.PrepareMatterResolved(e, m, read_matter);
+      },
+      [&](const ev::Event& e, const ev::MatterResolved& m, const std::any& prepared,
+          zs::store::Tx& tx) { return service.OnMatterResolved(e, m, prepared, tx); });
   (*rt)
       ->AddConsumer(proposals_stream)
       .On<ev::ProposalOverdue>(

@@ -37,39 +37,89 @@ absl::StatusOr<Sourced> FromInstruction(const ev::InstructionIssued& in, const s
   return s;
 }
 
-absl::StatusOr<Sourced> FromMeetingDecision(const ev::MeetingDecisionRecorded& d) {
-  if (d.decision_id().empty()) {
-    return absl::InvalidArgumentError("coordination.meeting.decision_recorded without its payload");
+namespace {
+
+// The record coordination holds is the one the event names, in the event's tenant, with the same
+// units and date: otherwise the event does not hold together and opens nothing.
+absl::Status CheckRecord(const std::string& what, const std::string& tenant,
+                         const std::string& ref, const std::vector<std::string>& units,
+                         const std::string& due_date, const CoordinationRecord& record) {
+  if (!record.tenant.empty() && record.tenant != tenant) {
+    return absl::PermissionDeniedError(what + " of tenant " + tenant + " names " + ref +
+                                       " of tenant " + record.tenant);
+  }
+  if (!record.found) {
+    return absl::FailedPreconditionError(what + " names " + ref +
+                                         ", which the coordination service does not hold");
+  }
+  if (record.units.empty()) {
+    return absl::FailedPreconditionError(what + ": " + ref + " names no responsible unit");
+  }
+  if (units != record.units || due_date != record.due_date) {
+    return absl::FailedPreconditionError(
+        what + ": the units or date of " + ref +
+        " differ from what the coordination service holds");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Sourced> FromMeetingDecision(const ev::MeetingDecisionRecorded& d,
+                                            const std::string& tenant,
+                                            const CoordinationRecord& record) {
+  const std::string what = "coordination.meeting.decision_recorded";
+  if (d.decision_id().empty() || d.meeting_id().empty()) {
+    return absl::InvalidArgumentError(what + " without its payload");
+  }
+  std::vector<std::string> units{d.lead_unit()};
+  units.insert(units.end(), d.co_units().begin(), d.co_units().end());
+  if (auto s = CheckRecord(what, tenant, "decision " + d.decision_id() + " of meeting " +
+                                             d.meeting_id(),
+                           units, d.due_date(), record);
+      !s.ok()) {
+    return s;
   }
   Sourced s;
-  s.item.set_title(d.meeting_title() + " 议定事项");
+  s.item.set_title(record.title + " 议定事项");
   s.item.set_source_type(ev::SOURCE_TYPE_STANDING_COMMITTEE_DECISION);
   s.item.set_source_ref(d.decision_id());
-  s.item.set_requirement(d.text());
-  s.item.set_instructing_leader(d.chaired_by());
-  s.item.set_instructing_leader_name(d.chaired_by_name());
-  s.item.set_deadline(d.due_date());
-  s.lead_unit = d.lead_unit();
-  s.co_units.assign(d.co_units().begin(), d.co_units().end());
+  s.item.set_requirement(record.text);
+  s.item.set_instructing_leader(record.leader);
+  s.item.set_instructing_leader_name(record.leader_name);
+  s.item.set_deadline(record.due_date);
+  s.lead_unit = record.units.front();
+  s.co_units.assign(record.units.begin() + 1, record.units.end());
   s.deliverable = "落实会议议定事项，报送落实情况";
   return s;
 }
 
-absl::StatusOr<Sourced> FromDocumentInstruction(const ev::DocumentInstructionRecorded& d) {
-  if (d.instruction_id().empty() || d.directed_units().empty()) {
-    return absl::InvalidArgumentError(
-        "coordination.document.instruction_recorded without its payload");
+absl::StatusOr<Sourced> FromDocumentInstruction(const ev::DocumentInstructionRecorded& d,
+                                                const std::string& tenant,
+                                                const CoordinationRecord& record) {
+  const std::string what = "coordination.document.instruction_recorded";
+  if (d.instruction_id().empty() || d.document_id().empty()) {
+    return absl::InvalidArgumentError(what + " without its payload");
+  }
+  std::vector<std::string> units{d.directed_units().begin(), d.directed_units().end()};
+  if (auto s = CheckRecord(what, tenant, "instruction " + d.instruction_id() + " on document " +
+                                             d.document_id(),
+                           units, d.due_date(), record);
+      !s.ok()) {
+    return s;
   }
   Sourced s;
-  s.item.set_title("关于《" + d.document_title() + "》(" + d.document_number() + ")的批示");
+  // A classified document is named by its number alone (密件): its title stays with its readers.
+  s.item.set_title(record.secret ? "关于 " + record.number + " 密件的批示"
+                                 : "关于《" + record.title + "》(" + record.number + ")的批示");
   s.item.set_source_type(ev::SOURCE_TYPE_DOCUMENT_INSTRUCTION);
   s.item.set_source_ref(d.instruction_id());
-  s.item.set_requirement(d.text());
-  s.item.set_instructing_leader(d.leader());
-  s.item.set_instructing_leader_name(d.leader_name());
-  s.item.set_deadline(d.due_date());
-  s.lead_unit = d.directed_units(0);
-  s.co_units.assign(d.directed_units().begin() + 1, d.directed_units().end());
+  s.item.set_requirement(record.text);
+  s.item.set_instructing_leader(record.leader);
+  s.item.set_instructing_leader_name(record.leader_name);
+  s.item.set_deadline(record.due_date);
+  s.lead_unit = record.units.front();
+  s.co_units.assign(record.units.begin() + 1, record.units.end());
   s.deliverable = "落实批办件要求，报送办理结果";
   return s;
 }

@@ -37,6 +37,23 @@ struct ProposalContext {
   bool unit_owes = false;  // the named unit still owes its reply (assigned or signed)
 };
 
+// What supervision learns from the coordination service about a recorded decision (议定事项) or a
+// document instruction (批办件): the record as coordination keeps it. The item is built from this,
+// never from the event's words, so an event that names a record coordination does not hold, or
+// holds differently, opens nothing.
+struct CoordinationRecord {
+  std::string tenant;  // the meeting's or document's tenant
+  bool found = false;  // the meeting or document holds the decision or instruction named
+  std::string title;   // the meeting's title; the document's title (empty when secret)
+  std::string number;  // the document's number (文号)
+  bool secret = false;  // a classified document (秘密 and above): its title stays out of the item
+  std::string text;
+  std::string leader;  // who presided or instructed
+  std::string leader_name;
+  std::vector<std::string> units;  // the lead first, then the co-units
+  std::string due_date;
+};
+
 // An item to open from another service's event, with its first task.
 struct Sourced {
   pb::Item item;  // title, source_type, source_ref, requirement, background, negative, leader,
@@ -51,10 +68,18 @@ struct Sourced {
 // information); a report of another tenant is PERMISSION_DENIED.
 absl::StatusOr<Sourced> FromInstruction(const ev::InstructionIssued& in, const std::string& tenant,
                                         const ReportContext* report);
-// "coordination.meeting.decision_recorded": a standing-committee-decision item (常委议定事项).
-absl::StatusOr<Sourced> FromMeetingDecision(const ev::MeetingDecisionRecorded& d);
-// "coordination.document.instruction_recorded": a document-instruction item (批办件).
-absl::StatusOr<Sourced> FromDocumentInstruction(const ev::DocumentInstructionRecorded& d);
+// "coordination.meeting.decision_recorded" in `tenant`: a standing-committee-decision item
+// (常委议定事项) from `record`, the decision as coordination holds it. A meeting of another tenant
+// is PERMISSION_DENIED; a decision the meeting does not hold, or one whose units or date differ
+// from the event's, FAILED_PRECONDITION.
+absl::StatusOr<Sourced> FromMeetingDecision(const ev::MeetingDecisionRecorded& d,
+                                            const std::string& tenant,
+                                            const CoordinationRecord& record);
+// "coordination.document.instruction_recorded" in `tenant`: a document-instruction item (批办件)
+// from `record`, checked the same way. A secret document's title never enters the item.
+absl::StatusOr<Sourced> FromDocumentInstruction(const ev::DocumentInstructionRecorded& d,
+                                                const std::string& tenant,
+                                                const CoordinationRecord& record);
 // "proposals.handling.overdue" in `tenant`: an urgent overdue-proposal item (督办) for the late
 // unit, one per proposal and unit. The title, number and kind are the proposal's as the proposals
 // service tells them (`proposal`), not the event's; a proposal of another tenant is

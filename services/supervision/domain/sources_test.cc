@@ -77,29 +77,81 @@ TEST_F(SourcesTest, NegativeOrUnknownReportsKeepTheirWordsOutOfTheItem) {
 
 TEST_F(SourcesTest, DecisionsDocumentsAndOverdueProposalsMapToTheirItems) {
   ev::MeetingDecisionRecorded d;
+  d.set_meeting_id("430204-mt-1");
   d.set_decision_id("m-1");
-  d.set_meeting_title("区委常委会第 12 次会议");
+  d.set_meeting_title("事件里的标题");
   d.set_lead_unit("430204/slj");
   d.add_co_units("430204/slj");
   d.set_due_date("2026-12-31");
-  auto meeting = FromMeetingDecision(d);
-  ASSERT_TRUE(meeting.ok());
+  CoordinationRecord held;
+  held.tenant = "430204";
+  held.found = true;
+  held.title = "区委常委会第 12 次会议";
+  held.text = "推进清水塘供水改造";
+  held.leader = "zhang.shuji";
+  held.units = {"430204/slj", "430204/slj"};
+  held.due_date = "2026-12-31";
+  auto meeting = FromMeetingDecision(d, "430204", held);
+  ASSERT_TRUE(meeting.ok()) << meeting.status();
+  // The words are coordination's, not the event's.
   EXPECT_EQ(meeting->item.title(), "区委常委会第 12 次会议 议定事项");
+  EXPECT_EQ(meeting->item.requirement(), "推进清水塘供水改造");
   EXPECT_EQ(meeting->item.source_type(), ev::SOURCE_TYPE_STANDING_COMMITTEE_DECISION);
   auto opened = OpenSourced(org_, "430204", "x", *meeting, now_);
   ASSERT_TRUE(opened.ok());
   EXPECT_EQ(opened->task.co_units_size(), 0) << "the lead does not also assist";
-  EXPECT_FALSE(FromMeetingDecision(ev::MeetingDecisionRecorded()).ok());
+  EXPECT_FALSE(FromMeetingDecision(ev::MeetingDecisionRecorded(), "430204", held).ok());
+  // A decision coordination does not hold, one of another county, or one whose units or date
+  // the event changed, opens nothing.
+  CoordinationRecord missing = held;
+  missing.found = false;
+  EXPECT_EQ(FromMeetingDecision(d, "430204", missing).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  CoordinationRecord elsewhere = held;
+  elsewhere.tenant = "430203";
+  EXPECT_EQ(FromMeetingDecision(d, "430204", elsewhere).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  ev::MeetingDecisionRecorded moved = d;
+  moved.set_lead_unit("430204/zjj");
+  EXPECT_EQ(FromMeetingDecision(moved, "430204", held).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  moved = d;
+  moved.set_due_date("2027-06-30");
+  EXPECT_EQ(FromMeetingDecision(moved, "430204", held).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 
   ev::DocumentInstructionRecorded doc;
+  doc.set_document_id("430204-doc-1");
   doc.set_instruction_id("d-1");
   doc.set_document_title("关于供水");
   doc.set_document_number("石政发〔2026〕3号");
   doc.add_directed_units("430204/sthj");
-  auto document = FromDocumentInstruction(doc);
-  ASSERT_TRUE(document.ok());
+  doc.set_due_date("2026-12-20");
+  CoordinationRecord paper;
+  paper.tenant = "430204";
+  paper.found = true;
+  paper.title = "关于供水";
+  paper.number = "石政发〔2026〕3号";
+  paper.text = "请生态环境分局牵头落实";
+  paper.units = {"430204/sthj"};
+  paper.due_date = "2026-12-20";
+  auto document = FromDocumentInstruction(doc, "430204", paper);
+  ASSERT_TRUE(document.ok()) << document.status();
   EXPECT_EQ(document->item.title(), "关于《关于供水》(石政发〔2026〕3号)的批示");
   EXPECT_EQ(document->lead_unit, "430204/sthj");
+  // A classified document's title stays with its readers, whatever the event carries.
+  CoordinationRecord secret = paper;
+  secret.secret = true;
+  secret.title = "";
+  auto classified = FromDocumentInstruction(doc, "430204", secret);
+  ASSERT_TRUE(classified.ok());
+  EXPECT_EQ(classified->item.title().find("关于供水"), std::string::npos)
+      << classified->item.title();
+  EXPECT_NE(classified->item.title().find("石政发〔2026〕3号"), std::string::npos);
+  CoordinationRecord unheld = paper;
+  unheld.found = false;
+  EXPECT_EQ(FromDocumentInstruction(doc, "430204", unheld).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 
   ev::ProposalOverdue p;
   p.set_proposal_id("p-1");
