@@ -2,15 +2,24 @@
 # The demo story of the seeds, through zsctl against running services:
 # information report -> leader instruction -> supervision item with tasks for two units ->
 # progress -> one task overdue and warned -> completion, verification, closure -> a notice ->
-# the instruction shows as answered in reporting; then an emergency chain from initial to final;
-# last a CPPCC proposal on the same water: co-signed, registered, assigned to a lead and a
-# co-handling unit, replied, rated 不满意 by one co-signer, handled again, rated 满意 and closed.
+# the instruction shows as answered in reporting; then the day's duty and an emergency chain from
+# initial to final, which opens one incident with its plan's checklist;
+# a CPPCC proposal on the same water: co-signed, registered, assigned to a lead and a
+# co-handling unit, replied, rated 不满意 by one co-signer, handled again, rated 满意 and closed;
+# last coordination: the emergency's incident alert escalates unacknowledged, a 联席会议 decision
+# opens a supervision item, its task is contested, a matter decides who leads, and it is closed.
 #   demo.sh ZSCTL [CLOCK_FILE]   (the services read "now" from CLOCK_FILE while it exists)
 set -euo pipefail
 zsctl="${1:-build/tools/zsctl/zsctl}"
 clock="${2:-}"
 say() { printf '\n== %s\n' "$*"; }
 id_of() { sed -n 's/^id: *//p' | head -1; }
+# In --json output: the "id" of the object whose field $1 is $2 (ids come before other fields).
+json_id_where() {
+  awk -v k="\"$1\": \"$2\"" '/"id": "/ { id = $2 } index($0, k) { gsub(/[",]/, "", id); print id; exit }'
+}
+# Sets the demo clock N minutes from now.
+clock_in_minutes() { [ -n "$clock" ] && echo $(( ($(date +%s) + $1 * 60) * 1000 )) > "$clock"; }
 z() { "$zsctl" "$@"; }
 now_ms() { echo $(( $(date +%s) * 1000 )); }
 # Moves the demo clock to the given date at 10:00 China time.
@@ -115,11 +124,14 @@ say "This year's points and rankings (信息工作考核)"
 z --as li.bianji ranking list --period "$(date +%Y)" | head -5
 z --as li.bianji ranking entries --unit 430204/qtt --period "$(date +%Y)"
 
+say "孙综合 (综合科) sets today's duty (值班表): 谢副书记 leads (带班), 何值班 is the officer on duty"
+z --as sun.zonghe duty set "$today" --leader xie.fushuji --officer he.zhiban
+
 say "An emergency (突发事件): initial report (初报), a follow-up (续报) and the final report (终报)"
 occurred=$(date -u -d '-50 min' +%Y-%m-%dT%H:%M:%SZ)
 learned=$(date -u -d '-20 min' +%Y-%m-%dT%H:%M:%SZ)
 e1=$(z --as wang.xinxi report create --kind emergency --grade IV --title "霞湾路一化工企业管道泄漏" \
-  --occurred "$occurred" --learned "$learned" --place "清水塘街道霞湾路" --injured 2 \
+  --occurred "$occurred" --learned "$learned" --place "清水塘街道霞湾路" --injured 2 --tag 危化品 \
   --body "企业已关闭阀门，周边群众已疏散。" | id_of)
 z --as wang.xinxi report submit "$e1" | grep -E '^(id|grade|phase|chain|late)'
 e2=$(z --as wang.xinxi report create --kind emergency --grade IV --title "霞湾路泄漏续报：泄漏已控制" \
@@ -130,6 +142,16 @@ e3=$(z --as wang.xinxi report create --kind emergency --grade IV --title "霞湾
   --final | id_of)
 z --as wang.xinxi report submit "$e3" >/dev/null
 z --as li.bianji emergency chain "$e1"
+
+say "Coordination opened one incident for the chain (值班/应急): the 危化品 plan's checklist, 谢副书记 alerted"
+incident=""
+for _ in $(seq 50); do
+  incident=$(z --as sun.zonghe --json incident list | json_id_where chain_id "$e1")
+  [ -n "$incident" ] && z --as sun.zonghe incident get "$incident" | grep -q "reports.*$e3" && break
+  sleep 0.2
+done
+[ -n "$incident" ] || { echo "no incident; see data/coordination/coordination.log" >&2; exit 1; }
+z --as sun.zonghe incident get "$incident"
 
 say "郑委员 (政协委员) submits a proposal on the same water; 冯委员 and 林委员 co-sign it (联名)"
 session="十届三次"
@@ -181,5 +203,72 @@ for member in zheng.weiyuan feng.weiyuan lin.weiyuan; do
 done
 z --as wu.tian proposal get "$prop"
 
-echo
-echo "The demo story is done; the services tell real time again."
+if [ -n "$clock" ]; then
+  say "Nobody acknowledges the alert for 16 minutes (the demo clock moves): it escalates to 刘区长 (升级)"
+  clock_in_minutes 16
+  for _ in $(seq 100); do
+    z --as sun.zonghe incident get "$incident" | grep -q "level 2" && break
+    sleep 0.2
+  done
+  z --as sun.zonghe incident get "$incident" | grep -E "^  alert"
+  rm -f "$clock"
+  z --as liu.quzhang incident ack "$incident" >/dev/null
+  z --as he.zhiban incident step "$incident" s1 --note "泄漏物质为稀盐酸，范围约 200 平方米" >/dev/null
+  z --as sun.zonghe incident get "$incident" | sed -n '/^  alert/p;/^  \[/p'
+fi
+
+if [ -n "$clock" ]; then
+  say "A 联席会议 on secondary water supply: requested by 孙综合, approved by 黄主任 (会议申报审批)"
+  start="$(date -d '+1 hour' '+%Y-%m-%d %H:00')"
+  end="$(date -d '+2 hour' '+%Y-%m-%d %H:00')"
+  meet=$(z --as sun.zonghe meeting request --kind 联席会议 --title "二次供水管理职责联席会议" \
+    --start "$start" --end "$end" --venue 第一会议室 --presiding zhang.shuji --leader liu.quzhang \
+    --unit 430204/slj --unit 430204/zjj --agenda "明确二次供水设施监管职责" | id_of)
+  z --as huang.zhuren meeting approve "$meet" | grep -E '^(id|state|venue|start)'
+
+  say "The meeting is held (the demo clock moves to it): minutes and a decision (议定事项)"
+  echo $(( ($(date -d "$start" +%s) + 1800) * 1000 )) > "$clock"
+  z --as sun.zonghe meeting minutes "$meet" \
+    --text "会议听取了水利局、住建局情况汇报，研究了二次供水设施监管分工。" >/dev/null
+  z --as sun.zonghe meeting decide "$meet" --text "区水利局牵头制定二次供水设施监管办法" \
+    --lead 430204/slj --co 430204/zjj --due "$(working_day_in 20)" | sed -n '/^decisions/,$p'
+  rm -f "$clock"
+
+  say "The decision opened a supervision item (常委议定事项); 水利局 contests its task (推诿扯皮)"
+  mitem=""
+  for _ in $(seq 50); do
+    mitem=$(z --as zhao.ducha --json item list | json_id_where title "二次供水管理职责联席会议 议定事项")
+    [ -n "$mitem" ] && break
+    sleep 0.2
+  done
+  [ -n "$mitem" ] || { echo "no item for the decision; see data/supervision/supervision.log" >&2; exit 1; }
+  z --as zhao.ducha item show "$mitem" | grep -E '^(id|title|source|state|deadline)'
+  mtask=$(z --as zhao.ducha --json task list --item "$mitem" | sed -n 's/.*"id": "\(430204-t-[0-9a-f]*\)".*/\1/p' | head -1)
+  z --as chen.shuili task contest "$mtask" --reason "二次供水设施由住建部门监管，不属于水利局职责" |
+    grep -E '^(id|state)'
+
+  say "Coordination opened a matter on the contest (协调事项); 黄主任 decides: 住建局 leads, 水利局 assists"
+  matter=""
+  for _ in $(seq 50); do
+    matter=$(z --as huang.zhuren --json matter list | json_id_where raised_by supervision)
+    [ -n "$matter" ] && break
+    sleep 0.2
+  done
+  [ -n "$matter" ] || { echo "no matter; see data/coordination/coordination.log" >&2; exit 1; }
+  z --as chen.shuili matter position "$matter" --text "水利局负责水源和供水主管网，二次供水设施属住建部门监管" >/dev/null
+  z --as sun.zonghe matter coordinate "$matter" --note "召集水利局、住建局会商" >/dev/null
+  z --as huang.zhuren matter resolve "$matter" --decision "二次供水设施监管由区住建局牵头，区水利局配合" \
+    --reasons "依据《城市供水条例》和部门职责分工" --lead 430204/zjj --co 430204/slj >/dev/null
+  z --as huang.zhuren matter show "$matter"
+
+  say "Supervision reassigned the task (改派); 住建局 signs, finishes it, and 督查室 closes the item"
+  for _ in $(seq 50); do
+    z --as zhao.ducha task show "$mtask" | grep -q "430204/zjj" && break
+    sleep 0.2
+  done
+  z --as wei.zhujian task accept "$mtask" >/dev/null
+  z --as wei.zhujian task complete "$mtask" --summary "已制定二次供水设施监管办法并印发" >/dev/null
+  z --as zhao.ducha task verify "$mtask" --approve | grep -E '^(id|state|lead unit):'
+  z --as zhao.ducha item close "$mitem" --feedback "监管办法已印发，职责已明确。" | grep -E '^(id|state):'
+fi
+

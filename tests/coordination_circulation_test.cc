@@ -53,18 +53,22 @@ class CirculationTest : public ::testing::Test {
     clock_file_ = dir_->path() + "/now";
     SetNow(kMonday0900);
     redis_ = new RedisServer();
+    // Supervision reads instructions back from the first replica, on a fixed port.
+    const std::string coordination_address = "127.0.0.1:" + std::to_string(FreePort());
     supervision_ = new ServiceProcess(
         "supervision", ZS_SUPERVISION_BIN, redis_->address(), dir_->path() + "/supervision",
         {{"ZS_CLOCK_FILE", clock_file_},
          {"ZS_CALENDAR_DIR", SourceDir() + "/deploy/calendar"},
          {"ZS_UPSTREAM_REPORTING_ADDRESS", "127.0.0.1:" + std::to_string(FreePort())},
          {"ZS_UPSTREAM_PROPOSALS_ADDRESS", "127.0.0.1:" + std::to_string(FreePort())},
+         {"ZS_UPSTREAM_COORDINATION_ADDRESS", coordination_address},
          {"ZS_EVENTS_RETRY_INITIAL", "50ms"}});
     supervision_->Start();
     coordination_ =
-        StartCoordination(
-            ZS_COORDINATION_BIN, *redis_, dir_->path() + "/coordination", clock_file_,
-            {{"ZS_CIRCULATION_CHECK_INTERVAL", "100ms"}, {"ZS_CIRCULATION_REMIND_BEFORE", "24h"}})
+        StartCoordination(ZS_COORDINATION_BIN, *redis_, dir_->path() + "/coordination", clock_file_,
+                          {{"ZS_GRPC_LISTEN", coordination_address},
+                           {"ZS_CIRCULATION_CHECK_INTERVAL", "100ms"},
+                           {"ZS_CIRCULATION_REMIND_BEFORE", "24h"}})
             .release();
     // A second replica on the same database: the timers still fire once each.
     replica_ =
@@ -136,6 +140,12 @@ class CirculationTest : public ::testing::Test {
     cpb::Document d;
     return stub_->GetDocument(As(who).get(), r, out ? out : &d);
   }
+  // Timers of document `id` due by `now_ms` and not yet fired (0: every due one has fired).
+  int64_t DueTimers(const std::string& id, int64_t now_ms) {
+    return Rows("SELECT COUNT(*) FROM timers WHERE owner = '" + id +
+                "' AND fired_at IS NULL AND fire_at <= " + std::to_string(now_ms));
+  }
+  bool TimersDone(const std::string& id, int64_t now_ms) { return DueTimers(id, now_ms) == 0; }
   // Events of `type` on the coordination stream about document `id`.
   std::vector<ev::Event> EventsFor(const std::string& type, const std::string& id) {
     std::vector<ev::Event> out;
@@ -279,7 +289,7 @@ TEST_F(CirculationTest, LeadersInstructionOpensOneSupervisionItem) {
       },
       std::chrono::seconds(20)))
       << supervision_->Log();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // One item, ever: supervision's items are unique per source.
   items = ItemsWithSource(*sstub_, instruction_id);
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].source_type(), ev::SOURCE_TYPE_DOCUMENT_INSTRUCTION);
@@ -381,13 +391,14 @@ TEST_F(CirculationTest, UrgentDocumentsAreRemindedAndEscalatedOnce) {
   const auto escalated = [&] {
     return EventsFor("coordination.document.escalated", d.id()).size();
   };
+  // Not reminded a second early: no timer of the document is due yet.
   SetNow(limit - 24 * kHour - 1000);
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(DueTimers(d.id(), limit - 24 * kHour - 1000), 0);
   EXPECT_EQ(reminded(), 0u);
   SetNow(limit - 24 * kHour + 1000);
   ASSERT_TRUE(Eventually([&] { return reminded() == 1; }, std::chrono::seconds(10)))
       << coordination_->Log();
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ASSERT_TRUE(Eventually([&] { return TimersDone(d.id(), limit - 24 * kHour + 1000); }));
   EXPECT_EQ(reminded(), 1u);
   EXPECT_EQ(escalated(), 0u);
   ev::DocumentDeadline p;
@@ -398,7 +409,7 @@ TEST_F(CirculationTest, UrgentDocumentsAreRemindedAndEscalatedOnce) {
   SetNow(limit + 1000);
   ASSERT_TRUE(Eventually([&] { return escalated() == 1; }, std::chrono::seconds(10)))
       << coordination_->Log();
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ASSERT_TRUE(Eventually([&] { return TimersDone(d.id(), limit + 1000); }));
   EXPECT_EQ(escalated(), 1u);
   EXPECT_EQ(reminded(), 1u);
   ASSERT_TRUE(EventsFor("coordination.document.escalated", d.id())[0].payload().UnpackTo(&p));
@@ -416,7 +427,7 @@ TEST_F(CirculationTest, UrgentDocumentsAreRemindedAndEscalatedOnce) {
   ASSERT_TRUE(
       Eventually([&] { return reminded() == 2 && escalated() == 2; }, std::chrono::seconds(10)))
       << coordination_->Log();
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ASSERT_TRUE(Eventually([&] { return TimersDone(d.id(), limit + 72 * kHour + 1000); }));
   EXPECT_EQ(reminded(), 2u);
   EXPECT_EQ(escalated(), 2u);
   EXPECT_EQ(EventsFor("coordination.document.reminded", normal.id()).size(), 0u);
@@ -536,7 +547,6 @@ TEST_F(CirculationTest, RetryWithTheSameRequestIdMakesOneEffect) {
   ASSERT_TRUE(
       Eventually([&] { return EventsFor("coordination.document.read", a.id()).size() == 1; },
                  std::chrono::seconds(5)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(EventsFor("coordination.document.read", a.id()).size(), 1u);
 }
 

@@ -48,8 +48,11 @@ class CoordinationMattersTest : public ::testing::Test {
                                     dir_->path() + "/reporting", {{"ZS_CLOCK_FILE", clock_file_}});
     reporting_->Start();
     const std::string proposals_address = "127.0.0.1:" + std::to_string(FreePort());
+    // Coordination on a fixed port too: supervision and proposals read resolved matters back.
+    const std::string coordination_address = "127.0.0.1:" + std::to_string(FreePort());
     proposals_ = StartProposals(ZS_PROPOSALS_BIN, *redis_, dir_->path() + "/proposals", clock_file_,
-                                {{"ZS_GRPC_LISTEN", proposals_address}})
+                                {{"ZS_GRPC_LISTEN", proposals_address},
+                                 {"ZS_UPSTREAM_COORDINATION_ADDRESS", coordination_address}})
                      .release();
     // Supervision on a fixed port: coordination reads contested tasks from it, also after a
     // restart.
@@ -61,13 +64,15 @@ class CoordinationMattersTest : public ::testing::Test {
                                        {"ZS_CALENDAR_DIR", SourceDir() + "/deploy/calendar"},
                                        {"ZS_UPSTREAM_REPORTING_ADDRESS", reporting_->address()},
                                        {"ZS_UPSTREAM_PROPOSALS_ADDRESS", proposals_address},
+                                       {"ZS_UPSTREAM_COORDINATION_ADDRESS", coordination_address},
                                        {"ZS_LADDER_CHECK_INTERVAL", "100ms"},
                                        {"ZS_EVENTS_RETRY_INITIAL", "50ms"}});
     supervision_->Start();
     coordination_ =
         StartCoordination(ZS_COORDINATION_BIN, *redis_, dir_->path() + "/coordination", clock_file_,
-                          {{"ZS_MATTERS_UPSTREAM_SUPERVISION_ADDRESS", supervision_address_},
-                           {"ZS_MATTERS_UPSTREAM_PROPOSALS_ADDRESS", proposals_address}})
+                          {{"ZS_GRPC_LISTEN", coordination_address},
+                           {"ZS_UPSTREAM_SUPERVISION_ADDRESS", supervision_address_},
+                           {"ZS_UPSTREAM_PROPOSALS_ADDRESS", proposals_address}})
             .release();
   }
   static void TearDownTestSuite() {

@@ -52,7 +52,8 @@ class CoordinationMeetingsTest : public ::testing::Test {
         {{"ZS_CLOCK_FILE", clock_file_},
          {"ZS_CALENDAR_DIR", SourceDir() + "/deploy/calendar"},
          {"ZS_UPSTREAM_REPORTING_ADDRESS", "127.0.0.1:" + std::to_string(FreePort())},
-         {"ZS_UPSTREAM_PROPOSALS_ADDRESS", "127.0.0.1:" + std::to_string(FreePort())}});
+         {"ZS_UPSTREAM_PROPOSALS_ADDRESS", "127.0.0.1:" + std::to_string(FreePort())},
+         {"ZS_UPSTREAM_COORDINATION_ADDRESS", coordination_->address()}});
     supervision_->Start();
   }
   static void TearDownTestSuite() {
@@ -233,7 +234,7 @@ TEST_F(CoordinationMeetingsTest, JointMeetingDecisionOpensExactlyOneSupervisionI
   ASSERT_EQ(on_stream.size(), 1u);
   EXPECT_EQ(on_stream[0].chaired_by(), "zhang.shuji");
   EXPECT_EQ(on_stream[0].meeting_id(), m.id());
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // One item, ever: supervision's items are unique per source.
   EXPECT_EQ(ItemsWithSource(*sstub_, decision.id()).size(), 1u);
 
   // A service of the tenant (supervision verifying the event) reads every decision.
@@ -445,10 +446,9 @@ TEST_F(CoordinationMeetingsTest, WeeklySeriesMovesAHolidayMeetingToTheNextWorkin
   auto replica = StartCoordination(ZS_COORDINATION_BIN, *redis_, dir_->path() + "/coordination",
                                    clock_file_, {{"ZS_MEETINGS_SERIES_INTERVAL", "50ms"}}, "b");
   SetNow(kMonday0900 + 7 * kDay);
-  ASSERT_TRUE(Eventually([&] { return dates().count("2026-11-02") == 1; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  EXPECT_EQ(dates(), (std::set<std::string>{"2026-09-28", "2026-10-08", "2026-10-12", "2026-10-19",
-                                            "2026-10-26", "2026-11-02"}));
+  const std::set<std::string> expected{"2026-09-28", "2026-10-08", "2026-10-12",
+                                       "2026-10-19", "2026-10-26", "2026-11-02"};
+  ASSERT_TRUE(Eventually([&] { return dates() == expected; })) << coordination_->Log();
   EXPECT_EQ(Count("SELECT COUNT(*) FROM meetings WHERE series_id = '" + series.id() + "'"), 6);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'meeting.generate' AND detail "
                   "LIKE '" +

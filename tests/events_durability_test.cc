@@ -16,6 +16,7 @@
 #include "harness/office.h"
 #include "zhongshu/events/v1/coordination.pb.h"
 #include "zhongshu/events/v1/event.pb.h"
+#include "zhongshu/events/v1/reporting.pb.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
 #include "zhongshu/supervision/v1/supervision.grpc.pb.h"
 
@@ -375,49 +376,8 @@ TEST_F(FailureTest, AnUpstreamOutageLongerThanMaxTriesStillOpensTheItem) {
 
 TEST_F(FailureTest, ADeterministicFailureIsDeadLetteredShownAndReplayedAfterAFix) {
   Loop& l = *loop_;
-  // A meeting decision for a unit supervision does not know yet.
-  ev::MeetingDecisionRecorded d;
-  d.set_meeting_id("m-dl");
-  d.set_decision_id("decision-" + NewUuid());
-  d.set_meeting_title("区委常委会第 30 次会议");
-  d.set_text("新设区体育局牵头推进全民健身中心建设");
-  d.set_lead_unit("430204/tyj");
-  d.set_due_date("2027-03-31");
-  d.set_chaired_by("zhang.shuji");
-  ev::Event e;
-  e.set_id(NewUuid());
-  e.set_type("coordination.meeting.decision_recorded");
-  e.set_tenant("430204");
-  e.set_source("coordination");
-  e.mutable_payload()->PackFrom(d);
-  {
-    auto c = l.redis_.Connect();
-    auto r = c->Command(
-        {"XADD", "zs:events:coordination", "*", "type", e.type(), "event", e.SerializeAsString()});
-    ASSERT_TRUE(r.ok() && !r->IsError());
-  }
-  // Dead-lettered after max_tries: durable row, dead-letter stream, error log, health.
-  const std::string db = l.supervision_->db_path();
-  ASSERT_TRUE(Eventually([&] {
-    return QueryInt(db, "SELECT COUNT(*) FROM dead_letters WHERE event_id = '" + e.id() + "'") == 1;
-  })) << l.supervision_->Log();
-  EXPECT_EQ(QueryInt(db, "SELECT tries FROM dead_letters WHERE event_id = '" + e.id() + "'"), 2);
-  {
-    auto c = l.redis_.Connect();
-    auto r = c->Command({"XLEN", "zs:events:coordination:dead"});
-    ASSERT_TRUE(r.ok());
-    EXPECT_EQ(r->integer, 1);
-  }
-  EXPECT_NE(l.supervision_->Log().find("is a dead letter"), std::string::npos);
-  EXPECT_TRUE(Eventually([&] {
-    return HealthStatus(l.supervision_->Channel(), "zhongshu.events.dead_letters") == 2;
-  }));
-  std::string out;
-  ASSERT_EQ(l.Admin(*l.supervision_, "supervision", {"dead-letters", "list"}, &out), 0) << out;
-  EXPECT_NE(out.find(e.id()), std::string::npos) << out;
-  EXPECT_NE(out.find("430204/tyj"), std::string::npos) << out;
-
-  // The fix: the unit is added to the org; the restarted service still shows the dead letter.
+  // A new unit, 区体育局, is in reporting's org before supervision's: an instruction directed at
+  // it can never open an item until supervision knows the unit.
   const std::string org = l.dir_.path() + "/org.yaml";
   {
     std::ifstream in(SourceDir() + "/deploy/local/org.yaml");
@@ -431,6 +391,46 @@ TEST_F(FailureTest, ADeterministicFailureIsDeadLetteredShownAndReplayedAfterAFix
                 "  - {id: \"430204/tyj\",  name: 区体育局,          tenant: \"430204\"}\n");
     std::ofstream(org) << text;
   }
+  ASSERT_EQ(l.reporting_->Stop(), 0);
+  l.reporting_->env()["ZS_ORG_FILE"] = org;
+  l.reporting_->Start();
+  l.Stubs();
+  const auto in =
+      InstructAsLeader(*l.rstub_, SubmitReportAsClerk(*l.rstub_, "全民健身中心建设滞后").id(),
+                       {"430204/tyj"}, "2027-03-31", "请新设的区体育局牵头推进全民健身中心建设。");
+  ASSERT_FALSE(in.id().empty());
+  ev::Event e;
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& x :
+         EventsOfType(l.redis_, "zs:events:reporting", "reporting.instruction.issued")) {
+      ev::InstructionIssued p;
+      if (x.payload().UnpackTo(&p) && p.instruction_id() == in.id()) e = x;
+    }
+    return !e.id().empty();
+  }));
+  // Dead-lettered after max_tries: durable row, dead-letter stream, error log, health.
+  const std::string db = l.supervision_->db_path();
+  ASSERT_TRUE(Eventually([&] {
+    return QueryInt(db, "SELECT COUNT(*) FROM dead_letters WHERE event_id = '" + e.id() + "'") == 1;
+  })) << l.supervision_->Log();
+  EXPECT_EQ(QueryInt(db, "SELECT tries FROM dead_letters WHERE event_id = '" + e.id() + "'"), 2);
+  {
+    auto c = l.redis_.Connect();
+    auto r = c->Command({"XLEN", "zs:events:reporting:dead"});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->integer, 1);
+  }
+  EXPECT_NE(l.supervision_->Log().find("is a dead letter"), std::string::npos);
+  EXPECT_TRUE(Eventually([&] {
+    return HealthStatus(l.supervision_->Channel(), "zhongshu.events.dead_letters") == 2;
+  }));
+  std::string out;
+  ASSERT_EQ(l.Admin(*l.supervision_, "supervision", {"dead-letters", "list"}, &out), 0) << out;
+  EXPECT_NE(out.find(e.id()), std::string::npos) << out;
+  EXPECT_NE(out.find("430204/tyj"), std::string::npos) << out;
+
+  // The fix: the unit is added to supervision's org; the restarted service still shows the dead
+  // letter.
   ASSERT_EQ(l.supervision_->Stop(), 0);
   l.supervision_->env()["ZS_ORG_FILE"] = org;
   l.supervision_->Start();
@@ -438,11 +438,11 @@ TEST_F(FailureTest, ADeterministicFailureIsDeadLetteredShownAndReplayedAfterAFix
   EXPECT_TRUE(Eventually([&] {
     return HealthStatus(l.supervision_->Channel(), "zhongshu.events.dead_letters") == 2;
   }));
-  EXPECT_TRUE(l.ItemsFor(d.decision_id()).empty());
+  EXPECT_TRUE(l.ItemsFor(in.id()).empty());
 
   ASSERT_EQ(l.Admin(*l.supervision_, "supervision", {"dead-letters", "replay", "--all"}, &out), 0)
       << out;
-  l.OneItemFor(d.decision_id());
+  l.OneItemFor(in.id());
   EXPECT_TRUE(Eventually([&] {
     return HealthStatus(l.supervision_->Channel(), "zhongshu.events.dead_letters") == 1;
   }));
@@ -450,7 +450,7 @@ TEST_F(FailureTest, ADeterministicFailureIsDeadLetteredShownAndReplayedAfterAFix
   EXPECT_EQ(out.find(e.id()), std::string::npos) << out;
   // Replaying again applies nothing twice.
   EXPECT_NE(l.Admin(*l.supervision_, "supervision", {"dead-letters", "replay", "1"}, &out), 0);
-  EXPECT_EQ(l.ItemsFor(d.decision_id()).size(), 1u);
+  EXPECT_EQ(l.ItemsFor(in.id()).size(), 1u);
 }
 
 }  // namespace

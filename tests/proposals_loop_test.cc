@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "harness/harness.h"
 #include "harness/office.h"
+#include "zhongshu/coordination/v1/matters.grpc.pb.h"
 #include "zhongshu/events/v1/coordination.pb.h"
 #include "zhongshu/events/v1/event.pb.h"
 #include "zhongshu/events/v1/proposals.pb.h"
@@ -21,6 +22,7 @@ namespace {
 namespace ev = zhongshu::events::v1;
 namespace ppb = zhongshu::proposals::v1;
 namespace spb = zhongshu::supervision::v1;
+namespace cpb = zhongshu::coordination::v1;
 using grpc::StatusCode;
 
 // 2026-11-23 is a Monday; 01:00 UTC is 09:00 in China.
@@ -42,8 +44,11 @@ class ProposalsLoopTest : public ::testing::Test {
     redis_ = new RedisServer();
     // Proposals on a fixed port: supervision reads overdue proposals from it, also after a restart.
     const std::string proposals_address = "127.0.0.1:" + std::to_string(FreePort());
+    // Coordination too: proposals and supervision read its resolved matters back.
+    const std::string coordination_address = "127.0.0.1:" + std::to_string(FreePort());
     proposals_ = StartProposals(ZS_PROPOSALS_BIN, *redis_, ProposalsDir(), clock_file_,
-                                {{"ZS_GRPC_LISTEN", proposals_address}})
+                                {{"ZS_GRPC_LISTEN", proposals_address},
+                                 {"ZS_UPSTREAM_COORDINATION_ADDRESS", coordination_address}})
                      .release();
     supervision_ = new ServiceProcess(
         "supervision", ZS_SUPERVISION_BIN, redis_->address(), dir_->path() + "/supervision",
@@ -51,10 +56,19 @@ class ProposalsLoopTest : public ::testing::Test {
          {"ZS_CALENDAR_DIR", SourceDir() + "/deploy/calendar"},
          {"ZS_UPSTREAM_REPORTING_ADDRESS", "127.0.0.1:" + std::to_string(FreePort())},
          {"ZS_UPSTREAM_PROPOSALS_ADDRESS", proposals_address},
+         {"ZS_UPSTREAM_COORDINATION_ADDRESS", coordination_address},
          {"ZS_LADDER_CHECK_INTERVAL", "100ms"}});
     supervision_->Start();
+    // Disputed returns open matters in coordination, which reads them back from proposals.
+    coordination_ =
+        StartCoordination(ZS_COORDINATION_BIN, *redis_, dir_->path() + "/coordination", clock_file_,
+                          {{"ZS_GRPC_LISTEN", coordination_address},
+                           {"ZS_UPSTREAM_SUPERVISION_ADDRESS", supervision_->address()},
+                           {"ZS_UPSTREAM_PROPOSALS_ADDRESS", proposals_address}})
+            .release();
   }
   static void TearDownTestSuite() {
+    delete coordination_;
     delete supervision_;
     delete proposals_;
     delete redis_;
@@ -164,6 +178,7 @@ class ProposalsLoopTest : public ::testing::Test {
   static RedisServer* redis_;
   static ServiceProcess* proposals_;
   static ServiceProcess* supervision_;
+  static ServiceProcess* coordination_;
   std::unique_ptr<ppb::ProposalsService::Stub> stub_;
   std::unique_ptr<spb::SupervisionService::Stub> sstub_;
 };
@@ -173,6 +188,7 @@ std::string ProposalsLoopTest::clock_file_;
 RedisServer* ProposalsLoopTest::redis_ = nullptr;
 ServiceProcess* ProposalsLoopTest::proposals_ = nullptr;
 ServiceProcess* ProposalsLoopTest::supervision_ = nullptr;
+ServiceProcess* ProposalsLoopTest::coordination_ = nullptr;
 
 // Due Friday 2026-12-04; the overdue timer fires Monday 2026-12-07 09:00. 水利局 has not replied;
 // 生态环境分局 replied on time and is not chased.
@@ -349,16 +365,25 @@ TEST_F(ProposalsLoopTest, AReturnIsDisputedOnceAndCoordinationsDecisionReassigns
               std::vector<std::string>{"430204/sthj"});
   }
 
-  // Coordination decides: 住建局 leads, 生态环境分局 keeps co-handling.
+  // Coordination opens one matter on the dispute; its director decides: 住建局 leads,
+  // 生态环境分局 keeps co-handling.
+  auto matters = cpb::MattersService::NewStub(coordination_->Channel());
+  const auto matter = WaitForMatter(*matters, ref);
+  ASSERT_FALSE(matter.id().empty()) << coordination_->Log();
+  ResolveMatterAsDirector(*matters, matter.id(), "430204/zjj", {"430204/sthj"},
+                          "由区住建局主办，区生态环境分局会办");
+  ev::Event decided;
   ev::MatterResolved m;
-  m.set_matter_id("430204-c-" + RandomHex(4));
-  m.set_raised_by("proposals");
-  m.set_raised_ref(ref);
-  m.set_lead_unit("430204/zjj");
-  m.add_co_units("430204/sthj");
-  m.set_decision("由区住建局主办，区生态环境分局会办");
-  const ev::Event decided = PublishEvent(
-      *redis_, kCoordinationStream, "coordination.matter.resolved", "coordination", "430204", m);
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& e :
+         EventsOfType(*redis_, kCoordinationStream, "coordination.matter.resolved")) {
+      if (e.payload().UnpackTo(&m) && m.matter_id() == matter.id()) {
+        decided = e;
+        return true;
+      }
+    }
+    return false;
+  }));
   ppb::Proposal re;
   ASSERT_TRUE(Eventually([&] {
     re = GetAsOffice(*stub_, p.id());
@@ -425,8 +450,12 @@ TEST_F(ProposalsLoopTest, ADecisionOfAnotherTenantReassignsNothing) {
   ppb::Proposal disputed;
   ASSERT_TRUE(stub_->DisputeReturn(As("wu.tian").get(), d, &disputed).ok());
 
+  // The matter coordination opened in 430204, claimed by an event of 430203: read back as that
+  // tenant's account, it is not there.
+  auto matters = cpb::MattersService::NewStub(coordination_->Channel());
+  const auto matter = WaitForMatter(*matters, disputed.handlings(0).dispute_ref());
   ev::MatterResolved m;
-  m.set_matter_id("430203-c-" + RandomHex(4));
+  m.set_matter_id(matter.id());
   m.set_raised_by("proposals");
   m.set_raised_ref(disputed.handlings(0).dispute_ref());
   m.set_lead_unit("430204/zjj");

@@ -10,6 +10,9 @@
 #include "core/time_util.h"
 #include "harness/harness.h"
 #include "harness/office.h"
+#include "zhongshu/coordination/v1/circulation.grpc.pb.h"
+#include "zhongshu/coordination/v1/matters.grpc.pb.h"
+#include "zhongshu/coordination/v1/meetings.grpc.pb.h"
 #include "zhongshu/events/v1/coordination.pb.h"
 #include "zhongshu/events/v1/event.pb.h"
 #include "zhongshu/events/v1/proposals.pb.h"
@@ -23,11 +26,13 @@ namespace {
 namespace ev = zhongshu::events::v1;
 namespace rpb = zhongshu::reporting::v1;
 namespace spb = zhongshu::supervision::v1;
+namespace cpb = zhongshu::coordination::v1;
 using grpc::StatusCode;
 
 // 2026-11-23 is a Monday; 01:00 UTC is 09:00 in China.
 constexpr int64_t kMonday0900 = 1795395600000;
 constexpr int64_t kDay = 86400000;
+constexpr int64_t kHour = 3600000;
 
 #define EXPECT_CODE(status, code) EXPECT_EQ((status).error_code(), code) << (status).error_message()
 
@@ -47,11 +52,24 @@ class SupervisionLoopTest : public ::testing::Test {
         "proposals", ZS_PROPOSALS_BIN, redis_->address(), dir_->path() + "/proposals",
         {{"ZS_CLOCK_FILE", clock_file_}, {"ZS_CALENDAR_DIR", SourceDir() + "/deploy/calendar"}});
     proposals_->Start();
+    // Supervision and coordination read each other's records back (decisions, instructions and
+    // matters one way, contested tasks the other): both on fixed ports, kept across restarts.
+    coordination_address_ = "127.0.0.1:" + std::to_string(FreePort());
+    auto env = SupervisionEnv();
+    env["ZS_GRPC_LISTEN"] = "127.0.0.1:" + std::to_string(FreePort());
     supervision_ = new ServiceProcess("supervision", ZS_SUPERVISION_BIN, redis_->address(),
-                                      dir_->path() + "/supervision", SupervisionEnv(), "a");
+                                      dir_->path() + "/supervision", env, "a");
     supervision_->Start();
+    coordination_ =
+        StartCoordination(ZS_COORDINATION_BIN, *redis_, dir_->path() + "/coordination", clock_file_,
+                          {{"ZS_GRPC_LISTEN", coordination_address_},
+                           {"ZS_UPSTREAM_REPORTING_ADDRESS", reporting_->address()},
+                           {"ZS_UPSTREAM_SUPERVISION_ADDRESS", supervision_->address()},
+                           {"ZS_UPSTREAM_PROPOSALS_ADDRESS", proposals_->address()}})
+            .release();
   }
   static void TearDownTestSuite() {
+    delete coordination_;
     delete supervision_;
     delete proposals_;
     delete reporting_;
@@ -62,6 +80,7 @@ class SupervisionLoopTest : public ::testing::Test {
     return {{"ZS_CLOCK_FILE", clock_file_},
             {"ZS_UPSTREAM_REPORTING_ADDRESS", reporting_->address()},
             {"ZS_UPSTREAM_PROPOSALS_ADDRESS", proposals_->address()},
+            {"ZS_UPSTREAM_COORDINATION_ADDRESS", coordination_address_},
             {"ZS_CALENDAR_DIR", SourceDir() + "/deploy/calendar"},
             {"ZS_LADDER_CHECK_INTERVAL", "100ms"},
             {"ZS_EVENTS_RETRY_INITIAL", "50ms"}};
@@ -167,17 +186,24 @@ class SupervisionLoopTest : public ::testing::Test {
     ASSERT_TRUE(r.ok() && !r->IsError());
   }
 
-  // Publishes coordination's decision on a task's contest, as the coordination service will.
-  void Decide(const std::string& matter, const std::string& contest_ref, const std::string& lead,
-              const std::vector<std::string>& co, const std::string& decision) {
-    ev::MatterResolved m;
-    m.set_matter_id(matter);
-    m.set_raised_by("supervision");
-    m.set_raised_ref(contest_ref);
-    m.set_lead_unit(lead);
-    for (const auto& u : co) m.add_co_units(u);
-    m.set_decision(decision);
-    Publish("zs:events:coordination", "coordination.matter.resolved", m);
+  // The id of the "coordination.matter.resolved" event of `matter_id` (empty when not published).
+  std::string ResolvedEventOf(const std::string& matter_id) {
+    std::string id;
+    Eventually([&] {
+      for (const auto& e :
+           EventsOfType(*redis_, "zs:events:coordination", "coordination.matter.resolved")) {
+        ev::MatterResolved m;
+        if (e.payload().UnpackTo(&m) && m.matter_id() == matter_id) id = e.id();
+      }
+      return !id.empty();
+    });
+    return id;
+  }
+  // The number of dead letters on `stream`.
+  int64_t DeadLetters(const std::string& stream) {
+    auto c = redis_->Connect();
+    auto r = c->Command({"XLEN", stream + ":dead"});
+    return r.ok() ? r->integer : -1;
   }
   // Waits until the task is ASSIGNED again (reassigned) and returns it.
   spb::Task WaitReassigned(const std::string& task_id) {
@@ -197,6 +223,8 @@ class SupervisionLoopTest : public ::testing::Test {
   static ServiceProcess* reporting_;
   static ServiceProcess* supervision_;
   static ServiceProcess* proposals_;
+  static ServiceProcess* coordination_;
+  static std::string coordination_address_;
   std::unique_ptr<rpb::ReportingService::Stub> rstub_;
   std::unique_ptr<spb::SupervisionService::Stub> sstub_;
 };
@@ -207,6 +235,8 @@ RedisServer* SupervisionLoopTest::redis_ = nullptr;
 ServiceProcess* SupervisionLoopTest::reporting_ = nullptr;
 ServiceProcess* SupervisionLoopTest::supervision_ = nullptr;
 ServiceProcess* SupervisionLoopTest::proposals_ = nullptr;
+ServiceProcess* SupervisionLoopTest::coordination_ = nullptr;
+std::string SupervisionLoopTest::coordination_address_;
 
 TEST_F(SupervisionLoopTest, InstructionOpensAnItemAndClosingItAnswersTheInstruction) {
   const auto in = Instruct("清水塘片区居民反映饮用水有异味");
@@ -396,25 +426,58 @@ TEST_F(SupervisionLoopTest, WarningLadderFiresEachRungOnceWithTwoReplicas) {
 }
 
 TEST_F(SupervisionLoopTest, MeetingDecisionsDocumentInstructionsAndOverdueProposalsOpenItems) {
-  ev::MeetingDecisionRecorded d;
-  d.set_meeting_id("430204-m-1");
-  d.set_decision_id("430204-d-" + RandomHex(4));
-  d.set_meeting_title("区委常委会第 12 次会议");
-  d.set_text("年底前完成清水塘老旧管网改造一期");
-  d.set_lead_unit("430204/zjj");
-  d.add_co_units("430204/slj");
-  d.set_due_date("2026-12-31");
-  Publish("zs:events:coordination", "coordination.meeting.decision_recorded", d);
-  ev::DocumentInstructionRecorded doc;
-  doc.set_document_id("430204-doc-1");
-  doc.set_instruction_id("430204-di-" + RandomHex(4));
-  doc.set_document_title("关于加强二次供水管理的请示");
-  doc.set_document_number("石政办〔2026〕18号");
-  doc.set_leader("liu.quzhang");
-  doc.set_text("请住建局研究提出意见");
-  doc.add_directed_units("430204/zjj");
-  doc.set_due_date("2026-12-15");
-  Publish("zs:events:coordination", "coordination.document.instruction_recorded", doc);
+  auto meetings = cpb::MeetingsService::NewStub(coordination_->Channel());
+  auto documents = cpb::CirculationService::NewStub(coordination_->Channel());
+  // A 联席会议 at 10:00 today; its decision, once the meeting has started, opens an item in the
+  // meeting's words.
+  const auto meeting =
+      ApprovedMeeting(*meetings, "清水塘管网改造联席会议", FromMillis(kMonday0900 + kHour),
+                      FromMillis(kMonday0900 + 2 * kHour), {"430204/zjj"});
+  SetNow(kMonday0900 + 90 * 60000);
+  const auto decision =
+      RecordMeetingDecision(*meetings, meeting.id(), "年底前完成清水塘老旧管网改造一期",
+                            "430204/zjj", {"430204/slj"}, "2026-12-31");
+  ASSERT_FALSE(decision.id().empty());
+  const spb::Item decided = WaitForItem(decision.id());
+  EXPECT_EQ(decided.source_type(), ev::SOURCE_TYPE_STANDING_COMMITTEE_DECISION);
+  EXPECT_EQ(decided.title(), "清水塘管网改造联席会议 议定事项");
+  EXPECT_EQ(decided.requirement(), "年底前完成清水塘老旧管网改造一期");
+  EXPECT_EQ(OnlyTask(decided.id()).lead_unit(), "430204/zjj");
+  // A leader's instruction on a classified document (批办件): the item carries its number, never
+  // its title.
+  const auto doc = InstructOnDocument(*documents, "关于某水源地调整的机密请示", 2, "liu.quzhang",
+                                      "请住建局研究提出意见", {"430204/zjj"}, "2026-12-15");
+  ASSERT_EQ(doc.instructions_size(), 1);
+  const spb::Item instructed = WaitForItem(doc.instructions(0).id());
+  EXPECT_EQ(instructed.source_type(), ev::SOURCE_TYPE_DOCUMENT_INSTRUCTION);
+  EXPECT_EQ(instructed.title().find("水源地"), std::string::npos) << instructed.title();
+  EXPECT_NE(instructed.title().find(doc.number()), std::string::npos) << instructed.title();
+
+  // Forged coordination events open nothing: a decision coordination does not hold, the real
+  // decision with another lead unit, an instruction on a document that does not exist. Each is
+  // read back, found wanting, and dead-lettered.
+  const int64_t dead_before = DeadLetters("zs:events:coordination");
+  ev::MeetingDecisionRecorded forged;
+  forged.set_meeting_id(meeting.id());
+  forged.set_decision_id(meeting.id() + "-d99");
+  forged.set_meeting_title("区委常委会第 12 次会议");
+  forged.set_text("伪造的议定事项");
+  forged.set_lead_unit("430204/zjj");
+  forged.set_due_date("2026-12-31");
+  Publish("zs:events:coordination", "coordination.meeting.decision_recorded", forged);
+  ev::MeetingDecisionRecorded moved;
+  moved.set_meeting_id(meeting.id());
+  moved.set_decision_id(decision.id());
+  moved.set_lead_unit("430204/qtt");
+  moved.set_due_date("2026-12-31");
+  Publish("zs:events:coordination", "coordination.meeting.decision_recorded", moved);
+  ev::DocumentInstructionRecorded no_document;
+  no_document.set_document_id("430204-doc-nosuch");
+  no_document.set_instruction_id("430204-di-" + RandomHex(4));
+  no_document.set_document_title("关于加强二次供水管理的请示");
+  no_document.add_directed_units("430204/zjj");
+  no_document.set_due_date("2026-12-15");
+  Publish("zs:events:coordination", "coordination.document.instruction_recorded", no_document);
   // An overdue event naming a proposal the proposals service does not know (forged, or of another
   // county) opens nothing: supervision asks proposals first (the real loop is in proposals_test).
   ev::ProposalOverdue p;
@@ -428,35 +491,21 @@ TEST_F(SupervisionLoopTest, MeetingDecisionsDocumentInstructionsAndOverduePropos
   p.set_new_due_date("2026-12-04");
   Publish("zs:events:proposals", "proposals.handling.overdue", p);
 
-  const spb::Item decision = WaitForItem(d.decision_id());
-  EXPECT_EQ(decision.source_type(), ev::SOURCE_TYPE_STANDING_COMMITTEE_DECISION);
-  EXPECT_EQ(OnlyTask(decision.id()).lead_unit(), "430204/zjj");
-  const spb::Item instructed = WaitForItem(doc.instruction_id());
-  EXPECT_EQ(instructed.source_type(), ev::SOURCE_TYPE_DOCUMENT_INSTRUCTION);
-  EXPECT_TRUE(Eventually(
-      [&] {
-        auto c = redis_->Connect();
-        auto r = c->Command({"XLEN", "zs:events:proposals:dead"});
-        return r.ok() && r->integer == 1;
-      },
-      std::chrono::seconds(30)));
+  EXPECT_TRUE(Eventually([&] { return DeadLetters("zs:events:proposals") == 1; },
+                         std::chrono::seconds(30)));
+  EXPECT_TRUE(Eventually([&] { return DeadLetters("zs:events:coordination") == dead_before + 3; },
+                         std::chrono::seconds(30)))
+      << supervision_->Log();
   EXPECT_TRUE(ItemsFor(p.proposal_id() + "/430204/zjj").empty());
-
-  // A decision naming a unit that does not exist can never apply: it ends in the dead letters.
-  d.set_decision_id("430204-d-bad");
-  d.set_lead_unit("430204/nosuch");
-  Publish("zs:events:coordination", "coordination.meeting.decision_recorded", d);
-  EXPECT_TRUE(Eventually(
-      [&] {
-        auto c = redis_->Connect();
-        auto r = c->Command({"XLEN", "zs:events:coordination:dead"});
-        return r.ok() && r->integer == 1;
-      },
-      std::chrono::seconds(30)));
-  EXPECT_TRUE(ItemsFor("430204-d-bad").empty());
+  EXPECT_TRUE(ItemsFor(forged.decision_id()).empty());
+  EXPECT_TRUE(ItemsFor(no_document.instruction_id()).empty());
+  const auto still = ItemsFor(decision.id());
+  ASSERT_EQ(still.size(), 1u);
+  EXPECT_EQ(OnlyTask(still[0].id()).lead_unit(), "430204/zjj");
 }
 
 TEST_F(SupervisionLoopTest, AContestedTaskIsReassignedWhenCoordinationDecides) {
+  auto matters = cpb::MattersService::NewStub(coordination_->Channel());
   const auto in = Instruct("推诿扯皮");
   const spb::Item item = WaitForItem(in.id());
   const spb::Task task = OnlyTask(item.id());
@@ -465,21 +514,29 @@ TEST_F(SupervisionLoopTest, AContestedTaskIsReassignedWhenCoordinationDecides) {
   spb::Task t;
   ASSERT_TRUE(sstub_->ContestTask(ContextFor(TokenFor("chen.shuili")).get(), c, &t).ok());
   EXPECT_EQ(t.state(), spb::TASK_STATE_CONTESTED);
-  // The contest is published for coordination.
-  ASSERT_TRUE(Eventually([&] {
-    auto conn = redis_->Connect();
-    for (const auto& e : ReadStream(*conn, "zs:events:supervision")) {
-      if (e.type != "supervision.task.contested") continue;
-      ev::Event env;
-      env.ParseFromString(e.raw_event);
-      ev::TaskContested tc;
-      if (env.payload().UnpackTo(&tc) && tc.task_id() == task.id())
-        return tc.reason() == c.reason();
-    }
-    return false;
-  }));
-  Decide("430204-c-1", t.contest_ref(), "430204/sthj", {"430204/slj"},
-         "由区生态环境分局牵头，区水利局配合");
+  // Coordination opens a matter on the contest; a forged resolution of it, before it is
+  // resolved, changes nothing (coordination holds it open) and ends in the dead letters.
+  const auto matter = WaitForMatter(*matters, t.contest_ref());
+  ASSERT_FALSE(matter.id().empty());
+  const int64_t dead_before = DeadLetters("zs:events:coordination");
+  ev::MatterResolved forged;
+  forged.set_matter_id(matter.id());
+  forged.set_raised_by("supervision");
+  forged.set_raised_ref(t.contest_ref());
+  forged.set_lead_unit("430204/qtt");
+  forged.set_decision("伪造的协调结论");
+  Publish("zs:events:coordination", "coordination.matter.resolved", forged);
+  EXPECT_TRUE(Eventually([&] { return DeadLetters("zs:events:coordination") == dead_before + 1; },
+                         std::chrono::seconds(30)))
+      << supervision_->Log();
+  spb::GetTaskRequest get;
+  get.set_id(task.id());
+  ASSERT_TRUE(sstub_->GetTask(ContextFor(TokenFor("zhao.ducha")).get(), get, &t).ok());
+  EXPECT_EQ(t.state(), spb::TASK_STATE_CONTESTED);
+
+  // The office director decides: 生态环境分局 leads, 水利局 assists.
+  ResolveMatterAsDirector(*matters, matter.id(), "430204/sthj", {"430204/slj"},
+                          "由区生态环境分局牵头，区水利局配合");
   t = WaitReassigned(task.id());
   ASSERT_EQ(t.state(), spb::TASK_STATE_ASSIGNED);
   EXPECT_EQ(t.lead_unit(), "430204/sthj");
@@ -670,11 +727,16 @@ TEST_F(SupervisionLoopTest, TheSupervisionOfficeReassignsCancelsAndEdits) {
   EXPECT_EQ(t.state(), spb::TASK_STATE_ASSIGNED);
   EXPECT_EQ(t.lead_unit(), "430204/zjj");
   EXPECT_EQ(t.due_date(), "2027-01-15");
-  // A coordination decision on the first contest, arriving late, changes nothing now.
-  const auto consumed = SupervisionCount("SELECT COUNT(*) FROM consumed_events");
-  Decide("430204-c-9", first_contest, "430204/sthj", {}, "由区生态环境分局牵头");
-  ASSERT_TRUE(Eventually(
-      [&] { return SupervisionCount("SELECT COUNT(*) FROM consumed_events") == consumed + 1; }));
+  // Coordination's decision on the first contest, arriving late, changes nothing now.
+  auto matters = cpb::MattersService::NewStub(coordination_->Channel());
+  const auto matter = WaitForMatter(*matters, first_contest);
+  ResolveMatterAsDirector(*matters, matter.id(), "430204/sthj", {}, "由区生态环境分局牵头");
+  const std::string resolved = ResolvedEventOf(matter.id());
+  ASSERT_FALSE(resolved.empty());
+  ASSERT_TRUE(Eventually([&] {
+    return SupervisionCount("SELECT COUNT(*) FROM consumed_events WHERE event_id = '" + resolved +
+                            "'") == 1;
+  })) << supervision_->Log();
   // The new lead sees it; the old one still assists.
   auto zjj = TokenFor(auth::Principal{"zjj", "", "430204", "430204/zjj", {"unit_handler"}});
   spb::GetTaskRequest get;
@@ -889,9 +951,31 @@ TEST_F(SupervisionLoopTest, EveryUnitOfATaskIsInsideTheItemsCounty) {
   spb::ContestTaskRequest c = WithIds(spb::ContestTaskRequest(), task.id());
   c.set_reason("不属于水利局职责");
   ASSERT_TRUE(sstub_->ContestTask(ContextFor(TokenFor("chen.shuili")).get(), c, &t).ok());
-  Decide("430204-c-2", t.contest_ref(), "430204/sthj", {"430203/slj"}, "由外县水利局配合");
-  Decide("430204-c-2", t.contest_ref(), "430204/sthj", {"430204/slj"},
-         "由区生态环境分局牵头，区水利局配合");
+  // Coordination refuses a decision naming another county's unit, and an event claiming one is
+  // read back, found wanting and dead-lettered.
+  auto matters = cpb::MattersService::NewStub(coordination_->Channel());
+  const auto matter = WaitForMatter(*matters, t.contest_ref());
+  cpb::ResolveMatterRequest foreign;
+  foreign.set_request_id(NewUuid());
+  foreign.set_id(matter.id());
+  foreign.set_decision("由外县水利局配合");
+  foreign.set_lead_unit("430204/sthj");
+  foreign.add_co_units("430203/slj");
+  cpb::Matter m;
+  EXPECT_CODE(matters->ResolveMatter(ContextFor(TokenFor("huang.zhuren")).get(), foreign, &m),
+              StatusCode::INVALID_ARGUMENT);
+  const int64_t dead_before = DeadLetters("zs:events:coordination");
+  ev::MatterResolved forged;
+  forged.set_matter_id(matter.id());
+  forged.set_raised_by("supervision");
+  forged.set_raised_ref(t.contest_ref());
+  forged.set_lead_unit("430204/sthj");
+  forged.add_co_units("430203/slj");
+  Publish("zs:events:coordination", "coordination.matter.resolved", forged);
+  EXPECT_TRUE(Eventually([&] { return DeadLetters("zs:events:coordination") == dead_before + 1; },
+                         std::chrono::seconds(30)));
+  ResolveMatterAsDirector(*matters, matter.id(), "430204/sthj", {"430204/slj"},
+                          "由区生态环境分局牵头，区水利局配合");
   t = WaitReassigned(task.id());
   ASSERT_EQ(t.co_units_size(), 1);
   EXPECT_EQ(t.co_units(0), "430204/slj");

@@ -17,8 +17,9 @@ MatterReader ReadMattersFrom(std::shared_ptr<Upstream> coordination) {
                               const ev::MatterResolved& m) -> absl::StatusOr<ev::MatterResolved> {
     const std::string what = "coordination.matter.resolved " + m.matter_id();
     if (m.matter_id().empty() || m.raised_ref().empty()) {
-      return absl::InvalidArgumentError("coordination.matter.resolved without matter_id or "
-                                        "raised_ref");
+      return absl::InvalidArgumentError(
+          "coordination.matter.resolved without matter_id or "
+          "raised_ref");
     }
     auto ctx = coordination->Context(event.tenant());
     if (!ctx.ok()) return ctx.status();
@@ -41,9 +42,9 @@ MatterReader ReadMattersFrom(std::shared_ptr<Upstream> coordination) {
       return absl::FailedPreconditionError(what + ": the matter is not resolved");
     }
     if (held.raised_by() != m.raised_by() || held.raised_ref() != m.raised_ref()) {
-      return absl::FailedPreconditionError(what + ": the matter was raised by " +
-                                           held.raised_by() + " on " + held.raised_ref() +
-                                           ", not " + m.raised_by() + " on " + m.raised_ref());
+      return absl::FailedPreconditionError(what + ": the matter was raised by " + held.raised_by() +
+                                           " on " + held.raised_ref() + ", not " + m.raised_by() +
+                                           " on " + m.raised_ref());
     }
     const auto& d = held.decision();
     const std::set<std::string> held_co(d.co_units().begin(), d.co_units().end());

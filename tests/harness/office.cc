@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/ids.h"
+#include "core/time_util.h"
 #include "harness/harness.h"
 
 namespace zs::testing {
@@ -11,6 +12,7 @@ namespace rpb = zhongshu::reporting::v1;
 namespace spb = zhongshu::supervision::v1;
 namespace ppb = zhongshu::proposals::v1;
 namespace ev = zhongshu::events::v1;
+namespace cpb = zhongshu::coordination::v1;
 
 rpb::Report SubmitReportAsClerk(rpb::ReportingService::Stub& stub, const std::string& title,
                                 rpb::Sensitivity sensitivity) {
@@ -61,10 +63,6 @@ std::vector<spb::Item> ItemsWithSource(spb::SupervisionService::Stub& stub,
 
 // ---- Proposals ----
 
-namespace {
-
-// Time from `clock_file`, the source tree's calendar, events retried and dead-lettered quickly
-// (2 tries), relay and maintenance on short intervals: what every service under test shares.
 std::map<std::string, std::string> QuickEventsEnv(const std::string& clock_file) {
   return {
       {"ZS_CLOCK_FILE", clock_file},
@@ -77,8 +75,6 @@ std::map<std::string, std::string> QuickEventsEnv(const std::string& clock_file)
       {"ZS_EVENTS_RELAY_BACKOFF_MAX", "200ms"},
   };
 }
-
-}  // namespace
 
 std::map<std::string, std::string> ProposalsEnv(const std::string& clock_file,
                                                 const std::map<std::string, std::string>& extra) {
@@ -269,6 +265,132 @@ std::vector<ev::Event> EventsOfType(const RedisServer& redis, const std::string&
     ev::Event e;
     if (e.ParseFromString(entry.raw_event)) out.push_back(std::move(e));
   }
+  return out;
+}
+
+// ---- Coordination ----
+
+cpb::Meeting ApprovedMeeting(cpb::MeetingsService::Stub& stub, const std::string& title,
+                             TimePoint start, TimePoint end,
+                             const std::vector<std::string>& units) {
+  cpb::RequestMeetingRequest r;
+  r.set_request_id(NewUuid());
+  auto& m = *r.mutable_meeting();
+  m.set_kind(cpb::MEETING_KIND_JOINT);
+  m.set_title(title);
+  *m.mutable_start_time() = ToProto(start);
+  *m.mutable_end_time() = ToProto(end);
+  m.set_venue("第一会议室");
+  m.set_presiding_leader("zhang.shuji");
+  for (const auto& u : units) m.add_participant_units(u);
+  m.add_agenda("研究分工，明确牵头单位和完成时限");
+  cpb::Meeting out;
+  auto s = stub.RequestMeeting(As("sun.zonghe").get(), r, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  cpb::ApproveMeetingRequest a;
+  a.set_request_id(NewUuid());
+  a.set_id(out.id());
+  s = stub.ApproveMeeting(As("huang.zhuren").get(), a, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return out;
+}
+
+cpb::Decision RecordMeetingDecision(cpb::MeetingsService::Stub& stub, const std::string& meeting_id,
+                                    const std::string& text, const std::string& lead,
+                                    const std::vector<std::string>& co, const std::string& due) {
+  cpb::GetMeetingRequest g;
+  g.set_id(meeting_id);
+  cpb::Meeting m;
+  auto s = stub.GetMeeting(As("sun.zonghe").get(), g, &m);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  if (m.minutes().empty()) {
+    cpb::RecordMinutesRequest minutes;
+    minutes.set_request_id(NewUuid());
+    minutes.set_id(meeting_id);
+    minutes.set_text("会议听取了情况汇报，研究了分工，形成议定事项如下。");
+    s = stub.RecordMinutes(As("sun.zonghe").get(), minutes, &m);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+  }
+  cpb::RecordDecisionRequest d;
+  d.set_request_id(NewUuid());
+  d.set_id(meeting_id);
+  d.set_text(text);
+  d.set_lead_unit(lead);
+  for (const auto& u : co) d.add_co_units(u);
+  d.set_due_date(due);
+  s = stub.RecordDecision(As("sun.zonghe").get(), d, &m);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return m.decisions_size() ? m.decisions(m.decisions_size() - 1) : cpb::Decision();
+}
+
+cpb::Document InstructOnDocument(cpb::CirculationService::Stub& stub, const std::string& title,
+                                 int secrecy, const std::string& leader, const std::string& text,
+                                 const std::vector<std::string>& units, const std::string& due) {
+  cpb::RegisterDocumentRequest r;
+  r.set_request_id(NewUuid());
+  auto& d = *r.mutable_document();
+  d.set_source("株洲市委办公室");
+  d.set_number("株市办发〔2026〕" + RandomHex(3) + "号");
+  d.set_title(title);
+  d.set_urgency(cpb::URGENCY_NORMAL);
+  d.set_secrecy_level(secrecy);
+  cpb::Document out;
+  auto s = stub.RegisterDocument(As("huang.zhuren").get(), r, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  cpb::RouteDocumentRequest route;
+  route.set_request_id(NewUuid());
+  route.set_id(out.id());
+  auto& stage = *route.add_stages();
+  stage.set_kind(cpb::STAGE_KIND_INSTRUCT);
+  stage.set_order(cpb::STAGE_ORDER_SEQUENTIAL);
+  stage.add_readers(leader);
+  s = stub.RouteDocument(As("huang.zhuren").get(), route, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  cpb::RecordInstructionRequest in;
+  in.set_request_id(NewUuid());
+  in.set_id(out.id());
+  in.set_text(text);
+  for (const auto& u : units) in.add_directed_units(u);
+  in.set_due_date(due);
+  s = stub.RecordInstruction(As(leader).get(), in, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return out;
+}
+
+cpb::Matter WaitForMatter(cpb::MattersService::Stub& stub, const std::string& raised_ref) {
+  cpb::Matter found;
+  const bool opened = Eventually(
+      [&] {
+        cpb::ListMattersRequest req;
+        req.set_page_size(500);
+        cpb::ListMattersResponse resp;
+        if (!stub.ListMatters(As("huang.zhuren").get(), req, &resp).ok()) return false;
+        for (const auto& m : resp.matters()) {
+          if (m.raised_ref() == raised_ref) {
+            found = m;
+            return true;
+          }
+        }
+        return false;
+      },
+      std::chrono::seconds(20));
+  EXPECT_TRUE(opened) << "no matter raised on " << raised_ref;
+  return found;
+}
+
+cpb::Matter ResolveMatterAsDirector(cpb::MattersService::Stub& stub, const std::string& id,
+                                    const std::string& lead, const std::vector<std::string>& co,
+                                    const std::string& decision) {
+  cpb::ResolveMatterRequest r;
+  r.set_request_id(NewUuid());
+  r.set_id(id);
+  r.set_decision(decision);
+  r.set_reasons("依据部门职责规定，经协调会商确定");
+  r.set_lead_unit(lead);
+  for (const auto& u : co) r.add_co_units(u);
+  cpb::Matter out;
+  auto s = stub.ResolveMatter(As("huang.zhuren").get(), r, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
   return out;
 }
 

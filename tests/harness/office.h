@@ -10,7 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "harness/harness.h"
+#include "zhongshu/coordination/v1/circulation.grpc.pb.h"
+#include "zhongshu/coordination/v1/matters.grpc.pb.h"
+#include "zhongshu/coordination/v1/meetings.grpc.pb.h"
 #include "zhongshu/events/v1/event.pb.h"
 #include "zhongshu/proposals/v1/proposals.grpc.pb.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
@@ -48,6 +52,10 @@ std::unique_ptr<ServiceProcess> StartProposals(const std::string& binary, const 
                                                const std::string& clock_file,
                                                const std::map<std::string, std::string>& extra = {},
                                                const std::string& instance = "test");
+
+// Time from `clock_file`, the source tree's calendar, events retried and dead-lettered quickly
+// (2 tries), relay and maintenance on short intervals: what every service under test shares.
+std::map<std::string, std::string> QuickEventsEnv(const std::string& clock_file);
 
 // ---- Coordination (综合协调) ----
 
@@ -117,6 +125,38 @@ zhongshu::events::v1::Event PublishEvent(const RedisServer& redis, const std::st
 // Appends an envelope as it is (a redelivery of the same event).
 void PublishEnvelope(const RedisServer& redis, const std::string& stream,
                      const zhongshu::events::v1::Event& e);
+
+// ---- Coordination's everyday steps (综合协调) ----
+
+// 孙综合 requests a 联席会议 in 第一会议室 from `start` to `end`, presided over by 张书记 with
+// `units` taking part; 黄主任 approves it.
+zhongshu::coordination::v1::Meeting ApprovedMeeting(
+    zhongshu::coordination::v1::MeetingsService::Stub& stub, const std::string& title,
+    TimePoint start, TimePoint end, const std::vector<std::string>& units);
+
+// The minutes (when there are none yet) and one decision (议定事项) of a meeting that has started
+// (the services' clock past its start): `lead` leads, `co` assist, due on `due`.
+zhongshu::coordination::v1::Decision RecordMeetingDecision(
+    zhongshu::coordination::v1::MeetingsService::Stub& stub, const std::string& meeting_id,
+    const std::string& text, const std::string& lead, const std::vector<std::string>& co,
+    const std::string& due);
+
+// 黄主任 registers a document (of `secrecy` 0–3), routes it to `leader` for 批办, and the leader
+// instructs `units` (the first leads). Returns the document with its instruction.
+zhongshu::coordination::v1::Document InstructOnDocument(
+    zhongshu::coordination::v1::CirculationService::Stub& stub, const std::string& title,
+    int secrecy, const std::string& leader, const std::string& text,
+    const std::vector<std::string>& units, const std::string& due);
+
+// The matter raised on `raised_ref` as 黄主任 sees it, once coordination has opened it (an empty
+// matter, and a test failure, when it does not open within 20 s).
+zhongshu::coordination::v1::Matter WaitForMatter(
+    zhongshu::coordination::v1::MattersService::Stub& stub, const std::string& raised_ref);
+
+// 黄主任 (office director) resolves a matter: `lead` leads, `co` assist.
+zhongshu::coordination::v1::Matter ResolveMatterAsDirector(
+    zhongshu::coordination::v1::MattersService::Stub& stub, const std::string& id,
+    const std::string& lead, const std::vector<std::string>& co, const std::string& decision);
 
 // The envelopes of `type` on `stream`, oldest first.
 std::vector<zhongshu::events::v1::Event> EventsOfType(const RedisServer& redis,

@@ -439,12 +439,10 @@ class MattersModuleImpl final : public Module {
     limits_.max_text_chars =
         static_cast<size_t>(c.Int("matters.max_text_chars", 4000, 100, 100000));
     limits_.max_parties = static_cast<int>(c.Int("matters.max_parties", 30, 2, 200));
-    // The raising services, re-read before a matter opens. The module's own keys give the
-    // defaults; upstream.<name>.address (and ZS_UPSTREAM_<NAME>_ADDRESS) still override them.
-    supervision_ = rt.AddUpstream(
-        "supervision", c.String("matters.upstream.supervision.address", "127.0.0.1:7102"));
-    proposals_ = rt.AddUpstream("proposals",
-                                c.String("matters.upstream.proposals.address", "127.0.0.1:7103"));
+    // The raising services, re-read before a matter opens: upstream.<name>.address, .token and
+    // .timeout (ZS_UPSTREAM_<NAME>_ADDRESS ...).
+    supervision_ = rt.AddUpstream("supervision", "127.0.0.1:7102");
+    proposals_ = rt.AddUpstream("proposals", "127.0.0.1:7103");
   }
 
   grpc::Service* Start(app::ServiceRuntime& rt, const Shared& shared) override {

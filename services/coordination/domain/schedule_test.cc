@@ -63,8 +63,8 @@ TEST(ScheduleConflicts, SameVenueOfAnotherLeaderClashes) {
 TEST(ScheduleConflicts, TouchingSpansDoNotClash) {
   const auto existing = {
       Act("a1", "zhang.shuji", Local("2026-12-07", 9), Local("2026-12-07", 10), "一号会议室")};
-  EXPECT_TRUE(FindConflicts(Act("", "zhang.shuji", Local("2026-12-07", 10),
-                                Local("2026-12-07", 11), "一号会议室"),
+  EXPECT_TRUE(FindConflicts(Act("", "zhang.shuji", Local("2026-12-07", 10), Local("2026-12-07", 11),
+                                "一号会议室"),
                             existing)
                   .empty());
   EXPECT_TRUE(FindConflicts(Act("", "zhang.shuji", Local("2026-12-07", 8), Local("2026-12-07", 9),
@@ -72,8 +72,7 @@ TEST(ScheduleConflicts, TouchingSpansDoNotClash) {
                             existing)
                   .empty());
   // One minute of overlap clashes.
-  EXPECT_EQ(FindConflicts(Act("", "zhang.shuji", Local("2026-12-07", 8),
-                              Local("2026-12-07", 9, 1)),
+  EXPECT_EQ(FindConflicts(Act("", "zhang.shuji", Local("2026-12-07", 8), Local("2026-12-07", 9, 1)),
                           existing)
                 .size(),
             1u);
@@ -88,12 +87,13 @@ TEST(ScheduleConflicts, CancelledEntriesAreIgnored) {
 }
 
 TEST(ScheduleConflicts, TheEditedActivityItselfIsIgnored) {
-  const auto existing = {Act("a1", "zhang.shuji", Local("2026-12-07", 9), Local("2026-12-07", 11)),
-                         Act("a2", "zhang.shuji", Local("2026-12-07", 13), Local("2026-12-07", 14))};
+  const auto existing = {
+      Act("a1", "zhang.shuji", Local("2026-12-07", 9), Local("2026-12-07", 11)),
+      Act("a2", "zhang.shuji", Local("2026-12-07", 13), Local("2026-12-07", 14))};
   // a1 moved by half an hour overlaps only its old self: no clash.
-  EXPECT_TRUE(FindConflicts(Act("a1", "zhang.shuji", Local("2026-12-07", 9, 30),
-                                Local("2026-12-07", 11, 30)),
-                            existing)
+  EXPECT_TRUE(FindConflicts(
+                  Act("a1", "zhang.shuji", Local("2026-12-07", 9, 30), Local("2026-12-07", 11, 30)),
+                  existing)
                   .empty());
   // Moved onto a2: clashes with a2 only.
   auto c = FindConflicts(
@@ -115,8 +115,10 @@ TEST(SchedulePlan, ValidatesNamingTheField) {
   limits.max_activity_days = 2;
   auto ts = [](int64_t ms) { return TimestampOf(ms); };
   const int64_t s = Local("2026-12-07", 9);
-  EXPECT_TRUE(ValidatePlan("activity", "调研", ts(s), ts(s + 3600000), "一号会议室", "", limits).ok());
-  EXPECT_TRUE(ValidatePlan("activity", "调研", ts(s), ts(s + 3600000), "", "清水塘街道", limits).ok());
+  EXPECT_TRUE(
+      ValidatePlan("activity", "调研", ts(s), ts(s + 3600000), "一号会议室", "", limits).ok());
+  EXPECT_TRUE(
+      ValidatePlan("activity", "调研", ts(s), ts(s + 3600000), "", "清水塘街道", limits).ok());
   auto bad = ValidatePlan("activity", "调研", ts(s), ts(s), "一号会议室", "", limits);
   EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(bad.message().find("activity.end_time"), std::string::npos);

@@ -840,8 +840,7 @@ absl::Status SupervisionServiceImpl::OnDocumentInstruction(const ev::Event& even
                                                            store::Tx& tx) {
   return OpenFromEvent(
       event,
-      FromDocumentInstruction(d, event.tenant(), std::any_cast<CoordinationRecord>(prepared)),
-      tx);
+      FromDocumentInstruction(d, event.tenant(), std::any_cast<CoordinationRecord>(prepared)), tx);
 }
 
 absl::StatusOr<std::any> SupervisionServiceImpl::PrepareProposalOverdue(

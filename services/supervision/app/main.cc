@@ -99,7 +99,8 @@ namespace cpb = zhongshu::coordination::v1;
 absl::Status CoordinationFailure(const grpc::Status& s, const std::string& what,
                                  const std::string& tenant) {
   if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
-    return absl::FailedPreconditionError(what + " is not held by the coordination service for "
+    return absl::FailedPreconditionError(what +
+                                         " is not held by the coordination service for "
                                          "tenant " +
                                          tenant);
   }
@@ -111,36 +112,36 @@ absl::Status CoordinationFailure(const grpc::Status& s, const std::string& what,
 zs::supervision::CoordinationFetcher MeetingsOf(std::shared_ptr<zs::app::Upstream> coordination) {
   std::shared_ptr<cpb::MeetingsService::Stub> stub =
       cpb::MeetingsService::NewStub(coordination->channel());
-  return [coordination, stub](const std::string& tenant, const std::string& meeting_id,
-                              const std::string& decision_id)
-             -> absl::StatusOr<zs::supervision::CoordinationRecord> {
-    auto ctx = coordination->Context(tenant);
-    if (!ctx.ok()) return ctx.status();
-    cpb::GetMeetingRequest req;
-    req.set_id(meeting_id);
-    cpb::Meeting m;
-    grpc::Status s = stub->GetMeeting(ctx->get(), req, &m);
-    if (!s.ok()) return CoordinationFailure(s, "meeting " + meeting_id, tenant);
-    zs::supervision::CoordinationRecord out;
-    out.tenant = m.tenant();
-    out.title = m.title();
-    out.leader = m.presiding_leader();
-    out.leader_name = m.presiding_leader_name();
-    for (const auto& d : m.decisions()) {
-      if (d.id() != decision_id) continue;
-      out.found = true;
-      out.text = d.text();
-      out.units.push_back(d.lead_unit());
-      out.units.insert(out.units.end(), d.co_units().begin(), d.co_units().end());
-      out.due_date = d.due_date();
-    }
-    return out;
-  };
+  return
+      [coordination, stub](
+          const std::string& tenant, const std::string& meeting_id,
+          const std::string& decision_id) -> absl::StatusOr<zs::supervision::CoordinationRecord> {
+        auto ctx = coordination->Context(tenant);
+        if (!ctx.ok()) return ctx.status();
+        cpb::GetMeetingRequest req;
+        req.set_id(meeting_id);
+        cpb::Meeting m;
+        grpc::Status s = stub->GetMeeting(ctx->get(), req, &m);
+        if (!s.ok()) return CoordinationFailure(s, "meeting " + meeting_id, tenant);
+        zs::supervision::CoordinationRecord out;
+        out.tenant = m.tenant();
+        out.title = m.title();
+        out.leader = m.presiding_leader();
+        out.leader_name = m.presiding_leader_name();
+        for (const auto& d : m.decisions()) {
+          if (d.id() != decision_id) continue;
+          out.found = true;
+          out.text = d.text();
+          out.units.push_back(d.lead_unit());
+          out.units.insert(out.units.end(), d.co_units().begin(), d.co_units().end());
+          out.due_date = d.due_date();
+        }
+        return out;
+      };
 }
 
 // Reads a document's instruction (批办件) from coordination's circulation module.
-zs::supervision::CoordinationFetcher DocumentsOf(
-    std::shared_ptr<zs::app::Upstream> coordination) {
+zs::supervision::CoordinationFetcher DocumentsOf(std::shared_ptr<zs::app::Upstream> coordination) {
   std::shared_ptr<cpb::CirculationService::Stub> stub =
       cpb::CirculationService::NewStub(coordination->channel());
   return [coordination, stub](const std::string& tenant, const std::string& document_id,

@@ -41,9 +41,9 @@ namespace {
 
 // The record coordination holds is the one the event names, in the event's tenant, with the same
 // units and date: otherwise the event does not hold together and opens nothing.
-absl::Status CheckRecord(const std::string& what, const std::string& tenant,
-                         const std::string& ref, const std::vector<std::string>& units,
-                         const std::string& due_date, const CoordinationRecord& record) {
+absl::Status CheckRecord(const std::string& what, const std::string& tenant, const std::string& ref,
+                         const std::vector<std::string>& units, const std::string& due_date,
+                         const CoordinationRecord& record) {
   if (!record.tenant.empty() && record.tenant != tenant) {
     return absl::PermissionDeniedError(what + " of tenant " + tenant + " names " + ref +
                                        " of tenant " + record.tenant);
@@ -56,9 +56,8 @@ absl::Status CheckRecord(const std::string& what, const std::string& tenant,
     return absl::FailedPreconditionError(what + ": " + ref + " names no responsible unit");
   }
   if (units != record.units || due_date != record.due_date) {
-    return absl::FailedPreconditionError(
-        what + ": the units or date of " + ref +
-        " differ from what the coordination service holds");
+    return absl::FailedPreconditionError(what + ": the units or date of " + ref +
+                                         " differ from what the coordination service holds");
   }
   return absl::OkStatus();
 }
@@ -74,9 +73,9 @@ absl::StatusOr<Sourced> FromMeetingDecision(const ev::MeetingDecisionRecorded& d
   }
   std::vector<std::string> units{d.lead_unit()};
   units.insert(units.end(), d.co_units().begin(), d.co_units().end());
-  if (auto s = CheckRecord(what, tenant, "decision " + d.decision_id() + " of meeting " +
-                                             d.meeting_id(),
-                           units, d.due_date(), record);
+  if (auto s =
+          CheckRecord(what, tenant, "decision " + d.decision_id() + " of meeting " + d.meeting_id(),
+                      units, d.due_date(), record);
       !s.ok()) {
     return s;
   }
@@ -102,8 +101,8 @@ absl::StatusOr<Sourced> FromDocumentInstruction(const ev::DocumentInstructionRec
     return absl::InvalidArgumentError(what + " without its payload");
   }
   std::vector<std::string> units{d.directed_units().begin(), d.directed_units().end()};
-  if (auto s = CheckRecord(what, tenant, "instruction " + d.instruction_id() + " on document " +
-                                             d.document_id(),
+  if (auto s = CheckRecord(what, tenant,
+                           "instruction " + d.instruction_id() + " on document " + d.document_id(),
                            units, d.due_date(), record);
       !s.ok()) {
     return s;

@@ -42,10 +42,10 @@ struct ProposalContext {
 // never from the event's words, so an event that names a record coordination does not hold, or
 // holds differently, opens nothing.
 struct CoordinationRecord {
-  std::string tenant;  // the meeting's or document's tenant
-  bool found = false;  // the meeting or document holds the decision or instruction named
-  std::string title;   // the meeting's title; the document's title (empty when secret)
-  std::string number;  // the document's number (文号)
+  std::string tenant;   // the meeting's or document's tenant
+  bool found = false;   // the meeting or document holds the decision or instruction named
+  std::string title;    // the meeting's title; the document's title (empty when secret)
+  std::string number;   // the document's number (文号)
   bool secret = false;  // a classified document (秘密 and above): its title stays out of the item
   std::string text;
   std::string leader;  // who presided or instructed
