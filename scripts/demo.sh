@@ -207,7 +207,7 @@ if [ -n "$clock" ]; then
   say "Nobody acknowledges the alert for 16 minutes (the demo clock moves): it escalates to 刘区长 (升级)"
   clock_in_minutes 16
   for _ in $(seq 100); do
-    z --as sun.zonghe incident get "$incident" | grep -q "level 2" && break
+    z --as sun.zonghe incident get "$incident" | grep -q "(liu.quzhang) level" && break
     sleep 0.2
   done
   z --as sun.zonghe incident get "$incident" | grep -E "^  alert"
