@@ -404,7 +404,8 @@ TEST_F(CoordinationMattersTest, ADisputedReturnOpensOneMatterWhoseDecisionReassi
   ASSERT_EQ(opened.parties_size(), 2);
   EXPECT_EQ(opened.parties(0).unit(), "430204/slj");
   EXPECT_EQ(opened.parties(1).unit(), "430204/sthj");
-  EXPECT_NE(opened.description().find("请协调明确"), std::string::npos);
+  // The unit's reason as the proposals service keeps it.
+  EXPECT_NE(opened.description().find("二次供水设施由住建部门监管"), std::string::npos);
 
   // A leader resolves it without a coordination meeting.
   cpb::Matter resolved;

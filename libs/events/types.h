@@ -102,6 +102,8 @@ inline constexpr char kCoordinationIncidentAcknowledged[] = "coordination.incide
 inline constexpr char kCoordinationIncidentAlerted[] = "coordination.incident.alerted";
 inline constexpr char kCoordinationIncidentClosed[] = "coordination.incident.closed";
 inline constexpr char kCoordinationIncidentEscalated[] = "coordination.incident.escalated";
+inline constexpr char kCoordinationIncidentEscalationExhausted[] =
+    "coordination.incident.escalation_exhausted";
 inline constexpr char kCoordinationIncidentJoined[] = "coordination.incident.joined";
 inline constexpr char kCoordinationIncidentOpened[] = "coordination.incident.opened";
 inline constexpr char kCoordinationIncidentStepCompleted[] = "coordination.incident.step_completed";

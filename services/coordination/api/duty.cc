@@ -597,8 +597,20 @@ class DutyServiceImpl final : public pb::DutyService::CallbackService {
     const auto level = LevelOfTimer(timer.name);
     if (!level) return std::string("skipped");
     auto next = AlerteeAt(options_.policy, inc->tenant(), inc->duty_leader(), *level);
-    if (!next) return std::string("superseded");
     const pb::Incident before = *inc;
+    if (!next) {
+      // Nobody is left on the ladder: the alert is marked as run out, once.
+      if (!ExhaustEscalation(*inc, *level, clock_->Now())) return std::string("superseded");
+      inc->set_version(before.version() + 1);
+      if (auto s = Save(
+              tx, SystemActor(), before, *inc,
+              {"incident.escalation_exhausted", type::kCoordinationIncidentEscalationExhausted, ""},
+              "", "");
+          !s.ok()) {
+        return s;
+      }
+      return std::string("exhausted");
+    }
     if (!Escalate(*inc, *level, *next, org_, AckLimitMs(options_.policy, inc->grade()),
                   clock_->Now())) {
       return std::string("superseded");
@@ -638,14 +650,15 @@ class DutyServiceImpl final : public pb::DutyService::CallbackService {
 
   // The timer of the alert's next rung, when the ladder has one.
   absl::Status ScheduleEscalation(store::Tx& tx, const pb::Incident& inc) {
+    // A timer at every limit, the last person's too: with nobody left, it marks the alert as run
+    // out.
     const int level = inc.alert().level() + 1;
     auto next = AlerteeAt(options_.policy, inc.tenant(), inc.duty_leader(), level);
-    if (!next) return absl::OkStatus();
     store::Timer t{kEscalationTimers,
                    inc.id(),
                    EscalationTimerName(level - 1),
                    ToMillis(FromProto(inc.alert().ack_due())),
-                   *next,
+                   next.value_or(""),
                    inc.tenant()};
     return store::ScheduleTimers(tx, kEscalationTimers, inc.id(), {t});
   }

@@ -215,7 +215,7 @@ class MattersServiceImpl final : public pb::MattersService::CallbackService {
         },
         {"matter.resolve", type::kCoordinationMatterResolved, ""},
         [this, d](const auth::Principal& caller, store::Tx&, pb::Matter& mt) {
-          return m::Resolve(org_, mt, *d, ActorOf(caller), clock_->Now());
+          return m::Resolve(org_, mt, *d, ActorOf(caller), clock_->Now(), limits_);
         });
   }
 
@@ -269,6 +269,7 @@ class MattersServiceImpl final : public pb::MattersService::CallbackService {
     facts.co_units = {t.co_units().begin(), t.co_units().end()};
     facts.contested = t.state() == spb::TASK_STATE_CONTESTED;
     facts.contest_ref = t.contest_ref();
+    facts.contest_reason = t.contest_reason();
     auto ictx = supervision_->Context(e.tenant());
     if (!ictx.ok()) return ictx.status();
     spb::GetItemRequest iget;
@@ -315,6 +316,7 @@ class MattersServiceImpl final : public pb::MattersService::CallbackService {
       m::HandlingFacts f;
       f.unit = h.unit();
       f.dispute_ref = h.dispute_ref();
+      f.return_reason = h.return_reason();
       f.disputed = h.disputed();
       f.returned = h.state() == ppb::HANDLING_STATE_RETURNED;
       f.active =

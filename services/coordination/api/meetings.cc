@@ -185,12 +185,16 @@ class MeetingsImpl final : public pb::MeetingsService::CallbackService {
     return handlers_.Write(
         ctx, "RequestMeeting", *req, resp,
         [this, requested, override_conflicts](const auth::Principal& caller) -> absl::Status {
+          // Validation first, the org checks included (INVALID_ARGUMENT naming the field), then
+          // who may ask.
           if (auto s = meetings::ValidateMeeting(*requested, rules_, "meeting"); !s.ok()) return s;
-          if (auto s = meetings::MayRequest(caller); !s.ok()) return s;
-          if (override_conflicts) {
-            if (auto s = meetings::MayOverride(caller); !s.ok()) return s;
+          if (auto s = meetings::ResolveParticipants(org_, caller.tenant, *requested, "meeting");
+              !s.ok()) {
+            return s;
           }
-          return meetings::ResolveParticipants(org_, caller.tenant, *requested, "meeting");
+          if (auto s = meetings::MayRequest(caller); !s.ok()) return s;
+          if (override_conflicts) return meetings::MayOverride(caller);
+          return absl::OkStatus();
         },
         [this, requested, override_conflicts, resp](const auth::Principal& caller,
                                                     store::Tx& tx) -> absl::Status {
@@ -200,7 +204,8 @@ class MeetingsImpl final : public pb::MeetingsService::CallbackService {
           if (!clashes.ok()) return clashes.status();
           if (!clashes->empty()) {
             if (!override_conflicts) {
-              return meetings::ClashError(m.venue(), *clashes, rules_.utc_offset_minutes);
+              return meetings::ClashError(m.venue(), *clashes, rules_.utc_offset_minutes,
+                                          meetings::SeesAllMeetings(caller));
             }
             m.set_conflicts_overridden(true);
           }
@@ -235,7 +240,8 @@ class MeetingsImpl final : public pb::MeetingsService::CallbackService {
           auto clashes = ClashesOf(tx, m);
           if (!clashes.ok()) return clashes.status();
           if (!clashes->empty() && !override_conflicts) {
-            return meetings::ClashError(m.venue(), *clashes, rules_.utc_offset_minutes);
+            return meetings::ClashError(m.venue(), *clashes, rules_.utc_offset_minutes,
+                                        meetings::SeesAllMeetings(caller));
           }
           return meetings::Approve(m, caller, !clashes->empty(), clock_->Now());
         });
@@ -368,13 +374,15 @@ class MeetingsImpl final : public pb::MeetingsService::CallbackService {
               !s.ok()) {
             return s;
           }
-          if (auto s = meetings::MayDecide(caller, "recording a decision"); !s.ok()) return s;
           if (auto s =
                   auth::CheckUnit(org_, nullptr, caller.tenant, decision->lead_unit(), "lead_unit");
               !s.ok()) {
             return s;
           }
-          return auth::CheckUnits(org_, nullptr, caller.tenant, co, "co_units");
+          if (auto s = auth::CheckUnits(org_, nullptr, caller.tenant, co, "co_units"); !s.ok()) {
+            return s;
+          }
+          return meetings::MayDecide(caller, "recording a decision");
         },
         {"meeting.decision", type::kCoordinationMeetingDecisionRecorded, ""},
         [this, decision, due = req->due_date()](const auth::Principal& caller, store::Tx&,
@@ -396,14 +404,15 @@ class MeetingsImpl final : public pb::MeetingsService::CallbackService {
         ctx, "CreateMeetingSeries", *req, resp,
         [this, requested](const auth::Principal& caller) -> absl::Status {
           if (auto s = meetings::ValidateSeries(*requested, rules_); !s.ok()) return s;
-          if (auto s = meetings::MayDecide(caller, "setting up a meeting series"); !s.ok()) {
-            return s;
-          }
           pb::Meeting probe;
           probe.set_presiding_leader(requested->presiding_leader());
           *probe.mutable_participant_leaders() = requested->participant_leaders();
           *probe.mutable_participant_units() = requested->participant_units();
-          return meetings::ResolveParticipants(org_, caller.tenant, probe, "series");
+          if (auto s = meetings::ResolveParticipants(org_, caller.tenant, probe, "series");
+              !s.ok()) {
+            return s;
+          }
+          return meetings::MayDecide(caller, "setting up a meeting series");
         },
         [this, requested, resp](const auth::Principal& caller, store::Tx& tx) -> absl::Status {
           pb::MeetingSeries s = *requested;

@@ -61,6 +61,12 @@ absl::Status ValidateRegistration(const pb::Document& d, const Limits& l, TimePo
   if (SecrecyName(d.secrecy_level()).empty()) {
     return InvalidField("document.secrecy_level", "must be 0 (非密) to 3 (绝密)");
   }
+  if (d.has_received_at()) {
+    if (auto s = CheckTime(d.received_at(), "document.received_at"); !s.ok()) return s;
+  }
+  if (d.has_handling_limit()) {
+    if (auto s = CheckTime(d.handling_limit(), "document.handling_limit"); !s.ok()) return s;
+  }
   const TimePoint received = d.has_received_at() ? FromProto(d.received_at()) : now;
   if (d.has_received_at() && received > now + std::chrono::hours(24)) {
     return InvalidField("document.received_at", "lies in the future");
@@ -335,6 +341,7 @@ absl::Status SetLimit(pb::Document& d, const google::protobuf::Timestamp& limit)
   if (d.state() == pb::DOCUMENT_STATE_COMPLETED) {
     return absl::FailedPreconditionError("document " + d.id() + " is completed (办结)");
   }
+  if (auto s = CheckTime(limit, "handling_limit"); !s.ok()) return s;
   if (FromProto(limit) <= FromProto(d.received_at())) {
     return InvalidField("handling_limit", "must be after the document was received");
   }

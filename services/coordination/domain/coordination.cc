@@ -1,5 +1,7 @@
 #include "domain/coordination.h"
 
+#include "core/validation.h"
+
 namespace zs::coordination {
 
 bool Overlaps(const Span& a, const Span& b) {
@@ -19,6 +21,15 @@ std::string SecrecyName(int level) {
     default:
       return "";
   }
+}
+
+absl::Status CheckTime(const google::protobuf::Timestamp& t, const std::string& field) {
+  constexpr int64_t kYear10000 = 253402300800;  // 10000-01-01T00:00:00Z
+  if (t.seconds() <= 0) return InvalidField(field, "required");
+  if (t.seconds() >= kYear10000 || t.nanos() < 0 || t.nanos() > 999999999) {
+    return InvalidField(field, "not a valid time (after 1970, before the year 10000)");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace zs::coordination

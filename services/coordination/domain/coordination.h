@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/status/status.h"
+#include "google/protobuf/timestamp.pb.h"
+
 namespace zs::coordination {
 
 // A half-open span of time [start_ms, end_ms) in Unix milliseconds.
@@ -19,5 +22,10 @@ bool Overlaps(const Span& a, const Span& b);
 
 // The name of a secrecy level (涉密等级) 0..3: 非密, 秘密, 机密, 绝密; "" when out of range.
 std::string SecrecyName(int level);
+
+// A time a request gives: INVALID_ARGUMENT naming `field` unless it is set, after 1970 and before
+// the year 10000, with nanos in range (times are computed in nanoseconds: a time far outside this
+// would overflow and wrap).
+absl::Status CheckTime(const google::protobuf::Timestamp& t, const std::string& field);
 
 }  // namespace zs::coordination

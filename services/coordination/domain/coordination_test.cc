@@ -22,4 +22,16 @@ TEST(Secrecy, NamesTheFourLevels) {
 }
 
 }  // namespace
+TEST(CoordinationTest, ATimeOutsideWhatCanBeComputedIsRefusedNamingTheField) {
+  google::protobuf::Timestamp t;
+  EXPECT_EQ(CheckTime(t, "meeting.start_time").message(), "meeting.start_time: required");
+  t.set_seconds(1795395600);
+  EXPECT_TRUE(CheckTime(t, "x").ok());
+  t.set_seconds(10000000000000);  // beyond the year 10000: nanoseconds would overflow
+  EXPECT_EQ(CheckTime(t, "document.handling_limit").code(), absl::StatusCode::kInvalidArgument);
+  t.set_seconds(1795395600);
+  t.set_nanos(-1);
+  EXPECT_FALSE(CheckTime(t, "x").ok());
+}
+
 }  // namespace zs::coordination

@@ -329,9 +329,14 @@ bool Escalate(pb::Incident& inc, int level, const std::string& next, const org::
   return true;
 }
 
-void ExhaustEscalation(pb::Incident& inc, TimePoint now) {
+bool ExhaustEscalation(pb::Incident& inc, int level, TimePoint now) {
+  if (inc.state() != pb::INCIDENT_STATE_OPEN || inc.alert().acknowledged() ||
+      inc.alert().exhausted() || inc.alert().level() != level - 1) {
+    return false;
+  }
   inc.mutable_alert()->set_exhausted(true);
   AddEntry(inc, now, kSystemActor, "escalation_exhausted", "升级名单已用尽，提醒仍未确认");
+  return true;
 }
 
 absl::Status CompleteStep(pb::Incident& inc, const std::string& step_id, const std::string& note,
@@ -426,6 +431,7 @@ void Present(bool may_read_negative, pb::Incident& inc) {
   for (auto& s : *inc.mutable_steps()) {
     if (!s.note().empty()) s.set_note(kWithheld);
   }
+  if (!inc.close_reason().empty()) inc.set_close_reason(kWithheld);
 }
 
 }  // namespace zs::coordination::duty

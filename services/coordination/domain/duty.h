@@ -133,8 +133,10 @@ absl::Status Acknowledge(pb::Incident& inc, const std::string& who, TimePoint no
 // superseded).
 bool Escalate(pb::Incident& inc, int level, const std::string& next, const org::OrgTree& org,
               int64_t ack_limit_ms, TimePoint now);
-// The escalation ladder ended without an acknowledgement.
-void ExhaustEscalation(pb::Incident& inc, TimePoint now);
+// The last person's limit (`level` - 1 is theirs) passed without an acknowledgement and the
+// ladder has nobody left: the alert is marked exhausted, once (true); false when acknowledged,
+// closed, superseded or already marked.
+bool ExhaustEscalation(pb::Incident& inc, int level, TimePoint now);
 
 // A step done by `who`: NOT_FOUND-free INVALID_ARGUMENT for an unknown step ("step_id"),
 // FAILED_PRECONDITION naming the step when it is done already or the incident is closed.

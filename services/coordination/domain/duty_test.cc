@@ -184,7 +184,18 @@ TEST(DutyIncidentTest, EscalationMovesOnceAndStopsWhenAcknowledged) {
   ASSERT_TRUE(Acknowledge(inc, "liu.quzhang", later).ok());
   EXPECT_TRUE(absl::IsFailedPrecondition(Acknowledge(inc, "liu.quzhang", later)));
   EXPECT_FALSE(Escalate(inc, 2, "sun.zonghe", Org(), 15 * 60000, later)) << "acknowledged";
+  EXPECT_FALSE(ExhaustEscalation(inc, 2, later)) << "acknowledged";
   EXPECT_EQ(inc.alerted_users_size(), 2);
+}
+
+TEST(DutyIncidentTest, ALadderThatRunsOutIsMarkedOnce) {
+  auto inc = Opened();
+  const TimePoint later = kNow + std::chrono::minutes(16);
+  EXPECT_FALSE(ExhaustEscalation(inc, 2, later)) << "not the current level's limit";
+  EXPECT_TRUE(ExhaustEscalation(inc, 1, later));
+  EXPECT_TRUE(inc.alert().exhausted());
+  EXPECT_EQ(inc.timeline(inc.timeline_size() - 1).kind(), "escalation_exhausted");
+  EXPECT_FALSE(ExhaustEscalation(inc, 1, later)) << "exactly once";
 }
 
 TEST(DutyIncidentTest, FollowUpsOfTheChainJoinOnceAndOtherChainsAreRefused) {
@@ -229,6 +240,7 @@ TEST(DutyIncidentTest, ClosingNeedsTheMandatoryStepsOrAReasonFromWhoMayForce) {
 TEST(DutyIncidentTest, ReadersAndWithheldNegativeTexts) {
   auto inc = Opened();
   inc.set_negative(true);
+  inc.set_close_reason("化工厂泄漏已由企业自行处置");
   EXPECT_TRUE(MayRead(Org(), "430204", {"duty_officer"}, "he.zhiban", inc));
   EXPECT_TRUE(MayRead(Org(), "430204", {}, "zhang.shuji", inc)) << "alerted";
   EXPECT_FALSE(MayRead(Org(), "430204", {"unit_handler"}, "chen.shuili", inc));
@@ -240,6 +252,7 @@ TEST(DutyIncidentTest, ReadersAndWithheldNegativeTexts) {
   EXPECT_EQ(inc.title(), kWithheld);
   EXPECT_TRUE(inc.withheld());
   for (const auto& e : inc.timeline()) EXPECT_EQ(e.text().find("化工厂"), std::string::npos);
+  EXPECT_EQ(inc.close_reason().find("化工厂"), std::string::npos) << inc.close_reason();
 }
 
 }  // namespace

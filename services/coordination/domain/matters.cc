@@ -254,9 +254,9 @@ absl::Status StatePosition(pb::Matter& m, const std::string& unit, const std::st
 }
 
 absl::Status Resolve(const org::OrgTree& org, pb::Matter& m, const DecisionInput& d,
-                     const Actor& by, TimePoint now) {
+                     const Actor& by, TimePoint now, const Limits& limits) {
   if (!Pending(m)) return OutOfOrder(m, "resolve it");
-  if (auto s = ValidateDecision(org, m.tenant(), d, Limits{}); !s.ok()) return s;
+  if (auto s = ValidateDecision(org, m.tenant(), d, limits); !s.ok()) return s;
   m.set_state(pb::MATTER_STATE_RESOLVED);
   auto* dec = m.mutable_decision();
   dec->set_text(d.text);
@@ -307,7 +307,9 @@ ev::MatterResolved ResolvedPayload(const pb::Matter& m) {
   r.set_raised_ref(m.raised_ref());
   r.set_lead_unit(m.decision().lead_unit());
   *r.mutable_co_units() = m.decision().co_units();
-  r.set_decision(m.decision().text());
+  // A sensitive matter's words stay with those who may read them: the raising service reads the
+  // decision back from GetMatter as its own account.
+  if (!m.sensitive()) r.set_decision(m.decision().text());
   return r;
 }
 
@@ -364,7 +366,8 @@ absl::StatusOr<std::optional<Raised>> FromContest(const org::OrgTree& org,
   r.raised_ref = e.contest_ref();
   r.source_id = e.task_id();
   r.title = "督办任务职责争议：" + t.item_title;
-  r.description = e.reason();
+  // The words are supervision's, not the event's: a forged event cannot write the matter's text.
+  r.description = t.contest_reason;
   r.sensitive = t.item_negative;
   std::vector<std::string> parties{t.lead_unit};
   for (const auto& u : t.co_units) {
@@ -410,8 +413,9 @@ absl::StatusOr<std::optional<Raised>> FromDispute(const org::OrgTree& org,
   r.raised_ref = e.dispute_ref();
   r.source_id = e.proposal_id();
   r.title = "建议提案交办争议：" + p.title;
-  r.description = e.reason();
-  if (!e.note().empty()) r.description += (r.description.empty() ? "" : "\n") + e.note();
+  // The words are the proposals service's, not the event's (the office's note travels only in the
+  // event, so it is not taken: a forged event cannot write the matter's text).
+  r.description = disputed->return_reason;
   std::vector<std::string> parties{disputed->unit};
   for (const auto& h : p.handlings) {
     if (h.active && std::find(parties.begin(), parties.end(), h.unit) == parties.end()) {

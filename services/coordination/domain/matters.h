@@ -107,7 +107,7 @@ absl::Status StatePosition(pb::Matter& m, const std::string& unit, const std::st
                            const Actor& by, TimePoint now);
 // OPEN or IN_COORDINATION -> RESOLVED with the decision (validated before).
 absl::Status Resolve(const org::OrgTree& org, pb::Matter& m, const DecisionInput& d,
-                     const Actor& by, TimePoint now);
+                     const Actor& by, TimePoint now, const Limits& limits = Limits{});
 // A matter opened by hand, OPEN or IN_COORDINATION -> WITHDRAWN.
 absl::Status Withdraw(pb::Matter& m, const std::string& reason, const Actor& by, TimePoint now);
 
@@ -115,7 +115,8 @@ absl::Status Withdraw(pb::Matter& m, const std::string& reason, const Actor& by,
 
 // The module's own event payload; `unit` names the party of a position.
 ev::MatterChanged ChangedPayload(const pb::Matter& m, const std::string& unit = "");
-// The fixed coordination.matter.resolved payload of a resolved matter.
+// The fixed coordination.matter.resolved payload of a resolved matter; a sensitive matter's
+// decision text is left out.
 ev::MatterResolved ResolvedPayload(const pb::Matter& m);
 
 // ---- Matters raised by other services ----
@@ -128,6 +129,7 @@ struct TaskFacts {
   std::vector<std::string> co_units;
   bool contested = false;  // TASK_STATE_CONTESTED
   std::string contest_ref;
+  std::string contest_reason;  // the unit's reason, as supervision keeps it
   std::string item_title;
   bool item_negative = false;  // the item comes from negative information (负面信息)
 };
@@ -136,8 +138,9 @@ struct HandlingFacts {
   std::string unit;
   std::string dispute_ref;
   bool disputed = false;
-  bool returned = false;  // HANDLING_STATE_RETURNED (still waiting for coordination)
-  bool active = false;    // still handling (not replaced, not returned)
+  bool returned = false;      // HANDLING_STATE_RETURNED (still waiting for coordination)
+  bool active = false;        // still handling (not replaced, not returned)
+  std::string return_reason;  // the unit's reason for returning, as proposals keeps it
 };
 struct ProposalFacts {
   std::string tenant;

@@ -207,6 +207,10 @@ TEST_F(MattersTest, ResolutionContentAndEvent) {
   ASSERT_EQ(r.co_units_size(), 1);
   EXPECT_EQ(r.co_units(0), "430204/slj");
   EXPECT_EQ(r.decision(), m.decision().text());
+  // A sensitive matter's decision words stay out of the event.
+  m.set_sensitive(true);
+  EXPECT_TRUE(ResolvedPayload(m).decision().empty());
+  EXPECT_EQ(ResolvedPayload(m).lead_unit(), "430204/zjj");
 }
 
 TEST_F(MattersTest, OnlyAMatterOpenedByHandIsWithdrawn) {
@@ -271,9 +275,12 @@ TEST_F(MattersTest, AContestOpensAMatterOnlyWhenSupervisionConfirmsIt) {
   t.contested = true;
   t.contest_ref = "430204-t-1@4";
   t.item_title = "清水塘水质问题";
+  t.contest_reason = "二次供水设施由住建部门监管（督查室记录）";
   auto r = FromContest(org_, "430204", e, t);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_TRUE(r->has_value());
+  // The reason is supervision's record, not the event's words.
+  EXPECT_EQ((*r)->description, t.contest_reason);
   EXPECT_EQ((*r)->raised_by, "supervision");
   EXPECT_EQ((*r)->raised_ref, "430204-t-1@4");
   EXPECT_EQ((*r)->parties, (std::vector<std::string>{"430204/slj", "430204/sthj"}));
@@ -326,11 +333,12 @@ TEST_F(MattersTest, ADisputedReturnOpensAMatterOnlyWhenProposalsConfirmsIt) {
   ProposalFacts p;
   p.tenant = "430204";
   p.title = "关于二次供水设施管理的提案";
-  p.handlings = {{"430204/slj", "430204-p-1@1", true, true, false},
+  p.handlings = {{"430204/slj", "430204-p-1@1", true, true, false, "水利局：不属于本单位职责"},
                  {"430204/sthj", "", false, false, true}};
   auto r = FromDispute(org_, "430204", e, p);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->description, "水利局：不属于本单位职责") << "the proposals service's record";
   EXPECT_EQ((*r)->raised_by, "proposals");
   EXPECT_EQ((*r)->parties, (std::vector<std::string>{"430204/slj", "430204/sthj"}));
   EXPECT_FALSE(FromDispute(org_, "430203", e, p).ok());

@@ -103,12 +103,8 @@ absl::Status ValidateMeeting(const pb::Meeting& m, const Rules& rules, const std
     return InvalidField(prefix + ".kind", "required: 常委会, 联席会议, 调度会, 月例会 or other");
   }
   if (auto s = ValidateText(m.title(), prefix + ".title", kMaxTitle, true); !s.ok()) return s;
-  if (!m.has_start_time() || m.start_time().seconds() <= 0) {
-    return InvalidField(prefix + ".start_time", "required");
-  }
-  if (!m.has_end_time() || m.end_time().seconds() <= 0) {
-    return InvalidField(prefix + ".end_time", "required");
-  }
+  if (auto s = CheckTime(m.start_time(), prefix + ".start_time"); !s.ok()) return s;
+  if (auto s = CheckTime(m.end_time(), prefix + ".end_time"); !s.ok()) return s;
   if (ToMillis(FromProto(m.end_time())) <= ToMillis(FromProto(m.start_time()))) {
     return InvalidField(prefix + ".end_time", "must be after start_time");
   }
@@ -224,12 +220,13 @@ std::vector<Booking> Clashes(const Span& span, const std::vector<Booking>& other
 }
 
 absl::Status ClashError(const std::string& venue, const std::vector<Booking>& clashes,
-                        int utc_offset_minutes) {
+                        int utc_offset_minutes, bool detailed) {
   std::string msg = "venue " + venue + " is booked by " + std::to_string(clashes.size()) +
                     " approved meeting(s) at that time:";
   for (const auto& b : clashes) {
-    msg += " [" + b.id + " 《" + b.title + "》 " + LocalTime(b.span.start_ms, utc_offset_minutes) +
-           " – " + LocalTime(b.span.end_ms, utc_offset_minutes) + "]";
+    msg += " [" + (detailed ? b.id + " 《" + b.title + "》 " : std::string()) +
+           LocalTime(b.span.start_ms, utc_offset_minutes) + " – " +
+           LocalTime(b.span.end_ms, utc_offset_minutes) + "]";
   }
   msg += "; override_conflicts (office director or leader) books it anyway";
   return absl::FailedPreconditionError(msg);

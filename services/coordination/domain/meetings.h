@@ -75,9 +75,11 @@ Span SpanOf(const pb::Meeting& m);
 // The bookings of `others` whose span overlaps `span` (half-open), except `self_id`.
 std::vector<Booking> Clashes(const Span& span, const std::vector<Booking>& others,
                              const std::string& self_id);
-// FAILED_PRECONDITION naming the venue and each clashing meeting (id, title, local times).
+// FAILED_PRECONDITION naming the venue and each clashing meeting: id, title and local times for
+// a caller who sees every meeting (`detailed`), only the times for anyone else (a unit handler
+// learns the room is taken, not which meeting of the office takes it).
 absl::Status ClashError(const std::string& venue, const std::vector<Booking>& clashes,
-                        int utc_offset_minutes);
+                        int utc_offset_minutes, bool detailed = true);
 
 // ---- Changes ----
 

@@ -142,6 +142,11 @@ TEST_F(MeetingsDomainTest, VenueClashIsHalfOpen) {
   EXPECT_EQ(err.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(err.message().find("b 《重叠》 2026-11-24 11:00"), std::string::npos) << err.message();
   EXPECT_NE(err.message().find("d 《包含》"), std::string::npos);
+  // A caller who does not see every meeting learns the times only.
+  auto brief = ClashError("第一会议室", clashes, 480, false);
+  EXPECT_EQ(brief.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(brief.message().find("重叠"), std::string::npos) << brief.message();
+  EXPECT_NE(brief.message().find("2026-11-24 11:00"), std::string::npos) << brief.message();
 }
 
 TEST_F(MeetingsDomainTest, OverrideIsForTheDirectorOrALeader) {
