@@ -711,6 +711,10 @@ TEST_F(SupervisionLoopTest, TheSupervisionOfficeReassignsCancelsAndEdits) {
   c.set_reason("不属于水利局职责");
   ASSERT_TRUE(sstub_->ContestTask(ContextFor(TokenFor("chen.shuili")).get(), c, &t).ok());
   const std::string first_contest = t.contest_ref();
+  // Coordination opens its matter while the contest stands (a contest answered before
+  // coordination reads it back opens none); its decision will arrive after the office's.
+  auto matters = cpb::MattersService::NewStub(coordination_->Channel());
+  const auto matter = WaitForMatter(*matters, first_contest);
   spb::ReassignTaskRequest r = WithIds(spb::ReassignTaskRequest(), task.id());
   r.set_lead_unit("430204/zjj");
   r.add_co_units("430203/slj");  // another county's unit is refused, naming it
@@ -728,8 +732,6 @@ TEST_F(SupervisionLoopTest, TheSupervisionOfficeReassignsCancelsAndEdits) {
   EXPECT_EQ(t.lead_unit(), "430204/zjj");
   EXPECT_EQ(t.due_date(), "2027-01-15");
   // Coordination's decision on the first contest, arriving late, changes nothing now.
-  auto matters = cpb::MattersService::NewStub(coordination_->Channel());
-  const auto matter = WaitForMatter(*matters, first_contest);
   ResolveMatterAsDirector(*matters, matter.id(), "430204/sthj", {}, "由区生态环境分局牵头");
   const std::string resolved = ResolvedEventOf(matter.id());
   ASSERT_FALSE(resolved.empty());
