@@ -7,8 +7,8 @@ packages=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libhiredis-dev libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev libjwt-dev
-  libsqlite3-dev libssl-dev libcli11-dev libgtest-dev libgmock-dev
-  redis-server sqlite3 clang-format
+  libsqlite3-dev libssl-dev libcli11-dev libgtest-dev libgmock-dev prometheus-cpp-dev
+  redis-server sqlite3 clang-format openssl
   clang-16  # the thread-safety build (scripts/build.sh --thread-safety)
 )
 

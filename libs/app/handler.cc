@@ -1,6 +1,8 @@
 #include "app/handler.h"
 
 #include "auth/interceptor.h"
+#include "core/trace.h"
+#include "rpc/observe.h"
 #include "store/page_token.h"
 
 namespace zs::app {
@@ -15,6 +17,7 @@ std::string RequestIdOf(const google::protobuf::Message& request) {
 
 grpc::ServerUnaryReactor* Handlers::Read(grpc::CallbackServerContext* ctx, const Check& check,
                                          const Body& body) const {
+  trace::ScopedTrace in_trace(rpc::TraceOf(ctx));
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return rpc::Finish(ctx, caller.status());
   if (check) {
@@ -26,6 +29,7 @@ grpc::ServerUnaryReactor* Handlers::Read(grpc::CallbackServerContext* ctx, const
 grpc::ServerUnaryReactor* Handlers::List(grpc::CallbackServerContext* ctx, int32_t page_size,
                                          const std::string& page_token, const Check& check,
                                          const ListBody& body) const {
+  trace::ScopedTrace in_trace(rpc::TraceOf(ctx));
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return rpc::Finish(ctx, caller.status());
   Page page;
@@ -45,6 +49,10 @@ grpc::ServerUnaryReactor* Handlers::Write(grpc::CallbackServerContext* ctx, cons
                                           const google::protobuf::Message& request,
                                           google::protobuf::Message* response, const Check& check,
                                           Body body) const {
+  // The call's trace, on this thread and on the writer's while the body runs: the events the
+  // body records continue it.
+  std::string trace_id = rpc::TraceOf(ctx);
+  trace::ScopedTrace in_trace(trace_id);
   auto caller = auth::CallerOf(ctx);
   if (!caller.ok()) return rpc::Finish(ctx, caller.status());
   // The request's fields and the caller's permission first, then its request_id.
@@ -55,7 +63,9 @@ grpc::ServerUnaryReactor* Handlers::Write(grpc::CallbackServerContext* ctx, cons
   if (auto s = rpc::ValidateRequestId(request_id); !s.ok()) return rpc::Finish(ctx, s);
   return rpc::RunMutation(ctx, db_, idempotency_, rpc::IdempotencyScope(caller->subject, method),
                           request_id, request, response,
-                          [caller = std::move(*caller), body = std::move(body)](store::Tx& tx) {
+                          [caller = std::move(*caller), body = std::move(body),
+                           trace_id = std::move(trace_id)](store::Tx& tx) {
+                            trace::ScopedTrace on_writer(trace_id);
                             return body(caller, tx);
                           });
 }

@@ -138,6 +138,32 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   rt->server_options_.port_file = c.String("grpc.port_file", "");
   rt->server_options_.max_message_bytes =
       static_cast<int>(c.Int("grpc.max_message_bytes", 4 << 20, 1024, 64 << 20));
+  // Observation: a log line per call (log.requests) and Prometheus metrics on metrics.listen.
+  rt->metrics_ = std::make_shared<telemetry::Metrics>();
+  rt->metrics_listen_ = c.String("metrics.listen", "");
+  rt->server_options_.observe.log_calls = c.Bool("log.requests", true);
+  if (!rt->metrics_listen_.empty()) rt->server_options_.observe.metrics = rt->metrics_;
+  rt->timers_fired_ = &prometheus::BuildCounter()
+                           .Name("zs_timers_fired_total")
+                           .Help("Durable timers fired, by kind and recorded outcome")
+                           .Register(rt->metrics_->registry());
+  // TLS on the gRPC port (mutual when a client CA is set), and a plaintext health-only port.
+  auto& tls = rt->server_options_.tls;
+  tls.cert_file = c.String("grpc.tls.cert_file", "");
+  tls.key_file = c.String("grpc.tls.key_file", "");
+  tls.client_ca_file = c.String("grpc.tls.client_ca_file", "");
+  tls.refresh = std::chrono::duration_cast<std::chrono::seconds>(
+      c.Duration("grpc.tls.refresh", std::chrono::seconds(60)));
+  if (auto s = rpc::CheckServerTls(tls); !s.ok()) c.AddError("grpc.tls", std::string(s.message()));
+  rt->server_options_.health_listen = c.String("grpc.health_listen", "");
+  // Every upstream is called with the same client TLS (one CA, this service's certificate).
+  rt->upstream_tls_.ca_file = c.String("upstream.tls.ca_file", "");
+  rt->upstream_tls_.cert_file = c.String("upstream.tls.cert_file", "");
+  rt->upstream_tls_.key_file = c.String("upstream.tls.key_file", "");
+  rt->upstream_tls_.refresh = tls.refresh;
+  if (auto s = rpc::CheckClientTls(rt->upstream_tls_); !s.ok()) {
+    c.AddError("upstream.tls", std::string(s.message()));
+  }
   rt->server_options_.drain_timeout = c.Duration("grpc.drain_timeout", std::chrono::seconds(10));
   rt->server_options_.shutdown_grace = c.Duration("grpc.shutdown_grace", std::chrono::seconds(5));
   rt->idempotency_retention_ = c.Duration("rpc.idempotency_retention", std::chrono::hours(24 * 7));
@@ -155,7 +181,13 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   vo.issuer = c.String("auth.issuer", "");
   vo.leeway = std::chrono::duration_cast<std::chrono::seconds>(
       c.Duration("auth.leeway", std::chrono::seconds(30)));
-  const std::string secret = c.String("auth.hs256_secret", "");
+  std::string secret = c.String("auth.hs256_secret", "");
+  if (const std::string f = c.String("auth.hs256_secret_file", ""); !f.empty()) {
+    bool ok = false;
+    secret = ReadFile(f, &ok);
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    if (!ok || secret.empty()) c.AddError("auth.hs256_secret_file", "cannot read '" + f + "'");
+  }
   rt->hs256_secret_ = secret;
   const std::string pem_file = c.String("auth.rs256_public_key_file", "");
   if (vo.algorithm == "RS256") {
@@ -172,9 +204,27 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   if (auto s = events::ParseAddress(redis_addr, &redis_host, &redis_port); !s.ok()) {
     c.AddError("redis.address", std::string(s.message()));
   }
+  // Redis with a password (an ACL user's, when redis.user is set), read from a file.
+  const std::string redis_user = c.String("redis.user", "");
+  std::string redis_password;
+  if (const std::string f = c.String("redis.password_file", ""); !f.empty()) {
+    bool ok = false;
+    redis_password = ReadFile(f, &ok);
+    while (!redis_password.empty() &&
+           (redis_password.back() == '\n' || redis_password.back() == '\r')) {
+      redis_password.pop_back();
+    }
+    if (!ok || redis_password.empty()) {
+      c.AddError("redis.password_file", "cannot read a password from '" + f + "'");
+    }
+  } else if (!redis_user.empty()) {
+    c.AddError("redis.user", "needs redis.password_file");
+  }
   auto& ro = rt->relay_options_;
   ro.redis_host = redis_host;
   ro.redis_port = redis_port;
+  ro.redis_user = redis_user;
+  ro.redis_password = redis_password;
   ro.stream = c.String("events.stream", "zs:events:" + name);
   ro.batch = static_cast<int>(c.Int("events.relay_batch", 256, 1, 10000));
   ro.stream_max_len = c.Int("events.stream_max_len", 100000, 100, int64_t{1} << 40);
@@ -185,6 +235,8 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   auto& co = rt->consumer_defaults_;
   co.redis_host = redis_host;
   co.redis_port = redis_port;
+  co.redis_user = redis_user;
+  co.redis_password = redis_password;
   co.group = name;
   co.consumer = c.String("events.consumer_name", Hostname());
   co.claim_interval = c.Duration("events.claim_interval", std::chrono::seconds(5));
@@ -260,6 +312,7 @@ absl::Status ServiceRuntime::Open() {
   }
   relay_ = std::make_unique<events::OutboxRelay>(relay_options_, *db_, clock_);
   db_->AddCommitListener([relay = relay_.get()] { relay->Wake(); });
+  AddStandardMetrics();
 
   // Request ids are remembered for the retry window on the service's clock, and pruned after it.
   const rpc::IdempotencyOptions idempotency{clock_, idempotency_retention_};
@@ -275,6 +328,7 @@ absl::Status ServiceRuntime::Open() {
 }
 
 ServiceRuntime::~ServiceRuntime() {
+  if (metrics_) metrics_->Stop();  // no scrape reads what is torn down below
   jobs_.clear();
   consumers_.clear();
   relay_.reset();
@@ -288,23 +342,151 @@ events::StreamConsumer& ServiceRuntime::AddConsumer(const std::string& stream) {
   return *consumers_.back();
 }
 
+void ServiceRuntime::AddDatabaseGauge(std::string name, std::string help, DatabaseGaugeFn fn) {
+  metrics_->AddGauge(name, std::move(help), [this, name, fn = std::move(fn)] {
+    std::vector<telemetry::Sample> samples;
+    auto s = db_->Read([&](store::Tx& tx) -> absl::Status {
+      auto r = fn(tx);
+      if (!r.ok()) return r.status();
+      samples = std::move(*r);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) spdlog::warn("metrics: {}: {}", name, s.ToString());
+    return samples;
+  });
+}
+
+void ServiceRuntime::AddQueryGauge(std::string name, std::string help,
+                                   std::vector<std::string> labels, std::string sql) {
+  AddDatabaseGauge(std::move(name), std::move(help),
+                   [labels = std::move(labels), sql = std::move(sql)](
+                       store::Tx& tx) -> absl::StatusOr<std::vector<telemetry::Sample>> {
+                     auto rows = tx.Query(sql);
+                     if (!rows.ok()) return rows.status();
+                     std::vector<telemetry::Sample> out;
+                     for (const auto& row : *rows) {
+                       telemetry::Sample sample;
+                       for (size_t i = 0; i < labels.size(); ++i)
+                         sample.labels[labels[i]] = row.Text(i);
+                       sample.value = static_cast<double>(row.Int(labels.size()));
+                       out.push_back(std::move(sample));
+                     }
+                     return out;
+                   });
+}
+
+void ServiceRuntime::AddStandardMetrics() {
+  auto& registry = metrics_->registry();
+  auto& batch_size =
+      prometheus::BuildHistogram()
+          .Name("zs_db_commit_batch_size")
+          .Help("Write transactions carried by one group commit")
+          .Register(registry)
+          .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256});
+  auto& commit = prometheus::BuildHistogram()
+                     .Name("zs_db_commit_duration_seconds")
+                     .Help("Time of one group commit's COMMIT (its fsync)")
+                     .Register(registry)
+                     .Add({}, telemetry::Metrics::LatencyBuckets());
+  auto& batch = prometheus::BuildHistogram()
+                    .Name("zs_db_batch_duration_seconds")
+                    .Help("Time of one group commit from BEGIN to the end of COMMIT")
+                    .Register(registry)
+                    .Add({}, telemetry::Metrics::LatencyBuckets());
+  db_->AddBatchObserver([&](const store::Database::BatchStats& b) {
+    batch_size.Observe(b.transactions);
+    batch.Observe(b.batch_seconds);
+    if (b.committed) commit.Observe(b.commit_seconds);
+  });
+
+  // The outbox: rows not yet known to be on the stream, and how old the oldest of them is.
+  const auto unpublished = [this](store::Tx& tx) -> absl::StatusOr<std::pair<int64_t, int64_t>> {
+    // Until the relay first reached Redis, every row kept is counted (an upper bound).
+    const int64_t from = std::max<int64_t>(relay_->published_seq(), 0);
+    auto r =
+        tx.Query("SELECT COUNT(*), COALESCE(MIN(created_at), 0) FROM outbox WHERE seq > ?", {from});
+    if (!r.ok()) return r.status();
+    return std::make_pair((*r)[0].Int(0), (*r)[0].Int(1));
+  };
+  AddDatabaseGauge("zs_outbox_backlog", "Events committed but not yet on the service's stream",
+                   [unpublished](store::Tx& tx) -> absl::StatusOr<std::vector<telemetry::Sample>> {
+                     auto u = unpublished(tx);
+                     if (!u.ok()) return u.status();
+                     return std::vector<telemetry::Sample>{{{}, static_cast<double>(u->first)}};
+                   });
+  AddDatabaseGauge(
+      "zs_outbox_relay_lag_seconds", "Age of the oldest event not yet on the stream (0: none)",
+      [this, unpublished](store::Tx& tx) -> absl::StatusOr<std::vector<telemetry::Sample>> {
+        auto u = unpublished(tx);
+        if (!u.ok()) return u.status();
+        const double lag =
+            u->first == 0 ? 0 : std::max<double>(0, (ToMillis(clock_->Now()) - u->second) / 1000.0);
+        return std::vector<telemetry::Sample>{{{}, lag}};
+      });
+  metrics_->AddGauge("zs_outbox_relay_connected", "1 while the outbox relay reaches Redis", [this] {
+    return std::vector<telemetry::Sample>{{{}, relay_->redis_ok() ? 1.0 : 0.0}};
+  });
+  AddDatabaseGauge(
+      "zs_dead_letters", "Events given up on and not yet replayed, by consumer group and stream",
+      [](store::Tx& tx) -> absl::StatusOr<std::vector<telemetry::Sample>> {
+        auto r = tx.Query(
+            "SELECT consumer, stream, COUNT(*) FROM dead_letters WHERE state IN ('dead', 'replay') "
+            "GROUP BY consumer, stream");
+        if (!r.ok()) return r.status();
+        std::vector<telemetry::Sample> out;
+        for (const auto& row : *r) {
+          out.push_back(
+              {{{"group", row.Text(0)}, {"stream", row.Text(1)}}, static_cast<double>(row.Int(2))});
+        }
+        return out;
+      });
+  // Consumers, as Redis sees their groups.
+  const auto group_stat = [this](bool lag) {
+    std::vector<telemetry::Sample> out;
+    for (const auto& c : consumers_) {
+      auto st = c->ReadGroupStats();
+      if (!st.ok()) continue;  // Redis away or the group not made yet: no figure
+      const double v = static_cast<double>(lag ? st->lag : st->pending);
+      if (lag && st->lag < 0) continue;
+      out.push_back({{{"stream", c->options().stream}, {"group", c->options().group}}, v});
+    }
+    return out;
+  };
+  metrics_->AddGauge("zs_consumer_lag",
+                     "Entries of a stream not yet delivered to this service's group",
+                     [group_stat] { return group_stat(true); });
+  metrics_->AddGauge("zs_consumer_pending",
+                     "Entries delivered to this service's group and not yet acknowledged",
+                     [group_stat] { return group_stat(false); });
+}
+
 std::shared_ptr<Upstream> ServiceRuntime::AddUpstream(const std::string& name,
                                                       const std::string& default_address) {
   config::Config& c = *config_;
   const std::string prefix = "upstream." + name;
   const std::string address = c.String(prefix + ".address", default_address);
-  const std::string token = c.String(prefix + ".token", "");
+  std::string token = c.String(prefix + ".token", "");
+  if (const std::string f = c.String(prefix + ".token_file", ""); !f.empty()) {
+    bool ok = false;
+    token = ReadFile(f, &ok);
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    if (!ok || token.empty()) c.AddError(prefix + ".token_file", "cannot read '" + f + "'");
+  }
   const auto timeout = c.Duration(prefix + ".timeout", std::chrono::seconds(5));
+  rpc::ClientTls tls = upstream_tls_;
+  tls.server_name = c.String(prefix + ".server_name", "");
   if (token.empty() && hs256_secret_.empty()) {
     c.AddError(prefix + ".token",
                "required to call " + name + " (auth.hs256_secret mints one only in local runs)");
   }
   return std::make_shared<Upstream>(
-      name, address, timeout, std::make_shared<ServiceCredentials>(name_, token, hs256_secret_));
+      name, address, timeout, std::make_shared<ServiceCredentials>(name_, token, hs256_secret_),
+      tls);
 }
 
 absl::StatusOr<int> FireDueTimers(store::Database& db, const Clock* clock, const std::string& kind,
-                                  const TimerHandler& handler, int limit) {
+                                  const TimerHandler& handler, int limit,
+                                  const std::function<void(const std::string&)>& fired_fn) {
   std::vector<store::Timer> due;
   auto s = db.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = store::DueTimers(tx, kind, ToMillis(clock->Now()), limit);
@@ -344,6 +526,7 @@ absl::StatusOr<int> FireDueTimers(store::Database& db, const Clock* clock, const
       }
       continue;
     }
+    if (!outcome.empty() && fired_fn) fired_fn(outcome);
     if (outcome == "fired") ++fired;
   }
   if (!first_error.ok()) return first_error;
@@ -352,10 +535,15 @@ absl::StatusOr<int> FireDueTimers(store::Database& db, const Clock* clock, const
 
 void ServiceRuntime::AddTimers(const std::string& kind, std::chrono::milliseconds interval,
                                TimerHandler handler) {
-  AddPeriodicJob(kind + " timers", interval,
-                 [this, kind, handler = std::move(handler)]() -> absl::Status {
-                   return FireDueTimers(*db_, clock_, kind, handler).status();
-                 });
+  AddPeriodicJob(
+      kind + " timers", interval, [this, kind, handler = std::move(handler)]() -> absl::Status {
+        return FireDueTimers(
+                   *db_, clock_, kind, handler, 200,
+                   [this, &kind](const std::string& outcome) {
+                     timers_fired_->Add({{"kind", kind}, {"outcome", outcome}}).Increment();
+                   })
+            .status();
+      });
 }
 
 void ServiceRuntime::AddPeriodicJob(std::string name, std::chrono::milliseconds interval,
@@ -371,6 +559,13 @@ int ServiceRuntime::Run(const std::vector<std::pair<grpc::Service*, std::string>
   if (!db_) {
     spdlog::critical("{}: Run() before Open()", name_);
     return 1;
+  }
+  if (!metrics_listen_.empty()) {
+    if (auto s = metrics_->Serve(metrics_listen_); !s.ok()) {
+      spdlog::critical("{}", s.ToString());
+      return 1;
+    }
+    spdlog::info("metrics on {} (port {}), path /metrics", metrics_listen_, metrics_->port());
   }
   rpc::ServiceHost host(server_options_, verifier_);
   for (const auto& [service, health_name] : services) host.AddService(service, health_name);
@@ -405,7 +600,11 @@ int ServiceRuntime::Run(const std::vector<std::pair<grpc::Service*, std::string>
   spdlog::info("signal {} received", sig);
   stop.Notify();
   watcher.join();
+  // The metrics endpoint's web server takes up to a couple of seconds to stop (its poll
+  // interval): stopped alongside the grace and the drain rather than after them.
+  std::thread metrics_stop([this] { metrics_->Stop(); });
   host.Shutdown();
+  metrics_stop.join();
   for (auto& j : jobs_) j->Stop();
   for (auto& c : consumers_) c->Stop();
   relay_->Stop();

@@ -18,6 +18,7 @@
 #include "rpc/server.h"
 #include "store/database.h"
 #include "store/timers.h"
+#include "telemetry/metrics.h"
 
 namespace zs::app {
 
@@ -30,8 +31,10 @@ using TimerHandler = std::function<absl::StatusOr<std::string>(store::Tx&, const
 // its effect, so each fires exactly once even with several processes on one database. Returns
 // how many ended with the outcome "fired"; when a handler failed, its timer stays due for the next
 // round, the timers after it are still fired, and the error names the first that failed.
+// `fired`, when set, is told each committed outcome.
 absl::StatusOr<int> FireDueTimers(store::Database& db, const Clock* clock, const std::string& kind,
-                                  const TimerHandler& handler, int limit = 200);
+                                  const TimerHandler& handler, int limit = 200,
+                                  const std::function<void(const std::string&)>& fired = {});
 
 // Everything a Zhongshu service process has in common, set up from its YAML config:
 // logging, the org tree, the SQLite database with the shared and the service's own migrations,
@@ -76,6 +79,21 @@ class ServiceRuntime {
   // The application layer's handlers: the database and the idempotency window. After Open().
   const Handlers& handlers() const { return *handlers_; }
 
+  // The service's metrics, served on metrics.listen (off when empty). RPCs, group commits, the
+  // outbox relay, consumers, dead letters and timers are measured here; a service adds its own
+  // figures with AddDatabaseGauge.
+  telemetry::Metrics& metrics() { return *metrics_; }
+  // A gauge family computed at each scrape from a read snapshot of the database (after Open()).
+  // An error is logged and leaves the family out of that scrape.
+  using DatabaseGaugeFn =
+      std::function<absl::StatusOr<std::vector<telemetry::Sample>>(store::Tx& tx)>;
+  void AddDatabaseGauge(std::string name, std::string help, DatabaseGaugeFn fn);
+  // The same for a query whose rows are the label values, in the order of `labels`, then the
+  // value, e.g. ("zs_office_open_items", ..., {"tenant"},
+  // "SELECT tenant, COUNT(*) FROM items WHERE state = 1 GROUP BY tenant").
+  void AddQueryGauge(std::string name, std::string help, std::vector<std::string> labels,
+                     std::string sql);
+
   // Another service this one calls, from upstream.<name>.address (default `default_address`),
   // upstream.<name>.token (default: minted per tenant with auth.hs256_secret, local runs only)
   // and upstream.<name>.timeout (default 5s). Call before Open(), so the keys are checked.
@@ -107,6 +125,7 @@ class ServiceRuntime {
  private:
   class PeriodicJob;
   ServiceRuntime() = default;
+  void AddStandardMetrics();
 
   std::string name_;
   std::vector<store::Migration> migrations_;
@@ -125,6 +144,10 @@ class ServiceRuntime {
   std::unique_ptr<Handlers> handlers_;
   std::string hs256_secret_;
   std::unique_ptr<events::OutboxRelay> relay_;
+  std::shared_ptr<telemetry::Metrics> metrics_;
+  rpc::ClientTls upstream_tls_;
+  std::string metrics_listen_;
+  prometheus::Family<prometheus::Counter>* timers_fired_ = nullptr;
   std::vector<std::unique_ptr<events::StreamConsumer>> consumers_;
   std::vector<std::unique_ptr<PeriodicJob>> jobs_;
 };

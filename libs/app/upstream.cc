@@ -1,6 +1,7 @@
 #include "app/upstream.h"
 
 #include "auth/jwt.h"
+#include "core/trace.h"
 
 namespace zs::app {
 
@@ -30,9 +31,9 @@ absl::StatusOr<std::string> ServiceCredentials::TokenFor(const std::string& tena
 }
 
 Upstream::Upstream(std::string name, const std::string& address, std::chrono::milliseconds timeout,
-                   std::shared_ptr<ServiceCredentials> credentials)
+                   std::shared_ptr<ServiceCredentials> credentials, const rpc::ClientTls& tls)
     : name_(std::move(name)),
-      channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+      channel_(rpc::Dial(address, tls)),
       timeout_(timeout),
       credentials_(std::move(credentials)) {}
 
@@ -43,6 +44,10 @@ absl::StatusOr<std::unique_ptr<grpc::ClientContext>> Upstream::Context(
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->AddMetadata("authorization", "Bearer " + *token);
   ctx->set_deadline(std::chrono::system_clock::now() + timeout_);
+  // The work this thread is doing goes on in the other service under the same trace.
+  if (const std::string& trace_id = trace::CurrentTrace(); !trace_id.empty()) {
+    ctx->AddMetadata("traceparent", trace::Traceparent(trace_id));
+  }
   return ctx;
 }
 

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "core/clock.h"
+#include "rpc/tls.h"
 
 namespace zs::app {
 
@@ -38,8 +39,9 @@ class ServiceCredentials {
 // Another service this one calls: a channel and the credentials to call it with.
 class Upstream {
  public:
+  // `tls`: how the channel is secured (plaintext when not enabled).
   Upstream(std::string name, const std::string& address, std::chrono::milliseconds timeout,
-           std::shared_ptr<ServiceCredentials> credentials);
+           std::shared_ptr<ServiceCredentials> credentials, const rpc::ClientTls& tls = {});
 
   const std::string& name() const { return name_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }

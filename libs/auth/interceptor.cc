@@ -1,41 +1,15 @@
 #include "auth/interceptor.h"
 
-#include <unordered_map>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "core/per_call.h"
 
 namespace zs::auth {
 namespace {
 
 // Verification outcomes by call, from interception until the call is destroyed.
-class CallRegistry {
- public:
-  static CallRegistry& Get() {
-    static CallRegistry* r = new CallRegistry();
-    return *r;
-  }
-  void Put(const grpc::ServerContextBase* ctx, absl::StatusOr<Principal> p)
-      ABSL_LOCKS_EXCLUDED(mu_) {
-    absl::MutexLock lock(&mu_);
-    calls_.insert_or_assign(ctx, std::move(p));
-  }
-  void Erase(const grpc::ServerContextBase* ctx) ABSL_LOCKS_EXCLUDED(mu_) {
-    absl::MutexLock lock(&mu_);
-    calls_.erase(ctx);
-  }
-  absl::StatusOr<Principal> Find(const grpc::ServerContextBase* ctx) ABSL_LOCKS_EXCLUDED(mu_) {
-    absl::MutexLock lock(&mu_);
-    auto it = calls_.find(ctx);
-    if (it == calls_.end()) return absl::UnauthenticatedError("no verified credentials");
-    return it->second;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::unordered_map<const grpc::ServerContextBase*, absl::StatusOr<Principal>> calls_
-      ABSL_GUARDED_BY(mu_);
-};
+PerCall<absl::StatusOr<Principal>>& Verified() {
+  static auto* calls = new PerCall<absl::StatusOr<Principal>>();
+  return *calls;
+}
 
 class AuthInterceptor final : public grpc::experimental::Interceptor {
  public:
@@ -43,12 +17,12 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       : ctx_(info->server_context()),
         verifier_(verifier),
         exempt_(IsPublicMethod(info->method())) {}
-  ~AuthInterceptor() override { CallRegistry::Get().Erase(ctx_); }
+  ~AuthInterceptor() override { Verified().Erase(ctx_); }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (!exempt_ && methods->QueryInterceptionHookPoint(
                         grpc::experimental::InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-      CallRegistry::Get().Put(ctx_, Verify(methods->GetRecvInitialMetadata()));
+      Verified().Put(ctx_, Verify(methods->GetRecvInitialMetadata()));
     }
     methods->Proceed();
   }
@@ -85,7 +59,9 @@ grpc::experimental::Interceptor* AuthInterceptorFactory::CreateServerInterceptor
 }
 
 absl::StatusOr<Principal> CallerOf(const grpc::ServerContextBase* ctx) {
-  return CallRegistry::Get().Find(ctx);
+  auto found = Verified().Find(ctx);
+  if (!found.has_value()) return absl::UnauthenticatedError("no verified credentials");
+  return *std::move(found);
 }
 
 }  // namespace zs::auth

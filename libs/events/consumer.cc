@@ -13,6 +13,8 @@
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/time_util.h"
+#include "core/trace.h"
+#include "logging/logging.h"
 
 namespace zs::events {
 namespace {
@@ -226,7 +228,8 @@ absl::Status StreamConsumer::EnsureReady() {
   redis_.reset();
   auto conn = RedisConnection::Connect(options_.redis_host, options_.redis_port,
                                        std::chrono::milliseconds(1000),
-                                       options_.block + std::chrono::milliseconds(5000));
+                                       options_.block + std::chrono::milliseconds(5000),
+                                       options_.redis_user, options_.redis_password);
   if (!conn.ok()) return conn.status();
   // From "0": a group created again after Redis lost it reads everything the stream holds (what
   // the producers publish again included); consumed_events makes the repeats harmless.
@@ -326,6 +329,29 @@ void StreamConsumer::ScheduleRetry(const std::string& entry_id) {
   it->second.next = std::chrono::steady_clock::now() + it->second.backoff;
 }
 
+absl::StatusOr<StreamConsumer::GroupStats> StreamConsumer::ReadGroupStats() const {
+  auto conn = RedisConnection::Connect(
+      options_.redis_host, options_.redis_port, std::chrono::milliseconds(300),
+      std::chrono::milliseconds(300), options_.redis_user, options_.redis_password);
+  if (!conn.ok()) return conn.status();
+  auto groups = (*conn)->Command({"XINFO", "GROUPS", options_.stream});
+  if (!groups.ok()) return groups.status();
+  if (groups->IsError()) return absl::UnavailableError("XINFO GROUPS: " + groups->str);
+  for (const Reply& g : groups->elements) {
+    GroupStats stats;
+    bool mine = false;
+    for (size_t i = 0; i + 1 < g.elements.size(); i += 2) {
+      const std::string& key = g.elements[i].str;
+      const Reply& value = g.elements[i + 1];
+      if (key == "name") mine = value.str == options_.group;
+      if (key == "pending") stats.pending = value.integer;
+      if (key == "lag") stats.lag = value.IsNil() ? -1 : value.integer;
+    }
+    if (mine) return stats;
+  }
+  return absl::NotFoundError("group " + options_.group + " not on " + options_.stream);
+}
+
 std::vector<StreamConsumer::Result> StreamConsumer::Apply(const std::vector<Entry>& entries) {
   struct Work {
     size_t index = 0;
@@ -408,6 +434,7 @@ std::vector<StreamConsumer::Result> StreamConsumer::Apply(const std::vector<Entr
   // Preparations (network calls) run outside any transaction, side by side on the pool.
   const auto prepare = [&](size_t i) {
     Work& w = *to_prepare[i];
+    trace::ScopedTrace in_trace(w.event.trace_id());  // calls to other services carry it
     auto p = w.reg->prepare(w.event, w.payload.get());
     if (!p.ok()) {
       w.result = p.status();
@@ -436,7 +463,8 @@ std::vector<StreamConsumer::Result> StreamConsumer::Apply(const std::vector<Entr
               "ON CONFLICT (consumer, event_id) DO NOTHING",
               {options_.group, w.event.id(), NowMs()});
           if (!inserted.ok()) return inserted.status();
-          if (*inserted == 0) return absl::OkStatus();  // applied before: a redelivery
+          if (*inserted == 0) return absl::OkStatus();      // applied before: a redelivery
+          trace::ScopedTrace in_trace(w.event.trace_id());  // events it records continue it
           if (auto hs = w.reg->apply(w.event, w.payload.get(), w.prepared, tx); !hs.ok()) return hs;
           if (options_.crash_point == "before_commit") CrashHere("before_commit");
           return absl::OkStatus();
@@ -451,6 +479,13 @@ std::vector<StreamConsumer::Result> StreamConsumer::Apply(const std::vector<Entr
   for (auto& w : work) {
     Result& r = results[w.index];
     if (w.result.ok()) {
+      if (!w.applied_before) {
+        logging::Info("event applied", {{"consumer", options_.group},
+                                        {"event_type", w.event.type()},
+                                        {"event_id", w.event.id()},
+                                        {"source", w.event.source()},
+                                        {"trace_id", w.event.trace_id()}});
+      }
       applied_any = applied_any || !w.applied_before;
       continue;
     }

@@ -24,10 +24,12 @@ namespace zs::events {
 struct ConsumerOptions {
   std::string redis_host = "127.0.0.1";
   int redis_port = 6379;
-  std::string stream;    // stream to read, e.g. "zs:events:supervision"
-  std::string group;     // consumer group, e.g. "reporting"; also the dedupe namespace
-  std::string consumer;  // this process's name in the group (unique per replica)
-  int count = 64;        // entries per read
+  std::string redis_user;      // ACL user; empty: the default user
+  std::string redis_password;  // empty: no AUTH
+  std::string stream;          // stream to read, e.g. "zs:events:supervision"
+  std::string group;           // consumer group, e.g. "reporting"; also the dedupe namespace
+  std::string consumer;        // this process's name in the group (unique per replica)
+  int count = 64;              // entries per read
   std::chrono::milliseconds block{1000};
   std::chrono::milliseconds claim_interval{5000};
   std::chrono::milliseconds min_idle{30000};  // pending this long: claimed again
@@ -138,6 +140,17 @@ class StreamConsumer {
 
   void Start();
   void Stop();
+
+  const ConsumerOptions& options() const { return options_; }
+
+  // The group's position on the stream as Redis reports it (XINFO GROUPS): entries not yet
+  // delivered to the group (lag; -1 when Redis cannot tell) and entries delivered but not yet
+  // acknowledged (pending). Opens its own short connection: callable from any thread.
+  struct GroupStats {
+    int64_t lag = -1;
+    int64_t pending = 0;
+  };
+  absl::StatusOr<GroupStats> ReadGroupStats() const;
 
  private:
   class Pool;  // the preparation threads

@@ -2,6 +2,7 @@
 
 #include "core/ids.h"
 #include "core/time_util.h"
+#include "core/trace.h"
 
 namespace zs::events {
 
@@ -89,7 +90,11 @@ absl::StatusOr<zhongshu::events::v1::Event> Recorder::Record(
     event.set_tenant(change.tenant);
     *event.mutable_occurred_at() = ToProto(now);
     *event.mutable_actor() = actor;
-    event.set_trace_id(change.trace_id.empty() ? NewUuid() : change.trace_id);
+    // The change's own trace, else the work this thread is doing (a call, an event), else new.
+    const std::string& ambient = trace::CurrentTrace();
+    event.set_trace_id(!change.trace_id.empty() ? change.trace_id
+                       : !ambient.empty()       ? ambient
+                                                : trace::NewTraceId());
     event.set_source(source_);
     if (change.payload != nullptr) event.mutable_payload()->PackFrom(*change.payload);
     auto r = tx.Exec(

@@ -31,7 +31,7 @@ struct Change {
   std::string detail;      // optional free text or JSON for the audit row
   std::string event_type;  // e.g. "reporting.report.submitted"; empty: no event
   const google::protobuf::Message* payload = nullptr;  // the event's typed payload
-  std::string trace_id;                                // empty: a new trace starts here
+  std::string trace_id;  // empty: the ambient trace (core/trace.h), or a new one
 };
 
 // Writes audit rows and outbox events inside the caller's transaction, so they commit or roll

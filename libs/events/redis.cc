@@ -50,7 +50,8 @@ RedisConnection::~RedisConnection() {
 
 absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
     const std::string& host, int port, std::chrono::milliseconds timeout,
-    std::chrono::milliseconds command_timeout) {
+    std::chrono::milliseconds command_timeout, const std::string& user,
+    const std::string& password) {
   redisContext* c = redisConnectWithTimeout(host.c_str(), port, ToTimeval(timeout));
   if (c == nullptr) return absl::UnavailableError("redis: cannot allocate a connection");
   if (c->err != 0) {
@@ -59,7 +60,20 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
     return absl::UnavailableError(msg);
   }
   redisSetTimeout(c, ToTimeval(command_timeout));
-  return std::unique_ptr<RedisConnection>(new RedisConnection(c));
+  auto conn = std::unique_ptr<RedisConnection>(new RedisConnection(c));
+  if (!password.empty()) {
+    std::vector<std::string> auth{"AUTH"};
+    if (!user.empty()) auth.push_back(user);
+    auth.push_back(password);
+    auto r = conn->Command(auth);
+    if (!r.ok()) return r.status();
+    if (r->IsError()) {
+      // The password itself never goes into the message.
+      return absl::UnavailableError("redis " + host + ":" + std::to_string(port) + ": AUTH" +
+                                    (user.empty() ? "" : " as " + user) + " refused: " + r->str);
+    }
+  }
+  return conn;
 }
 
 absl::StatusOr<Reply> RedisConnection::Command(const std::vector<std::string>& argv) {

@@ -29,10 +29,12 @@ struct Reply {
 class RedisConnection {
  public:
   ~RedisConnection();
-  // Connects to host:port within `timeout`; commands time out after `command_timeout`.
+  // Connects to host:port within `timeout`; commands time out after `command_timeout`. With a
+  // `password`, authenticates first (AUTH, as the ACL `user` when one is given).
   static absl::StatusOr<std::unique_ptr<RedisConnection>> Connect(
       const std::string& host, int port, std::chrono::milliseconds timeout,
-      std::chrono::milliseconds command_timeout);
+      std::chrono::milliseconds command_timeout, const std::string& user = "",
+      const std::string& password = "");
 
   // Runs one command. A Redis error reply is returned as a Reply of type kError;
   // UNAVAILABLE means the connection failed and is now broken.

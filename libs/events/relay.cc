@@ -133,9 +133,9 @@ int64_t OutboxRelay::SeqOf(int64_t id) const {
 absl::Status OutboxRelay::EnsureConnected() {
   if (redis_ && !redis_->broken()) return absl::OkStatus();
   redis_.reset();
-  auto conn =
-      RedisConnection::Connect(options_.redis_host, options_.redis_port,
-                               std::chrono::milliseconds(1000), std::chrono::milliseconds(5000));
+  auto conn = RedisConnection::Connect(
+      options_.redis_host, options_.redis_port, std::chrono::milliseconds(1000),
+      std::chrono::milliseconds(5000), options_.redis_user, options_.redis_password);
   if (!conn.ok()) return conn.status();
   redis_ = std::move(*conn);
   if (auto s = Reconcile(); !s.ok()) {
@@ -267,6 +267,7 @@ absl::Status OutboxRelay::Reconcile() {
                  options_.stream, published);
   }
   published_upto_ = published;
+  published_seq_.store(published_upto_);
   stream_last_ = last;
   next_check_ = std::chrono::steady_clock::now() + options_.check_interval;
   return absl::OkStatus();
@@ -301,6 +302,7 @@ absl::StatusOr<int> OutboxRelay::PublishBatch() {
   const int64_t done = reply->elements[0].integer;
   if (done > 0) {
     published_upto_ = rows[done - 1].Int(0);
+    published_seq_.store(published_upto_);
     stream_last_ = std::max(stream_last_, IdOf(published_upto_));
   }
   const std::string& err = reply->elements[1].str;

@@ -19,7 +19,9 @@ namespace zs::events {
 struct RelayOptions {
   std::string redis_host = "127.0.0.1";
   int redis_port = 6379;
-  std::string stream;  // e.g. "zs:events:reporting"
+  std::string redis_user;      // ACL user; empty: the default user
+  std::string redis_password;  // empty: no AUTH
+  std::string stream;          // e.g. "zs:events:reporting"
   int batch = 256;
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5000};
@@ -60,6 +62,9 @@ class OutboxRelay {
   void Wake();
   // True while the last attempt to reach Redis succeeded.
   bool redis_ok() const { return redis_ok_.load(); }
+  // The outbox seq up to which the stream is known to hold this outbox; -1 until the relay first
+  // reached Redis and reconciled.
+  int64_t published_seq() const { return published_seq_.load(); }
 
  private:
   void Loop();
@@ -83,6 +88,7 @@ class OutboxRelay {
   std::vector<std::pair<int64_t, int64_t>> segments_;  // (from_seq, id_offset); thread_ only
   std::chrono::steady_clock::time_point next_check_;   // thread_ only
   std::atomic<bool> redis_ok_{false};
+  std::atomic<int64_t> published_seq_{-1};  // published_upto_, for other threads
 
   absl::Mutex mu_;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;

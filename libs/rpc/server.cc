@@ -16,6 +16,7 @@ ServiceHost::ServiceHost(ServerOptions options, std::shared_ptr<const auth::Toke
 
 ServiceHost::~ServiceHost() {
   if (server_) server_->Shutdown(std::chrono::system_clock::now());
+  if (probe_server_) probe_server_->Shutdown(std::chrono::system_clock::now());
 }
 
 void ServiceHost::AddService(grpc::Service* service, std::string health_name) {
@@ -25,12 +26,13 @@ void ServiceHost::AddService(grpc::Service* service, std::string health_name) {
 absl::Status ServiceHost::Start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(options_.listen, ServerCredentials(options_.tls), &port_);
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   builder.RegisterService(&health_);
   for (auto& [svc, name] : services_) builder.RegisterService(svc);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<ObserveInterceptorFactory>(options_.observe));
   interceptors.push_back(std::make_unique<auth::AuthInterceptorFactory>(verifier_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
@@ -48,16 +50,35 @@ absl::Status ServiceHost::Start() {
       return absl::InternalError("grpc.port_file: cannot write " + options_.port_file);
     }
   }
-  spdlog::info("gRPC server listening on port {}", port_);
+  if (!options_.health_listen.empty()) {
+    grpc::ServerBuilder probe;
+    int probe_port = 0;
+    probe.AddListeningPort(options_.health_listen, grpc::InsecureServerCredentials(), &probe_port);
+    probe.RegisterService(&probe_health_);
+    probe_server_ = probe.BuildAndStart();
+    if (!probe_server_ || probe_port == 0) {
+      return absl::UnavailableError("grpc.health_listen: cannot listen on " +
+                                    options_.health_listen);
+    }
+    spdlog::info("health checks also on port {} (plaintext, grpc.health.v1 only)", probe_port);
+  }
+  spdlog::info("gRPC server listening on port {}{}", port_,
+               !options_.tls.enabled() ? ""
+               : options_.tls.client_ca_file.empty()
+                   ? " (TLS)"
+                   : " (mutual TLS: client certificates required)");
   return absl::OkStatus();
 }
 
 void ServiceHost::SetServing(bool serving) {
-  health_.Set("", serving);
-  for (auto& [svc, name] : services_) health_.Set(name, serving);
+  SetHealth("", serving);
+  for (auto& [svc, name] : services_) SetHealth(name, serving);
 }
 
-void ServiceHost::SetHealth(const std::string& name, bool serving) { health_.Set(name, serving); }
+void ServiceHost::SetHealth(const std::string& name, bool serving) {
+  health_.Set(name, serving);
+  probe_health_.Set(name, serving);
+}
 
 void ServiceHost::Shutdown() {
   if (!server_) return;
@@ -68,11 +89,16 @@ void ServiceHost::Shutdown() {
   // Ends every Health.Watch stream (they would otherwise last until the drain deadline) and keeps
   // the status at NOT_SERVING from now on.
   health_.Shutdown();
+  probe_health_.Shutdown();
   spdlog::info("refusing new calls, draining running ones for up to {} ms",
                options_.drain_timeout.count());
   server_->Shutdown(std::chrono::system_clock::now() + options_.drain_timeout);
   server_->Wait();
   server_.reset();
+  if (probe_server_) {
+    probe_server_->Shutdown(std::chrono::system_clock::now());
+    probe_server_.reset();
+  }
 }
 
 void BlockTerminationSignals() {

@@ -13,6 +13,8 @@
 #include "absl/status/status.h"
 #include "auth/jwt.h"
 #include "rpc/health.h"
+#include "rpc/observe.h"
+#include "rpc/tls.h"
 
 namespace zs::rpc {
 
@@ -24,11 +26,16 @@ struct ServerOptions {
   // balancers and clients watching health move away before calls are refused.
   std::chrono::milliseconds shutdown_grace{5000};
   std::chrono::milliseconds drain_timeout{10000};
+  ObserveOptions observe;  // the per-call log line, trace ids and RPC metrics
+  ServerTls tls;           // TLS (and mutual TLS) on `listen`; plaintext when not enabled
+  // When set, a second, plaintext listener that serves grpc.health.v1 only, with the same
+  // statuses: for probes that cannot speak TLS (Kubernetes' gRPC probes), never exposed outside.
+  std::string health_listen;
 };
 
-// Hosts a service's gRPC server: callback API, the auth interceptor on every call but health and
-// reflection, server reflection, and grpc.health.v1 (HealthService) whose status follows
-// SetServing().
+// Hosts a service's gRPC server: callback API, the observing interceptor on every call (trace id,
+// log line, metrics: rpc/observe.h), the auth interceptor on every call but health and reflection,
+// server reflection, and grpc.health.v1 (HealthService) whose status follows SetServing().
 class ServiceHost {
  public:
   ServiceHost(ServerOptions options, std::shared_ptr<const auth::TokenVerifier> verifier);
@@ -56,8 +63,10 @@ class ServiceHost {
   ServerOptions options_;
   std::shared_ptr<const auth::TokenVerifier> verifier_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
-  HealthService health_;  // outlives server_
+  HealthService health_;        // outlives server_
+  HealthService probe_health_;  // the same statuses on health_listen; outlives probe_server_
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> probe_server_;
   int port_ = 0;
 };
 

@@ -75,6 +75,17 @@ class Database {
   // `fn` runs on the writer thread after every successful commit (e.g. to wake the outbox relay).
   virtual void AddCommitListener(std::function<void()> fn) = 0;
 
+  // What one group commit took, for metrics: how many write transactions it carried, the time of
+  // the whole batch (from BEGIN to the end of COMMIT) and of the COMMIT alone (the fsync).
+  struct BatchStats {
+    int transactions = 0;
+    double batch_seconds = 0;
+    double commit_seconds = 0;
+    bool committed = false;  // false: every transaction failed, or the commit did
+  };
+  // `fn` runs on the writer thread after every batch; it must be quick.
+  virtual void AddBatchObserver(std::function<void(const BatchStats&)> fn) = 0;
+
   // Stops the writer after draining queued writes. Later submissions fail with UNAVAILABLE.
   virtual void Close() = 0;
 };

@@ -261,6 +261,12 @@ class SqliteDatabase final : public Database {
     listeners_.push_back(std::move(fn));
   }
 
+  void AddBatchObserver(std::function<void(const BatchStats&)> fn) override
+      ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    observers_.push_back(std::move(fn));
+  }
+
   void Close() override ABSL_LOCKS_EXCLUDED(mu_) {
     {
       absl::MutexLock lock(&mu_);
@@ -312,6 +318,7 @@ class SqliteDatabase final : public Database {
     for (;;) {
       std::vector<Job> batch;
       std::vector<std::function<void()>> listeners;
+      std::vector<std::function<void(const BatchStats&)>> observers;
       {
         absl::MutexLock lock(&mu_);
         while (!closed_ && queue_.empty()) cv_.Wait(&mu_);
@@ -321,8 +328,16 @@ class SqliteDatabase final : public Database {
           queue_.pop_front();
         }
         listeners = listeners_;
+        observers = observers_;
       }
+      const auto start = std::chrono::steady_clock::now();
       RunBatch(batch);
+      if (!observers.empty()) {
+        last_batch_.transactions = static_cast<int>(batch.size());
+        last_batch_.batch_seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        for (auto& o : observers) o(last_batch_);
+      }
       if (committed_any_) {
         for (auto& l : listeners) l();
       }
@@ -331,6 +346,7 @@ class SqliteDatabase final : public Database {
 
   void RunBatch(std::vector<Job>& batch) {
     committed_any_ = false;
+    last_batch_ = BatchStats();
     Connection& c = *writer_conn_;
     absl::Status begin = c.Run("BEGIN IMMEDIATE");
     if (!begin.ok()) {
@@ -357,7 +373,11 @@ class SqliteDatabase final : public Database {
       results[i] = s;
       any_ok = any_ok || s.ok();
     }
+    const auto commit_start = std::chrono::steady_clock::now();
     absl::Status commit = any_ok ? c.Run("COMMIT") : c.Run("ROLLBACK");
+    last_batch_.commit_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count();
+    last_batch_.committed = any_ok && commit.ok();
     if (!commit.ok()) {
       spdlog::error("store: commit failed: {}", commit.ToString());
       (void)c.Simple("ROLLBACK");
@@ -374,12 +394,14 @@ class SqliteDatabase final : public Database {
   std::unique_ptr<Connection> writer_conn_;      // only touched by writer_thread_
   std::unique_ptr<Connection> checkpoint_conn_;  // only touched by checkpoint_thread_
   bool committed_any_ = false;                   // only touched by writer_thread_
+  BatchStats last_batch_;                        // only touched by writer_thread_
 
   absl::Mutex mu_;
   absl::CondVar cv_;             // signalled when a job is queued or the database closes
   absl::CondVar cv_checkpoint_;  // signalled when the database closes
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
   std::vector<std::function<void()>> listeners_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::function<void(const BatchStats&)>> observers_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 
   absl::Mutex readers_mu_;

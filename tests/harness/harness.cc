@@ -157,23 +157,35 @@ std::string Process::Log() const {
   return ss.str();
 }
 
-RedisServer::RedisServer() : port_(FreePort()) { Start(); }
+RedisServer::RedisServer(std::vector<std::string> extra_args, std::string user,
+                         std::string password)
+    : extra_args_(std::move(extra_args)),
+      user_(std::move(user)),
+      password_(std::move(password)),
+      port_(FreePort()) {
+  Start();
+}
 
 RedisServer::~RedisServer() { Stop(); }
 
 void RedisServer::Launch() {
   const std::string data = dir_.path() + "/gen" + std::to_string(generation_);
   fs::create_directories(data);
-  process_ = std::make_unique<Process>(
-      REDIS_SERVER_BIN,
-      std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir",
-                               data, "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-                               "--daemonize", "no"},
-      std::map<std::string, std::string>{}, dir_.path() + "/redis.log");
+  std::vector<std::string> args{"--port",        std::to_string(port_),
+                                "--bind",        "127.0.0.1",
+                                "--dir",         data,
+                                "--appendonly",  "yes",
+                                "--appendfsync", "always",
+                                "--save",        "",
+                                "--daemonize",   "no"};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  process_ =
+      std::make_unique<Process>(REDIS_SERVER_BIN, std::move(args),
+                                std::map<std::string, std::string>{}, dir_.path() + "/redis.log");
   process_->Start();
   const bool up = Eventually([&] {
     auto c = events::RedisConnection::Connect("127.0.0.1", port_, std::chrono::milliseconds(200),
-                                              std::chrono::milliseconds(500));
+                                              std::chrono::milliseconds(500), user_, password_);
     if (!c.ok()) return false;
     auto r = (*c)->Command({"PING"});
     return r.ok() && r->str == "PONG";
@@ -198,7 +210,7 @@ void RedisServer::RestartEmpty() {
 
 std::unique_ptr<events::RedisConnection> RedisServer::Connect() const {
   auto c = events::RedisConnection::Connect("127.0.0.1", port_, std::chrono::milliseconds(1000),
-                                            std::chrono::milliseconds(5000));
+                                            std::chrono::milliseconds(5000), user_, password_);
   if (!c.ok()) throw std::runtime_error(std::string(c.status().message()));
   return std::move(*c);
 }
@@ -213,6 +225,7 @@ ServiceProcess::ServiceProcess(std::string name, std::string binary,
       {"ZS_GRPC_PORT_FILE", port_file_},
       {"ZS_GRPC_DRAIN_TIMEOUT", "2s"},
       {"ZS_GRPC_SHUTDOWN_GRACE", "0s"},
+      {"ZS_METRICS_LISTEN", "127.0.0.1:0"},
       {"ZS_DATA_DIR", data_dir_},
       {"ZS_REDIS_ADDRESS", redis_address},
       {"ZS_ORG_FILE", SourceDir() + "/deploy/local/org.yaml"},
@@ -340,8 +353,11 @@ std::vector<std::optional<std::string>> QueryColumn(const std::string& db_path,
   }
   std::vector<std::optional<std::string>> out;
   while (sqlite3_step(stmt) == SQLITE_ROW) {
+    // Whole values, blobs with NUL bytes included.
     const auto* text = sqlite3_column_text(stmt, 0);
-    out.emplace_back(text ? std::optional<std::string>(reinterpret_cast<const char*>(text))
+    out.emplace_back(text ? std::optional<std::string>(
+                                std::string(reinterpret_cast<const char*>(text),
+                                            static_cast<size_t>(sqlite3_column_bytes(stmt, 0))))
                           : std::nullopt);
   }
   sqlite3_finalize(stmt);

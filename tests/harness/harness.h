@@ -72,7 +72,10 @@ class Process {
 // A private redis-server with append-only persistence in its own directory.
 class RedisServer {
  public:
-  RedisServer();
+  // `extra_args` go on redis-server's command line (e.g. ACL users); with `password`, the
+  // harness's own connections authenticate (as `user` when given).
+  explicit RedisServer(std::vector<std::string> extra_args = {}, std::string user = "",
+                       std::string password = "");
   ~RedisServer();
   void Start();
   void Stop();
@@ -86,6 +89,8 @@ class RedisServer {
  private:
   void Launch();
   TempDir dir_;
+  std::vector<std::string> extra_args_;
+  std::string user_, password_;
   int port_;
   int generation_ = 0;
   std::unique_ptr<Process> process_;

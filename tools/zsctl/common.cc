@@ -11,6 +11,7 @@
 #include "core/ids.h"
 #include "core/time_util.h"
 #include "org/org.h"
+#include "rpc/tls.h"
 
 namespace zsctl {
 namespace {
@@ -60,6 +61,19 @@ void AddGlobalFlags(CLI::App& app, Globals& g) {
   app.add_option("--timeout", g.timeout_s, "seconds to wait for the service");
   app.add_option("--request-id", g.request_id,
                  "request id of a change (default: a new one); reuse it to retry safely");
+  g.tls_ca = Env("ZS_TLS_CA", "");
+  g.tls_cert = Env("ZS_TLS_CERT", "");
+  g.tls_key = Env("ZS_TLS_KEY", "");
+  g.tls_server_name = Env("ZS_TLS_SERVER_NAME", "");
+  app.add_option("--tls-ca", g.tls_ca,
+                 "call the services over TLS, verified against this CA file (env ZS_TLS_CA; "
+                 "default: plaintext)");
+  app.add_option("--tls-cert", g.tls_cert,
+                 "client certificate file for services that require one (env ZS_TLS_CERT)");
+  app.add_option("--tls-key", g.tls_key, "the client certificate's key file (env ZS_TLS_KEY)");
+  app.add_option("--tls-server-name", g.tls_server_name,
+                 "name the services' certificates carry, when not the address's host "
+                 "(env ZS_TLS_SERVER_NAME)");
 }
 
 void Die(const std::string& msg, int code) {
@@ -95,8 +109,14 @@ std::string RequestId(const Globals& g) {
   return g.request_id.empty() ? zs::NewUuid() : g.request_id;
 }
 
-std::shared_ptr<grpc::Channel> ChannelTo(const std::string& addr) {
-  return grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+std::shared_ptr<grpc::Channel> ChannelTo(const Globals& g, const std::string& addr) {
+  zs::rpc::ClientTls tls;
+  tls.ca_file = g.tls_ca;
+  tls.cert_file = g.tls_cert;
+  tls.key_file = g.tls_key;
+  tls.server_name = g.tls_server_name;
+  if (auto s = zs::rpc::CheckClientTls(tls); !s.ok()) Die("--tls-*: " + std::string(s.message()));
+  return zs::rpc::Dial(addr, tls);
 }
 
 const char* StatusName(grpc::StatusCode code) {

@@ -26,6 +26,10 @@ struct Globals {
   bool json = false;
   int timeout_s = 10;
   std::string request_id;
+  std::string tls_ca;    // set: TLS, verifying the services against this CA
+  std::string tls_cert;  // with tls_key: a client certificate (mutual TLS)
+  std::string tls_key;
+  std::string tls_server_name;  // the name the services' certificates carry, if not the host
 };
 
 // Fills defaults from the environment (ZS_REPORTING_ADDR, ZS_SUPERVISION_ADDR, ZS_PROPOSALS_ADDR,
@@ -42,7 +46,7 @@ std::string BearerToken(const Globals& g);
 // --request-id, or a new one.
 std::string RequestId(const Globals& g);
 
-std::shared_ptr<grpc::Channel> ChannelTo(const std::string& addr);
+std::shared_ptr<grpc::Channel> ChannelTo(const Globals& g, const std::string& addr);
 
 const char* StatusName(grpc::StatusCode code);
 

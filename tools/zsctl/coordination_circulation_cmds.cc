@@ -111,7 +111,7 @@ struct Args {
 
 void AddCirculationCommands(CLI::App& app, Globals& g) {
   auto a = std::make_shared<Args>();
-  auto stub = [&g] { return pb::CirculationService::NewStub(ChannelTo(g.coordination_addr)); };
+  auto stub = [&g] { return pb::CirculationService::NewStub(ChannelTo(g, g.coordination_addr)); };
   auto rid = [&g](auto& req) { req.set_request_id(RequestId(g)); };
   auto with_id = [a](CLI::App* cmd) {
     cmd->add_option("id", a->id, "the document's id")->required();

@@ -80,7 +80,7 @@ struct Args {
 
 void AddDutyCommands(CLI::App& app, Globals& g) {
   auto a = std::make_shared<Args>();
-  auto stub = [&g] { return pb::DutyService::NewStub(ChannelTo(g.coordination_addr)); };
+  auto stub = [&g] { return pb::DutyService::NewStub(ChannelTo(g, g.coordination_addr)); };
   auto rid = [&g](auto& req) { req.set_request_id(RequestId(g)); };
 
   auto* duty = app.add_subcommand("duty", "the duty roster (值班表)");

@@ -73,7 +73,7 @@ const Choices<pb::MatterKind> kKinds{{"dispute", pb::MATTER_KIND_DISPUTE},
 
 void AddMattersCommands(CLI::App& app, Globals& g) {
   auto a = std::make_shared<Args>();
-  auto stub = [&g] { return pb::MattersService::NewStub(ChannelTo(g.coordination_addr)); };
+  auto stub = [&g] { return pb::MattersService::NewStub(ChannelTo(g, g.coordination_addr)); };
   auto rid = [&g](auto& req) { req.set_request_id(RequestId(g)); };
 
   auto* matter = app.add_subcommand("matter", "coordination matters (协调事项)");

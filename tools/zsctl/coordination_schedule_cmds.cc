@@ -98,7 +98,7 @@ struct Args {
 
 void AddScheduleCommands(CLI::App& app, Globals& g) {
   auto a = std::make_shared<Args>();
-  auto stub = [&g] { return pb::ScheduleService::NewStub(ChannelTo(g.coordination_addr)); };
+  auto stub = [&g] { return pb::ScheduleService::NewStub(ChannelTo(g, g.coordination_addr)); };
   auto rid = [&g](auto& req) { req.set_request_id(RequestId(g)); };
 
   auto* sched =

@@ -273,7 +273,7 @@ int Count(std::initializer_list<bool> flags) {
 
 void AddProposalsCommands(CLI::App& app, Globals& g) {
   auto a = std::make_shared<Args>();
-  auto stub = [&g] { return pb::ProposalsService::NewStub(ChannelTo(g.proposals_addr)); };
+  auto stub = [&g] { return pb::ProposalsService::NewStub(ChannelTo(g, g.proposals_addr)); };
   auto rid = [&g](auto& req) { req.set_request_id(RequestId(g)); };
   auto kind_text = "npc (人大代表建议) or cppcc (政协提案): " + Spellings(kKinds);
   auto with_id = [a](CLI::App* cmd) {

@@ -107,7 +107,7 @@ struct Args {
 
 void AddReportingCommands(CLI::App& app, Globals& g) {
   auto a = std::make_shared<Args>();
-  auto stub = [&g] { return pb::ReportingService::NewStub(ChannelTo(g.reporting_addr)); };
+  auto stub = [&g] { return pb::ReportingService::NewStub(ChannelTo(g, g.reporting_addr)); };
 
   auto* report = app.add_subcommand("report", "information reports (信息)");
   report->require_subcommand(1);

@@ -115,7 +115,7 @@ struct Args {
 
 void AddSupervisionCommands(CLI::App& app, Globals& g) {
   auto a = std::make_shared<Args>();
-  auto stub = [&g] { return pb::SupervisionService::NewStub(ChannelTo(g.supervision_addr)); };
+  auto stub = [&g] { return pb::SupervisionService::NewStub(ChannelTo(g, g.supervision_addr)); };
   auto rid = [&g](auto& req) { req.set_request_id(RequestId(g)); };
 
   auto* item = app.add_subcommand("item", "supervision items (督查事项)");

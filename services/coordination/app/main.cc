@@ -49,5 +49,9 @@ int main(int argc, char** argv) {
   for (auto& m : modules) {
     if (auto* svc = m->Start(**rt, shared)) services.emplace_back(svc, m->health_name());
   }
+  // The office's figures for an ops dashboard.
+  (*rt)->AddQueryGauge(
+      "zs_office_open_matters", "Coordination matters open or in coordination, by tenant",
+      {"tenant"}, "SELECT tenant, COUNT(*) FROM matters WHERE state IN (1, 2) GROUP BY tenant");
   return (*rt)->Run(services);
 }

@@ -74,5 +74,9 @@ int main(int argc, char** argv) {
                    [&service](zs::store::Tx& tx, const zs::store::Timer& timer) {
                      return service.FireDeadlineTimer(tx, timer);
                    });
+  // The office's figures for an ops dashboard.
+  (*rt)->AddQueryGauge("zs_office_proposals_in_handling",
+                       "Proposals assigned and not yet replied (办理中), by tenant", {"tenant"},
+                       "SELECT tenant, COUNT(*) FROM proposals WHERE state = 6 GROUP BY tenant");
   return (*rt)->Run(&service, "zhongshu.proposals.v1.ProposalsService");
 }

@@ -105,5 +105,15 @@ int main(int argc, char** argv) {
                    [&service](zs::store::Tx& tx, const zs::store::Timer& t) {
                      return service.FireCallOverdue(tx, t);
                    });
+  // The office's figures for an ops dashboard.
+  (*rt)->AddQueryGauge("zs_office_reports_awaiting_review",
+                       "Reports submitted and not yet reviewed (待审), by tenant", {"tenant"},
+                       "SELECT tenant, COUNT(*) FROM reports WHERE state = 2 GROUP BY tenant");
+  (*rt)->AddDatabaseGauge("zs_office_late_reports",
+                          "Emergency reports submitted after their written limit (迟报), by tenant",
+                          [](zs::store::Tx& tx) { return zs::reporting::repo::LateReports(tx); });
+  (*rt)->AddQueryGauge("zs_office_open_calls",
+                       "Calls for information not yet settled (约稿), by tenant", {"tenant"},
+                       "SELECT tenant, COUNT(*) FROM calls WHERE settled = 0 GROUP BY tenant");
   return (*rt)->Run(&service, "zhongshu.reporting.v1.ReportingService");
 }

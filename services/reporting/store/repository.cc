@@ -276,6 +276,21 @@ absl::StatusOr<std::vector<pb::Report>> ChainReports(store::Tx& tx, const std::s
   return out;
 }
 
+absl::StatusOr<std::vector<telemetry::Sample>> LateReports(store::Tx& tx) {
+  auto rows = tx.Query("SELECT tenant, data FROM reports WHERE chain_id <> ''");
+  if (!rows.ok()) return rows.status();
+  std::map<std::string, int64_t> late;
+  for (const auto& row : *rows) {
+    pb::Report r;
+    if (!r.ParseFromString(row.Text(1))) continue;
+    if (r.has_emergency() && r.emergency().late()) ++late[row.Text(0)];
+  }
+  std::vector<telemetry::Sample> out;
+  for (const auto& [tenant, n] : late)
+    out.push_back({{{"tenant", tenant}}, static_cast<double>(n)});
+  return out;
+}
+
 }  // namespace repo
 
 }  // namespace zs::reporting

@@ -11,6 +11,7 @@
 #include "store/database.h"
 #include "store/page_token.h"
 #include "store/table.h"
+#include "telemetry/metrics.h"
 
 namespace zs::reporting {
 
@@ -92,6 +93,10 @@ absl::Status SaveChain(store::Tx& tx, const ChainState& chain, const std::string
                        int64_t at_ms);
 // The submitted reports of a chain, in sequence order.
 absl::StatusOr<std::vector<pb::Report>> ChainReports(store::Tx& tx, const std::string& chain_id);
+
+// Emergency reports submitted after their written limit (迟报), one sample per tenant: read
+// through the chain index, so it grows with emergencies, not with all reports.
+absl::StatusOr<std::vector<telemetry::Sample>> LateReports(store::Tx& tx);
 
 // The score ledger: append-only; a row's key makes awarding it twice a no-op.
 absl::Status AddScores(store::Tx& tx, const std::vector<LedgerRow>& rows);

@@ -277,5 +277,15 @@ int main(int argc, char** argv) {
                    [&service](zs::store::Tx& tx, const zs::store::Timer& timer) {
                      return service.FireLadderTimer(tx, timer);
                    });
+  // The office's figures for an ops dashboard.
+  (*rt)->AddQueryGauge("zs_office_open_items", "Supervision items open (在办督查事项), by tenant",
+                       {"tenant"},
+                       "SELECT tenant, COUNT(*) FROM items WHERE state = 1 GROUP BY tenant");
+  // Overdue: still open and past its yellow rung (the first working day after the due date).
+  (*rt)->AddQueryGauge(
+      "zs_office_overdue_tasks", "Open tasks past their due date (逾期), by tenant", {"tenant"},
+      "SELECT t.tenant, COUNT(DISTINCT t.id) FROM tasks t JOIN task_timers r ON r.task_id = t.id"
+      " WHERE r.rung IN ('yellow', 'red') AND r.fired_at IS NOT NULL AND t.state NOT IN (5, 6, 8)"
+      " GROUP BY t.tenant");
   return (*rt)->Run(&service, "zhongshu.supervision.v1.SupervisionService");
 }
