@@ -8,7 +8,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <grpcpp/generic/generic_stub.h>
+
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 #include "core/ids.h"
@@ -171,7 +175,33 @@ TEST_F(ObservabilityTest, MetricsCountCallsBacklogConsumersAndTheOfficesFigures)
     EXPECT_EQ(rstub_->GetReport(&anonymous, get, &out).error_code(),
               grpc::StatusCode::UNAUTHENTICATED);
   }
+  // Invented method names share one series, however many there are.
+  for (int i = 0; i < 3; ++i) {
+    grpc::GenericStub generic(reporting_->Channel());
+    grpc::ClientContext ctx;
+    grpc::Slice empty("");  // an empty message
+    grpc::ByteBuffer request(&empty, 1), response;
+    grpc::Status status;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    generic.UnaryCall(&ctx, "/zhongshu.reporting.v1.ReportingService/Invented" + std::to_string(i),
+                      grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        status = std::move(s);
+                        done = true;
+                        cv.notify_one();
+                      });
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  }
   const Scrape after = ScrapeMetrics(reporting_metrics_);
+  for (const auto& [series, value] : after) {
+    EXPECT_EQ(series.find("Invented"), std::string::npos) << series;
+  }
+  EXPECT_GE(
+      Value(after, "zs_rpc_requests_total", {{"code", "UNIMPLEMENTED"}, {"method", "unknown"}}), 3);
   EXPECT_EQ(Calls(after, "SubmitReport", "OK") - Calls(before, "SubmitReport", "OK"), 3);
   EXPECT_EQ(Calls(after, "CreateReport", "OK") - Calls(before, "CreateReport", "OK"), 3);
   EXPECT_EQ(Calls(after, "CreateReport", "INVALID_ARGUMENT") -

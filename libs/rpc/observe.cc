@@ -1,5 +1,6 @@
 #include "rpc/observe.h"
 
+#include <google/protobuf/descriptor.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -17,6 +18,15 @@ namespace {
 PerCall<std::string>& Traces() {
   static auto* traces = new PerCall<std::string>();
   return *traces;
+}
+
+// Whether `method` ("/package.Service/Method") is a method this binary knows. Only known methods
+// get their own metric series: a caller inventing method names must not grow the registry.
+bool IsKnownMethod(const std::string& method) {
+  const auto slash = method.rfind('/');
+  if (method.empty() || method[0] != '/' || slash == 0 || slash == std::string::npos) return false;
+  const std::string full = method.substr(1, slash - 1) + "." + method.substr(slash + 1);
+  return google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(full) != nullptr;
 }
 
 const char* CodeName(grpc::StatusCode code) {
@@ -105,7 +115,9 @@ class ObserveInterceptor final : public grpc::experimental::Interceptor {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const char* code = CodeName(status.error_code());
-    if (options_->metrics) options_->metrics->ObserveRpc(method_, code, seconds);
+    if (options_->metrics) {
+      options_->metrics->ObserveRpc(IsKnownMethod(method_) ? method_ : "unknown", code, seconds);
+    }
     if (!options_->log_calls) return;
     const bool health = method_.rfind("/grpc.health.v1.Health/", 0) == 0;
     const auto level = health ? spdlog::level::debug : spdlog::level::info;
