@@ -3,7 +3,8 @@
 // one from another CA, or in plaintext; supervision reads instructions back from reporting with
 // its own certificate; events flow through a Redis that requires an ACL user's password; a
 // rotated certificate is served without a restart; probes use a plaintext port that serves only
-// health; a certificate path that does not exist stops start-up naming the key.
+// health; a certificate path that does not exist stops start-up naming the key. The token key and
+// an upstream token are read from files, as mounted secrets are.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -73,6 +74,11 @@ class TlsTest : public ::testing::Test {
     rogue_->Issue("client", "zhongshu client");
     // Redis refuses the default user; the services use an ACL user limited to their streams.
     std::ofstream(dir_->path() + "/redis.password") << "s3cret-zhongshu\n";
+    // Keys and tokens as mounted secrets: files, not values in the configuration.
+    std::ofstream(dir_->path() + "/token.key") << kDevSecret << "\n";
+    std::ofstream(dir_->path() + "/supervision.token")
+        << TokenFor(auth::Principal{"svc:supervision", "supervision", "430204", "", {"service"}})
+        << "\n";
     redis_ = new RedisServer({"--user", "default", "off", "--user", "zhongshu", "on",
                               ">s3cret-zhongshu", "~zs:*", "&*", "+@all"},
                              "zhongshu", "s3cret-zhongshu");
@@ -97,11 +103,15 @@ class TlsTest : public ::testing::Test {
     reporting_->Start();
     auto supervision_env = mutual;
     supervision_env["ZS_UPSTREAM_REPORTING_ADDRESS"] = reporting_->address();
+    supervision_env["ZS_UPSTREAM_REPORTING_TOKEN_FILE"] = dir_->path() + "/supervision.token";
     supervision_ = new ServiceProcess("supervision", ZS_SUPERVISION_BIN, redis_->address(),
                                       dir_->path() + "/supervision", supervision_env);
     supervision_->Start();
+    auto proposals_env = common;  // its token key from a file alone
+    proposals_env["ZS_AUTH_HS256_SECRET"] = "";
+    proposals_env["ZS_AUTH_HS256_SECRET_FILE"] = dir_->path() + "/token.key";
     proposals_ = new ServiceProcess("proposals", ZS_PROPOSALS_BIN, redis_->address(),
-                                    dir_->path() + "/proposals", common);
+                                    dir_->path() + "/proposals", proposals_env);
     proposals_->Start();
     coordination_ = new ServiceProcess("coordination", ZS_COORDINATION_BIN, redis_->address(),
                                        dir_->path() + "/coordination", common);

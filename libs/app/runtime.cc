@@ -27,6 +27,22 @@ std::string ReadFile(const std::string& path, bool* ok) {
   return ss.str();
 }
 
+// A secret kept in a file (a mounted Kubernetes Secret): `*value` becomes the file's text without
+// its trailing line break when `key` names a file; an unreadable or empty file is an error on
+// `key`.
+void ReadSecretFile(config::Config& c, const std::string& key, std::string* value) {
+  const std::string path = c.String(key, "");
+  if (path.empty()) return;
+  bool ok = false;
+  std::string text = ReadFile(path, &ok);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (!ok || text.empty()) {
+    c.AddError(key, "cannot read a secret from '" + path + "'");
+    return;
+  }
+  *value = std::move(text);
+}
+
 std::string Hostname() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
@@ -182,12 +198,7 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   vo.leeway = std::chrono::duration_cast<std::chrono::seconds>(
       c.Duration("auth.leeway", std::chrono::seconds(30)));
   std::string secret = c.String("auth.hs256_secret", "");
-  if (const std::string f = c.String("auth.hs256_secret_file", ""); !f.empty()) {
-    bool ok = false;
-    secret = ReadFile(f, &ok);
-    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-    if (!ok || secret.empty()) c.AddError("auth.hs256_secret_file", "cannot read '" + f + "'");
-  }
+  ReadSecretFile(c, "auth.hs256_secret_file", &secret);
   rt->hs256_secret_ = secret;
   const std::string pem_file = c.String("auth.rs256_public_key_file", "");
   if (vo.algorithm == "RS256") {
@@ -207,17 +218,8 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   // Redis with a password (an ACL user's, when redis.user is set), read from a file.
   const std::string redis_user = c.String("redis.user", "");
   std::string redis_password;
-  if (const std::string f = c.String("redis.password_file", ""); !f.empty()) {
-    bool ok = false;
-    redis_password = ReadFile(f, &ok);
-    while (!redis_password.empty() &&
-           (redis_password.back() == '\n' || redis_password.back() == '\r')) {
-      redis_password.pop_back();
-    }
-    if (!ok || redis_password.empty()) {
-      c.AddError("redis.password_file", "cannot read a password from '" + f + "'");
-    }
-  } else if (!redis_user.empty()) {
+  ReadSecretFile(c, "redis.password_file", &redis_password);
+  if (redis_password.empty() && !redis_user.empty()) {
     c.AddError("redis.user", "needs redis.password_file");
   }
   auto& ro = rt->relay_options_;
@@ -466,12 +468,7 @@ std::shared_ptr<Upstream> ServiceRuntime::AddUpstream(const std::string& name,
   const std::string prefix = "upstream." + name;
   const std::string address = c.String(prefix + ".address", default_address);
   std::string token = c.String(prefix + ".token", "");
-  if (const std::string f = c.String(prefix + ".token_file", ""); !f.empty()) {
-    bool ok = false;
-    token = ReadFile(f, &ok);
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
-    if (!ok || token.empty()) c.AddError(prefix + ".token_file", "cannot read '" + f + "'");
-  }
+  ReadSecretFile(c, prefix + ".token_file", &token);
   const auto timeout = c.Duration(prefix + ".timeout", std::chrono::seconds(5));
   rpc::ClientTls tls = upstream_tls_;
   tls.server_name = c.String(prefix + ".server_name", "");
