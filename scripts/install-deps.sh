@@ -1,21 +1,54 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Zhongshu needs to build, test and run, if any are missing.
-# Needs root (or sudo) only when something is missing.
+# Installs the Debian 12 packages Zhongshu needs, if any are missing. Needs root (or sudo) only
+# when something is missing. One list for every place that installs packages, so the images are
+# built with the same packages as the machine that tests them:
+#   install-deps.sh                 build + runtime + test tools (the README's commands)
+#   install-deps.sh --only build    what compiles the suite (the images' build stage)
+#   install-deps.sh --only runtime  the shared libraries the binaries load (the images' runtime)
+#   install-deps.sh --only images   what builds and runs the images without a daemon
+#   install-deps.sh --list GROUP    print a group's packages
 set -euo pipefail
 
-packages=(
+build=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libhiredis-dev libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev libjwt-dev
   libsqlite3-dev libssl-dev libcli11-dev libgtest-dev libgmock-dev prometheus-cpp-dev
+)
+# What `ldd` names for the four services, zsctl and zsadmin (apt brings their own dependencies).
+runtime=(
+  libgrpc++1.51 libprotobuf32 libabsl20220623 libhiredis0.14 libspdlog1.10 libyaml-cpp0.7
+  libjwt0 libsqlite3-0 libssl3 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0
+)
+tools=(
   redis-server sqlite3 clang-format openssl
   clang-16  # the thread-safety build (scripts/build.sh --thread-safety)
 )
+# Images and `podman kube play` without a daemon (deploy/images, tests/k8s/play.sh); catatonit
+# is the pods' pause process.
+images=(podman buildah runc mmdebstrap catatonit)
+
+case "${1:-}" in
+  --only | --list)
+    case "${2:-}" in
+      build) packages=("${build[@]}") ;;
+      runtime) packages=("${runtime[@]}") ;;
+      images) packages=("${images[@]}") ;;
+      *) echo "usage: $0 [--only|--list build|runtime|images]" >&2; exit 2 ;;
+    esac
+    if [ "$1" = --list ]; then echo "${packages[*]}"; exit 0; fi
+    ;;
+  "") packages=("${build[@]}" "${runtime[@]}" "${tools[@]}" "${images[@]}") ;;
+  *) echo "usage: $0 [--only|--list build|runtime|images]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm render and check the Kubernetes manifests (deploy/k8s/tools); a machine may
+# already have them from elsewhere, whose nodejs package conflicts with Debian's npm.
+if [ -z "${1:-}" ] && ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "installing: ${missing[*]}"

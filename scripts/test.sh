@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, checks the formatting, checks the locking
 # annotations with a clang build (build-tsa/), builds, and runs every test with ctest (unit tests,
-# the layering check and the black-box tests); then builds the suite again with AddressSanitizer
-# and UndefinedBehaviorSanitizer and runs every test once more (leaks included).
-# ZS_THREAD_SAFETY=0 skips the clang build, ZS_SANITIZE=0 the second pass. Integration tests start
-# their own redis-server and service binaries on free loopback ports and stop them; nothing needs
-# to be running beforehand.
+# the layering check, the black-box tests and the Kubernetes manifests' check); builds the
+# container images from that build and runs the county overlay under `podman kube play`
+# (tests/k8s/play.sh); then builds the suite again with AddressSanitizer and
+# UndefinedBehaviorSanitizer and runs every test once more (leaks included).
+# ZS_THREAD_SAFETY=0 skips the clang build, ZS_IMAGES=0 the images, ZS_SANITIZE=0 the second pass.
+# Integration tests start their own redis-server and service binaries on free loopback ports and
+# stop them; nothing needs to be running beforehand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/check-format.sh
+(cd deploy/k8s/tools && npm ci --no-audit --no-fund --loglevel=error)
 if [ "${ZS_THREAD_SAFETY:-1}" != 0 ]; then
   bash scripts/build.sh --thread-safety
 fi
 bash scripts/build.sh
 (cd build && ctest --output-on-failure -j "${ZS_JOBS:-2}" --timeout 600)
+if [ "${ZS_IMAGES:-1}" != 0 ]; then
+  bash tests/k8s/play.sh build
+fi
 if [ "${ZS_SANITIZE:-1}" != 0 ]; then
   bash scripts/build.sh --sanitize
   (cd build-asan &&

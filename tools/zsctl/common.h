@@ -133,5 +133,6 @@ void AddMeetingsCommands(CLI::App& app, Globals& g);
 void AddScheduleCommands(CLI::App& app, Globals& g);
 void AddCirculationCommands(CLI::App& app, Globals& g);
 void AddDutyCommands(CLI::App& app, Globals& g);
+void AddHealthCommands(CLI::App& app, Globals& g);
 
 }  // namespace zsctl

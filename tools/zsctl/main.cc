@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   zsctl::AddScheduleCommands(app, g);
   zsctl::AddCirculationCommands(app, g);
   zsctl::AddDutyCommands(app, g);
+  zsctl::AddHealthCommands(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,237 @@
+// Checks the Kubernetes manifests: renders every overlay under deploy/k8s/overlays (render.mjs),
+// validates every object (and the Secrets make-secrets.sh makes, and the ServiceMonitor) against
+// the Kubernetes API schemas, and holds the manifests to the suite's own rules: non-root,
+// read-only root filesystem, no capabilities, requests and limits, gRPC probes on the health port,
+// a grace period that covers the drain, one replica per embedded database, every mounted
+// ConfigMap and Secret provided, every key of the local configuration also in the cluster's.
+// Where kubectl is installed, each overlay must render exactly as `kubectl kustomize` renders it.
+//   node check.mjs            exits 1 with every problem listed
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse, parseAllDocuments } from "yaml";
+import { render, RenderError } from "./render.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const k8s = resolve(here, "..");
+const repo = resolve(k8s, "../..");
+const SERVICES = ["reporting", "supervision", "proposals", "coordination"];
+const problems = [];
+const problem = (where, msg) => problems.push(`${where}: ${msg}`);
+
+// The model class of every kind the manifests use, by apiVersion and kind.
+async function modelOf(apiVersion, kind) {
+  const mod =
+    apiVersion === "monitoring.coreos.com/v1"
+      ? `@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/${kind}`
+      : `kubernetes-models/${apiVersion}/${kind}`;
+  try {
+    return (await import(mod))[kind];
+  } catch {
+    return undefined;
+  }
+}
+
+async function validate(where, obj) {
+  const Model = await modelOf(obj.apiVersion, obj.kind);
+  if (!Model) return problem(where, `no schema for ${obj.apiVersion} ${obj.kind}`);
+  try {
+    new Model(obj).validate();
+  } catch (e) {
+    problem(where, `${obj.kind}/${obj.metadata.name}: ${e.message}`);
+  }
+}
+
+const seconds = (d) => {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(String(d));
+  if (!m) return NaN;
+  return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2]];
+};
+
+function keyPaths(value, prefix = "") {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return [prefix];
+  return Object.entries(value).flatMap(([k, v]) => keyPaths(v, prefix ? `${prefix}.${k}` : k));
+}
+
+// The suite's rules for a rendered overlay (plus the Secrets a deployment is given).
+function checkRules(where, objects, secrets) {
+  const byKind = (kind) => objects.filter((o) => o.kind === kind);
+  const find = (kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+  const configMaps = new Map(byKind("ConfigMap").map((o) => [o.metadata.name, o]));
+  const secretNames = new Set(secrets.map((s) => s.metadata.name));
+  for (const d of byKind("Deployment")) {
+    const at = `${where} Deployment/${d.metadata.name}`;
+    const pod = d.spec.template.spec;
+    const psc = pod.securityContext ?? {};
+    if (psc.runAsNonRoot !== true || !(psc.runAsUser > 0)) problem(at, "must run as non-root");
+    if (pod.automountServiceAccountToken !== false) problem(at, "mounts a service account token");
+    if (!pod.serviceAccountName || !find("ServiceAccount", pod.serviceAccountName)) {
+      problem(at, "needs its own ServiceAccount");
+    }
+    if (d.spec.replicas !== 1 || d.spec.strategy?.type !== "Recreate") {
+      problem(at, "one replica with the Recreate strategy (one writer per database volume)");
+    }
+    for (const c of pod.containers) {
+      const sc = c.securityContext ?? {};
+      if (sc.readOnlyRootFilesystem !== true) problem(at, `${c.name}: root filesystem not read-only`);
+      if (sc.allowPrivilegeEscalation !== false) problem(at, `${c.name}: privilege escalation`);
+      if (!(sc.capabilities?.drop ?? []).includes("ALL")) problem(at, `${c.name}: capabilities kept`);
+      for (const r of ["requests", "limits"]) {
+        for (const x of ["cpu", "memory"]) {
+          if (!c.resources?.[r]?.[x]) problem(at, `${c.name}: no ${r}.${x}`);
+        }
+      }
+      if (!c.image.includes(":") || c.image.endsWith(":latest")) {
+        problem(at, `${c.name}: image '${c.image}' needs a pinned tag`);
+      }
+    }
+    for (const v of pod.volumes ?? []) {
+      if (v.configMap && !configMaps.has(v.configMap.name)) {
+        problem(at, `volume ${v.name}: ConfigMap ${v.configMap.name} is not in the overlay`);
+      }
+      if (v.secret && !secretNames.has(v.secret.secretName)) {
+        problem(at, `volume ${v.name}: Secret ${v.secret.secretName} is not made by make-secrets.sh`);
+      }
+      if (v.persistentVolumeClaim && !find("PersistentVolumeClaim", v.persistentVolumeClaim.claimName)) {
+        problem(at, `volume ${v.name}: no PersistentVolumeClaim ${v.persistentVolumeClaim.claimName}`);
+      }
+    }
+    const name = d.metadata.name;
+    if (!SERVICES.includes(name)) continue;
+    const c = pod.containers[0];
+    const health = c.ports.find((p) => p.name === "health")?.containerPort;
+    for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+      if (!c[probe]?.grpc || c[probe].grpc.port !== health) {
+        problem(at, `${probe} must be a gRPC probe on the health port ${health}`);
+      }
+    }
+    // The configuration the pod reads, from the ConfigMap it mounts.
+    const configVolume = pod.volumes.find((v) => v.name === "config");
+    const file = configMaps.get(configVolume?.configMap?.name)?.data?.[`${name}.yaml`];
+    if (!file) {
+      problem(at, `no ${name}.yaml in its config ConfigMap`);
+      continue;
+    }
+    const config = parse(file);
+    if (!(c.args ?? []).includes(`--config=/etc/zhongshu/config/${name}.yaml`)) {
+      problem(at, "must start with --config=/etc/zhongshu/config/<service>.yaml");
+    }
+    const port = (addr) => Number(String(addr).split(":").pop());
+    if (port(config.grpc.health_listen) !== health) problem(at, "grpc.health_listen is not the health port");
+    const grpc = c.ports.find((p) => p.name === "grpc")?.containerPort;
+    if (port(config.grpc.listen) !== grpc) problem(at, "grpc.listen is not the grpc port");
+    const metrics = c.ports.find((p) => p.name === "metrics")?.containerPort;
+    if (port(config.metrics.listen) !== metrics) problem(at, "metrics.listen is not the metrics port");
+    const annotations = d.spec.template.metadata.annotations ?? {};
+    if (annotations["prometheus.io/scrape"] !== "true" || Number(annotations["prometheus.io/port"]) !== metrics) {
+      problem(at, "scrape annotations must name the metrics port");
+    }
+    // SIGTERM: preStop, then shutdown_grace serving, then drain_timeout for running calls.
+    const preStop = Number((c.lifecycle?.preStop?.exec?.command ?? []).at(-1));
+    const drain = preStop + seconds(config.grpc.shutdown_grace) + seconds(config.grpc.drain_timeout);
+    if (!(preStop > 0)) problem(at, "needs a preStop pause so endpoints drop the pod first");
+    if (!(pod.terminationGracePeriodSeconds >= drain + 5)) {
+      problem(at, `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} does not cover ` +
+        `preStop + shutdown_grace + drain_timeout (${drain} s) and the workers' stop`);
+    }
+    const svc = find("Service", name);
+    if (!svc?.spec.ports.some((p) => p.name === "grpc" && p.port === grpc)) {
+      problem(at, "needs a ClusterIP Service with a port named grpc");
+    }
+    if (!find("PodDisruptionBudget", name)) problem(at, "needs a PodDisruptionBudget");
+    if (!find("NetworkPolicy", name)) problem(at, "needs a NetworkPolicy");
+    // Every key a local run has must be set in the cluster's file too (defaults differ), except
+    // per-tenant ones (a region code in the key), which each overlay sets in tenant-settings.env.
+    const local = parse(readFileSync(join(repo, "deploy/local", `${name}.yaml`), "utf8"));
+    const have = new Set(keyPaths(config));
+    for (const key of keyPaths(local)) {
+      if (/\.\d{6}(\.|$)/.test(key)) continue;
+      if (!have.has(key)) problem(at, `deploy/k8s/base/config/${name}.yaml lacks ${key}`);
+    }
+    for (const [key, path] of [["org.file", "/etc/zhongshu/org/"], ["calendar.dir", "/etc/zhongshu/calendar"],
+      ["data.dir", "/var/lib/zhongshu/data"], ["auth.hs256_secret_file", "/etc/zhongshu/auth/"]]) {
+      const value = key.split(".").reduce((o, k) => o?.[k], config);
+      if (value !== undefined && !String(value).startsWith(path)) problem(at, `${key} must be under ${path}`);
+    }
+  }
+  for (const s of byKind("Service")) {
+    if (!find("Deployment", s.metadata.name)) problem(`${where} Service/${s.metadata.name}`, "selects no Deployment");
+  }
+}
+
+function sameObjects(a, b) {
+  const key = (o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+  const index = (list) => new Map(list.map((o) => [key(o), JSON.stringify(sortKeys(o))]));
+  const ia = index(a);
+  const ib = index(b);
+  const diffs = [];
+  for (const [k, v] of ia) if (ib.get(k) !== v) diffs.push(ib.has(k) ? `${k} differs` : `${k} only here`);
+  for (const k of ib.keys()) if (!ia.has(k)) diffs.push(`${k} only in kubectl's`);
+  return diffs;
+}
+
+function sortKeys(v) {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+  }
+  return v;
+}
+
+function hasKubectl() {
+  try {
+    execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const overlays = readdirSync(join(k8s, "overlays"), { withFileTypes: true })
+  .filter((e) => e.isDirectory()).map((e) => e.name).sort();
+const kubectl = hasKubectl();
+let count = 0;
+for (const overlay of overlays) {
+  const dir = join(k8s, "overlays", overlay);
+  const where = `overlays/${overlay}`;
+  let objects;
+  try {
+    objects = render(dir);
+  } catch (e) {
+    if (!(e instanceof RenderError)) throw e;
+    problem(where, e.message);
+    continue;
+  }
+  const ns = objects.find((o) => o.kind === "Namespace")?.metadata.name;
+  if (!ns) problem(where, "has no Namespace");
+  const secretsYaml = execFileSync("bash", [join(k8s, "make-secrets.sh"), ns ?? "default"], { encoding: "utf8" });
+  const secrets = parseAllDocuments(secretsYaml).map((d) => d.toJS()).filter(Boolean);
+  for (const o of [...objects, ...secrets]) {
+    await validate(where, o);
+    count++;
+  }
+  checkRules(where, objects, secrets);
+  if (kubectl) {
+    const out = execFileSync("kubectl", ["kustomize", dir], { encoding: "utf8", maxBuffer: 64 << 20 });
+    const theirs = parseAllDocuments(out).map((d) => d.toJS()).filter(Boolean);
+    for (const d of sameObjects(objects, theirs)) problem(where, `kubectl kustomize disagrees: ${d}`);
+  }
+}
+const monitoring = join(k8s, "monitoring/servicemonitor.yaml");
+if (existsSync(monitoring)) {
+  for (const d of parseAllDocuments(readFileSync(monitoring, "utf8"))) {
+    const o = d.toJS();
+    if (o) {
+      await validate("monitoring", o);
+      count++;
+    }
+  }
+}
+if (problems.length) {
+  console.error(problems.join("\n"));
+  console.error(`${problems.length} problem(s) in the manifests`);
+  process.exit(1);
+}
+console.log(`${overlays.length} overlays, ${count} objects valid` +
+  (kubectl ? "; each renders as kubectl kustomize does" : "; kubectl not installed, rendering not compared"));

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds the container images without a daemon (buildah), as root:
+#   zhongshu/runtime, zhongshu/build, zhongshu/{reporting,supervision,proposals,coordination},
+#   zhongshu/zsctl and zhongshu/redis, each tagged TAG (default dev).
+#   bash scripts/build-images.sh                  compile inside the build stage (reproducible from
+#                                                 the repository alone; about 15 min on 2 cores)
+#   bash scripts/build-images.sh --from-build DIR take the binaries of a build/ made on this Debian
+#                                                 12 machine (scripts/build.sh) instead of compiling
+#                                                 again; the test command does this
+#   --tag TAG                                     the images' tag
+# With no registry reachable, debian:bookworm-slim is made from Debian's mirror (mmdebstrap) and
+# imported once. Push elsewhere with `podman push zhongshu/reporting:TAG REGISTRY/...`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tag=dev
+from_build=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --tag) tag="$2"; shift 2 ;;
+    --from-build) from_build="$2"; shift 2 ;;
+    *) echo "usage: $0 [--from-build DIR] [--tag TAG]" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "error: building images needs root (rootful buildah)" >&2; exit 1; }
+bash scripts/install-deps.sh --only images
+export CONTAINERS_CONF="${CONTAINERS_CONF:-$PWD/deploy/images/containers.conf}"
+# crun refuses machines that mix cgroup v1 and v2; runc runs on both.
+runtime=(--runtime /usr/sbin/runc)
+bud() { buildah bud --pull=never --network host --layers "${runtime[@]}" --quiet "$@"; }
+
+if ! podman image exists docker.io/library/debian:bookworm-slim; then
+  echo "making debian:bookworm-slim from Debian's mirror (mmdebstrap)"
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  mmdebstrap --quiet --variant=minbase bookworm "$work/rootfs.tar"
+  podman import --quiet "$work/rootfs.tar" docker.io/library/debian:bookworm-slim >/dev/null
+fi
+
+t0=$(date +%s)
+bud -f deploy/images/runtime.Containerfile -t "zhongshu/runtime:$tag" . >/dev/null
+if [ -n "$from_build" ]; then
+  grep -q 'VERSION_CODENAME=bookworm' /etc/os-release ||
+    { echo "error: --from-build needs binaries built on Debian 12 (bookworm)" >&2; exit 1; }
+  stage=$(mktemp -d)
+  mkdir "$stage/bin"
+  for b in services/reporting/reporting services/supervision/supervision \
+    services/proposals/proposals services/coordination/coordination tools/zsctl/zsctl \
+    tools/zsadmin/zsadmin; do
+    [ -x "$from_build/$b" ] || { echo "error: $from_build/$b is not built" >&2; exit 1; }
+    objcopy --strip-debug "$from_build/$b" "$stage/bin/$(basename "$b")"
+  done
+  bud -f deploy/images/prebuilt.Containerfile -t "zhongshu/build:$tag" "$stage" >/dev/null
+  rm -rf "$stage"
+else
+  bud -f deploy/images/build.Containerfile --build-arg "JOBS=${ZS_JOBS:-2}" \
+    -t "zhongshu/build:$tag" . >/dev/null
+fi
+args=(--build-arg "BUILD_IMAGE=localhost/zhongshu/build:$tag"
+  --build-arg "RUNTIME_IMAGE=localhost/zhongshu/runtime:$tag")
+for name in reporting supervision proposals coordination zsctl; do
+  bud -f "deploy/images/$name.Containerfile" "${args[@]}" -t "zhongshu/$name:$tag" . >/dev/null
+done
+bud -f deploy/images/redis.Containerfile -t "zhongshu/redis:$tag" deploy/images >/dev/null
+echo "images built in $(($(date +%s) - t0)) s:"
+podman images --filter "reference=zhongshu/*:$tag" --format '  {{.Repository}}:{{.Tag}}  {{.Size}}'

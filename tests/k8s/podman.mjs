@@ -1,0 +1,93 @@
+// Turns a rendered overlay into what `podman kube play` (podman 4.3) can run on one machine, and
+// says exactly what it changed. Podman 4.3 runs Deployments, ConfigMap, PersistentVolumeClaim and
+// emptyDir volumes and the securityContext; it does not implement Services, NetworkPolicies,
+// PodDisruptionBudgets, ServiceAccounts or gRPC probes, and it mounts a Secret's values still
+// base64-encoded. So:
+//   - Services, NetworkPolicies, PDBs, ServiceAccounts and the Namespace are left out (they are
+//     checked against the schemas only, by deploy/k8s/tools/check.mjs);
+//   - every pod joins the host network, and the ports and peer addresses the cluster gets from
+//     Services are set through the services' ZS_* environment overrides, on free loopback ports;
+//   - each Secret volume mounts the same files from a ConfigMap holding the decoded values;
+//   - claims are renamed zs-play-<claim> so they never meet another volume of this machine.
+// The probes stay in the manifest (podman ignores them); the test asks the same health port.
+//   node podman.mjs OVERLAY_DIR SECRETS_YAML OUT_DIR
+// writes OUT_DIR/play.yaml and OUT_DIR/ports.env (shell assignments of the chosen ports).
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const tools = resolve(here, "../../deploy/k8s/tools");
+const { render, toYaml, parseObjects } = await import(join(tools, "render.mjs"));
+
+const [overlay, secretsFile, out] = process.argv.slice(2);
+if (!out) {
+  console.error("usage: node podman.mjs OVERLAY_DIR SECRETS_YAML OUT_DIR");
+  process.exit(2);
+}
+const SERVICES = ["reporting", "supervision", "proposals", "coordination"];
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+const ports = { redis: await freePort() };
+for (const s of SERVICES) {
+  ports[s] = { grpc: await freePort(), health: await freePort(), metrics: await freePort() };
+}
+
+const objects = render(overlay);
+const secrets = parseObjects(readFileSync(secretsFile, "utf8"));
+const keep = objects.filter((o) => ["Deployment", "ConfigMap", "PersistentVolumeClaim"].includes(o.kind));
+for (const s of secrets) {
+  const data = Object.fromEntries(
+    Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+  keep.push({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `secret-${s.metadata.name}` }, data });
+}
+for (const o of keep) {
+  delete o.metadata.namespace;
+  if (o.kind === "PersistentVolumeClaim") o.metadata.name = `zs-play-${o.metadata.name}`;
+  if (o.kind !== "Deployment") continue;
+  const pod = o.spec.template.spec;
+  pod.hostNetwork = true;
+  delete pod.serviceAccountName;
+  for (const v of pod.volumes ?? []) {
+    if (v.persistentVolumeClaim) v.persistentVolumeClaim.claimName = `zs-play-${v.persistentVolumeClaim.claimName}`;
+    if (v.secret) {
+      v.configMap = { name: `secret-${v.secret.secretName}` };
+      if (v.secret.items) v.configMap.items = v.secret.items;
+      delete v.secret;
+    }
+  }
+  const c = pod.containers[0];
+  delete c.ports;  // podman refuses port mappings on the host network
+  const name = o.metadata.name;
+  if (name === "redis") {
+    c.args = [...c.args, "--port", String(ports.redis), "--bind", "127.0.0.1"];
+    continue;
+  }
+  const p = ports[name];
+  const env = {
+    ZS_GRPC_LISTEN: `127.0.0.1:${p.grpc}`,
+    ZS_GRPC_HEALTH_LISTEN: `127.0.0.1:${p.health}`,
+    ZS_METRICS_LISTEN: `127.0.0.1:${p.metrics}`,
+    ZS_REDIS_ADDRESS: `127.0.0.1:${ports.redis}`,
+  };
+  for (const u of SERVICES) env[`ZS_UPSTREAM_${u.toUpperCase()}_ADDRESS`] = `127.0.0.1:${ports[u].grpc}`;
+  c.env = [...(c.env ?? []), ...Object.entries(env).map(([k, value]) => ({ name: k, value }))];
+}
+writeFileSync(join(out, "play.yaml"), toYaml(keep));
+const lines = [`REDIS_PORT=${ports.redis}`];
+for (const s of SERVICES) {
+  const u = s.toUpperCase();
+  lines.push(`${u}_PORT=${ports[s].grpc}`, `${u}_HEALTH_PORT=${ports[s].health}`, `${u}_METRICS_PORT=${ports[s].metrics}`);
+}
+writeFileSync(join(out, "ports.env"), lines.join("\n") + "\n");
