@@ -228,6 +228,25 @@ if (existsSync(monitoring)) {
     }
   }
 }
+// The dashboard asks only for metrics the services register (names as string literals in C++).
+const dashboardFile = join(repo, "deploy/grafana/zhongshu.json");
+if (existsSync(dashboardFile)) {
+  const text = readFileSync(dashboardFile, "utf8");
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    problem("deploy/grafana/zhongshu.json", e.message);
+  }
+  const sources = execFileSync("grep", ["-rhoE", '"zs_[a-z_]+"', join(repo, "libs"), join(repo, "services")],
+    { encoding: "utf8" });
+  const registered = new Set(sources.split("\n").map((l) => l.replace(/"/g, "")).filter(Boolean));
+  for (const m of new Set(text.match(/zs_[a-z_]+/g) ?? [])) {
+    const base = m.replace(/_(bucket|sum|count)$/, "");
+    if (!registered.has(m) && !registered.has(base)) {
+      problem("deploy/grafana/zhongshu.json", `metric ${m} is not registered by any service`);
+    }
+  }
+}
 if (problems.length) {
   console.error(problems.join("\n"));
   console.error(`${problems.length} problem(s) in the manifests`);
