@@ -3,7 +3,7 @@
 #   zhongshu/runtime, zhongshu/build, zhongshu/{reporting,supervision,proposals,coordination},
 #   zhongshu/zsctl and zhongshu/redis, each tagged TAG (default dev).
 #   bash scripts/build-images.sh                  compile inside the build stage (reproducible from
-#                                                 the repository alone; about 15 min on 2 cores)
+#                                                 the repository alone; 9 min on 2 cores)
 #   bash scripts/build-images.sh --from-build DIR take the binaries of a build/ made on this Debian
 #                                                 12 machine (scripts/build.sh) instead of compiling
 #                                                 again; the test command does this

@@ -24,19 +24,16 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 bash scripts/build-images.sh --from-build "$build"
 
 work=$(mktemp -d)
+# Everything this test makes is named zs-play-*; a run killed half-way leaves it behind, so it is
+# removed before and after.
 cleanup() {
-  "${podman[@]}" kube down "$work/play.yaml" >/dev/null 2>&1 || true
-  for v in $("${podman[@]}" volume ls -q 2>/dev/null | grep -E '^(zs-|secret-zs-)' || true); do
+  for s in "${services[@]}" redis; do "${podman[@]}" pod rm -f "zs-play-$s-pod-0" >/dev/null 2>&1 || true; done
+  for v in $("${podman[@]}" volume ls -q 2>/dev/null | grep '^zs-play-' || true); do
     "${podman[@]}" volume rm -f "$v" >/dev/null 2>&1 || true
   done
-  rm -rf "$work"
 }
-trap cleanup EXIT
-cleanup_before() {  # a run killed half-way leaves its pods behind
-  for s in "${services[@]}" redis; do "${podman[@]}" pod rm -f "$s-pod-0" >/dev/null 2>&1 || true; done
-}
-cleanup_before
-mkdir -p "$work"
+trap 'cleanup; rm -rf "$work"' EXIT
+cleanup
 
 bash deploy/k8s/make-secrets.sh zs-430204 "$work/secrets" > "$work/secrets.yaml"
 node tests/k8s/podman.mjs deploy/k8s/overlays/county "$work/secrets.yaml" "$work"
@@ -54,7 +51,7 @@ for s in "${services[@]}"; do
     > "$work/health" 2>&1; do
     [ $SECONDS -lt $deadline ] || {
       cat "$work/health" >&2
-      "${podman[@]}" logs "$s-pod-0-$s" 2>&1 | tail -20 >&2
+      "${podman[@]}" logs "zs-play-$s-pod-0-$s" 2>&1 | tail -20 >&2
       fail "$s is not SERVING on its health port"
     }
     sleep 1
@@ -76,7 +73,7 @@ export ZS_TLS_CERT="$work/secrets/ops.crt" ZS_TLS_KEY="$work/secrets/ops.key"
 "$zsctl" --timeout 5 health || fail "the services do not answer over mutual TLS"
 
 for s in "${services[@]}" redis; do
-  c="$s-pod-0-$s"
+  c="zs-play-$s-pod-0-$s"
   uid=$("${podman[@]}" exec "$c" id -u)
   [ "$uid" = 10001 ] || fail "$c runs as uid $uid"
   ro=$("${podman[@]}" inspect "$c" --format '{{.HostConfig.ReadonlyRootfs}}')

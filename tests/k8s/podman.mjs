@@ -8,7 +8,8 @@
 //   - every pod joins the host network, and the ports and peer addresses the cluster gets from
 //     Services are set through the services' ZS_* environment overrides, on free loopback ports;
 //   - each Secret volume mounts the same files from a ConfigMap holding the decoded values;
-//   - claims are renamed zs-play-<claim> so they never meet another volume of this machine.
+//   - Deployments, claims and ConfigMaps are renamed zs-play-<name> so they never meet another pod
+//     or volume of this machine (podman makes a volume per ConfigMap and claim).
 // The probes stay in the manifest (podman ignores them); the test asks the same health port.
 //   node podman.mjs OVERLAY_DIR SECRETS_YAML OUT_DIR
 // writes OUT_DIR/play.yaml and OUT_DIR/ports.env (shell assignments of the chosen ports).
@@ -52,24 +53,27 @@ for (const s of secrets) {
     Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
   keep.push({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `secret-${s.metadata.name}` }, data });
 }
+const play = (name) => `zs-play-${name}`;
 for (const o of keep) {
   delete o.metadata.namespace;
-  if (o.kind === "PersistentVolumeClaim") o.metadata.name = `zs-play-${o.metadata.name}`;
+  const name = o.metadata.name;
+  o.metadata.name = play(name);
   if (o.kind !== "Deployment") continue;
   const pod = o.spec.template.spec;
   pod.hostNetwork = true;
   delete pod.serviceAccountName;
   for (const v of pod.volumes ?? []) {
-    if (v.persistentVolumeClaim) v.persistentVolumeClaim.claimName = `zs-play-${v.persistentVolumeClaim.claimName}`;
+    if (v.persistentVolumeClaim) v.persistentVolumeClaim.claimName = play(v.persistentVolumeClaim.claimName);
+    if (v.configMap) v.configMap.name = play(v.configMap.name);
     if (v.secret) {
-      v.configMap = { name: `secret-${v.secret.secretName}` };
+      v.configMap = { name: play(`secret-${v.secret.secretName}`) };
       if (v.secret.items) v.configMap.items = v.secret.items;
       delete v.secret;
     }
   }
   const c = pod.containers[0];
   delete c.ports;  // podman refuses port mappings on the host network
-  const name = o.metadata.name;
+  for (const e of c.envFrom ?? []) if (e.configMapRef) e.configMapRef.name = play(e.configMapRef.name);
   if (name === "redis") {
     c.args = [...c.args, "--port", String(ports.redis), "--bind", "127.0.0.1"];
     continue;
@@ -91,3 +95,4 @@ for (const s of SERVICES) {
   lines.push(`${u}_PORT=${ports[s].grpc}`, `${u}_HEALTH_PORT=${ports[s].health}`, `${u}_METRICS_PORT=${ports[s].metrics}`);
 }
 writeFileSync(join(out, "ports.env"), lines.join("\n") + "\n");
+
