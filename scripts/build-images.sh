@@ -8,16 +8,19 @@
 #                                                 12 machine (scripts/build.sh) instead of compiling
 #                                                 again; the test command does this
 #   --tag TAG                                     the images' tag
-# With no registry reachable, debian:bookworm-slim is made from Debian's mirror (mmdebstrap) and
-# imported once. Push elsewhere with `podman push zhongshu/reporting:TAG REGISTRY/...`.
+# The base is debian:bookworm-slim when podman has it (`podman pull debian:bookworm-slim` first,
+# and again for security updates); without it, or with no registry reachable, a minimal Debian 12
+# is made from Debian's mirror (mmdebstrap) as localhost/zhongshu/debian-base:bookworm. ZS_BASE_IMAGE
+# names another. Push with `podman push zhongshu/reporting:TAG REGISTRY/zhongshu/reporting:TAG`.
 set -euo pipefail
+caller="$PWD"
 cd "$(dirname "$0")/.."
 tag=dev
 from_build=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --tag) tag="$2"; shift 2 ;;
-    --from-build) from_build="$2"; shift 2 ;;
+    --from-build) from_build="$(cd "$caller" && realpath "$2")"; shift 2 ;;
     *) echo "usage: $0 [--from-build DIR] [--tag TAG]" >&2; exit 2 ;;
   esac
 done
@@ -28,21 +31,28 @@ export CONTAINERS_CONF="${CONTAINERS_CONF:-$PWD/deploy/images/containers.conf}"
 runtime=(--runtime /usr/sbin/runc)
 bud() { buildah bud --pull=never --network host --layers "${runtime[@]}" --quiet "$@"; }
 
-if ! podman image exists docker.io/library/debian:bookworm-slim; then
-  echo "making debian:bookworm-slim from Debian's mirror (mmdebstrap)"
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-  mmdebstrap --quiet --variant=minbase bookworm "$work/rootfs.tar"
-  podman import --quiet "$work/rootfs.tar" docker.io/library/debian:bookworm-slim >/dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+base="${ZS_BASE_IMAGE:-}"
+if [ -z "$base" ] && podman image exists docker.io/library/debian:bookworm-slim; then
+  base=docker.io/library/debian:bookworm-slim
+elif [ -z "$base" ]; then
+  base=localhost/zhongshu/debian-base:bookworm
+  if ! podman image exists "$base"; then
+    echo "making $base from Debian's mirror (mmdebstrap)"
+    mmdebstrap --quiet --variant=minbase bookworm "$work/rootfs.tar"
+    podman import --quiet "$work/rootfs.tar" "$base" >/dev/null
+  fi
 fi
+echo "base image: $base"
 
 t0=$(date +%s)
-bud -f deploy/images/runtime.Containerfile -t "zhongshu/runtime:$tag" . >/dev/null
+bud -f deploy/images/runtime.Containerfile --build-arg "BASE_IMAGE=$base" -t "zhongshu/runtime:$tag" . >/dev/null
 if [ -n "$from_build" ]; then
   grep -q 'VERSION_CODENAME=bookworm' /etc/os-release ||
     { echo "error: --from-build needs binaries built on Debian 12 (bookworm)" >&2; exit 1; }
-  stage=$(mktemp -d)
-  mkdir "$stage/bin"
+  stage="$work/stage"
+  mkdir -p "$stage/bin"
   for b in services/reporting/reporting services/supervision/supervision \
     services/proposals/proposals services/coordination/coordination tools/zsctl/zsctl \
     tools/zsadmin/zsadmin; do
@@ -50,9 +60,8 @@ if [ -n "$from_build" ]; then
     objcopy --strip-debug "$from_build/$b" "$stage/bin/$(basename "$b")"
   done
   bud -f deploy/images/prebuilt.Containerfile -t "zhongshu/build:$tag" "$stage" >/dev/null
-  rm -rf "$stage"
 else
-  bud -f deploy/images/build.Containerfile --build-arg "JOBS=${ZS_JOBS:-2}" \
+  bud -f deploy/images/build.Containerfile --build-arg "JOBS=${ZS_JOBS:-2}" --build-arg "BASE_IMAGE=$base" \
     -t "zhongshu/build:$tag" . >/dev/null
 fi
 args=(--build-arg "BUILD_IMAGE=localhost/zhongshu/build:$tag"
@@ -60,6 +69,6 @@ args=(--build-arg "BUILD_IMAGE=localhost/zhongshu/build:$tag"
 for name in reporting supervision proposals coordination zsctl; do
   bud -f "deploy/images/$name.Containerfile" "${args[@]}" -t "zhongshu/$name:$tag" . >/dev/null
 done
-bud -f deploy/images/redis.Containerfile -t "zhongshu/redis:$tag" deploy/images >/dev/null
+bud -f deploy/images/redis.Containerfile --build-arg "BASE_IMAGE=$base" -t "zhongshu/redis:$tag" deploy/images >/dev/null
 echo "images built in $(($(date +%s) - t0)) s:"
 podman images --filter "reference=zhongshu/*:$tag" --format '  {{.Repository}}:{{.Tag}}  {{.Size}}'

@@ -5,44 +5,60 @@
 #   zs-tls-<service>   tls.crt, tls.key, ca.crt for reporting, supervision, proposals, coordination
 #                      (server and client certificate: mutual TLS between the services)
 #   zs-tls-ops         a client certificate for zsctl, jobs and the console's gateway
-# The certificates come from a private CA made here (kept in DIR/ca.key, to sign more later);
-# use your own CA or cert-manager instead by creating Secrets of the same names and keys.
-#   make-secrets.sh NAMESPACE [DIR]   DIR keeps the files (default: a temporary folder, removed)
-# Re-running makes new keys: that is a rotation (README, Operations).
+#
+#   make-secrets.sh [--only auth|redis|tls] NAMESPACE DIR
+#
+# DIR keeps the files: the token key, the Redis password and the CA are made once and reused on
+# every later run, so running it again changes only what you ask for. The certificates are signed
+# again on every run (a TLS rotation: the services re-read them without a restart). To rotate the
+# token key or the Redis password, delete DIR/hs256-secret or DIR/redis-password and run with
+# --only auth or --only redis (both are read at start: restart as the README says). Keep DIR like
+# any key store. Use your own CA or cert-manager instead by making Secrets of the same names and keys.
 set -euo pipefail
-ns="${1:?usage: make-secrets.sh NAMESPACE [DIR]}"
-dir="${2:-}"
-if [ -z "$dir" ]; then
-  dir=$(mktemp -d)
-  trap 'rm -rf "$dir"' EXIT
+only=all
+if [ "${1:-}" = --only ]; then
+  only="${2:?--only needs auth, redis or tls}"
+  shift 2
 fi
+case "$only" in all | auth | redis | tls) ;; *) echo "error: --only auth|redis|tls" >&2; exit 2 ;; esac
+[ $# -eq 2 ] || { echo "usage: make-secrets.sh [--only auth|redis|tls] NAMESPACE DIR" >&2; exit 2; }
+ns="$1"
+dir="$2"
+command -v openssl >/dev/null || { echo "error: needs openssl" >&2; exit 1; }
 mkdir -p "$dir"
 cd "$dir"
 umask 077
+# openssl's progress goes to a log, shown if a step fails.
+trap 'echo "error: making the secrets failed; openssl said:" >&2; cat openssl.log >&2 2>/dev/null' ERR
+: > openssl.log
 
-openssl rand -base64 48 | tr -d '\n' > hs256-secret
-openssl rand -hex 24 | tr -d '\n' > redis-password
-printf 'user default off\nuser zhongshu on >%s ~zs:* &* +@all -@admin\n' \
+[ -s hs256-secret ] || openssl rand -base64 48 | tr -d '\n' > hs256-secret
+[ -s redis-password ] || openssl rand -hex 24 | tr -d '\n' > redis-password
+# Keys zs:* only, and nothing of @dangerous (FLUSHALL, KEYS, CONFIG, ...): the services use
+# streams, EVAL, EXISTS and PING.
+printf 'user default off\nuser zhongshu on >%s ~zs:* &* +@all -@dangerous\n' \
   "$(cat redis-password)" > users.acl
 
-if [ ! -f ca.key ]; then
+if [ ! -s ca.key ]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=zhongshu-ca-$ns" \
-    -keyout ca.key -out ca.crt 2>/dev/null
+    -keyout ca.key -out ca.crt 2>>openssl.log
 fi
 cert() {  # name, subjectAltName
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout "$1.key" -out "$1.csr" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout "$1.key" -out "$1.csr" 2>>openssl.log
   printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n' \
     "$2" > "$1.ext"
   openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 \
-    -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+    -extfile "$1.ext" -out "$1.crt" 2>>openssl.log
   rm -f "$1.csr" "$1.ext"
 }
-for s in reporting supervision proposals coordination; do
-  cert "$s" "DNS:$s,DNS:$s.$ns,DNS:$s.$ns.svc,DNS:$s.$ns.svc.cluster.local,DNS:localhost,IP:127.0.0.1"
-done
-cert ops "DNS:zhongshu-ops"
+if [ "$only" = all ] || [ "$only" = tls ]; then
+  for s in reporting supervision proposals coordination; do
+    cert "$s" "DNS:$s,DNS:$s.$ns,DNS:$s.$ns.svc,DNS:$s.$ns.svc.cluster.local,DNS:localhost,IP:127.0.0.1"
+  done
+  cert ops "DNS:zhongshu-ops"
+fi
 
-b64() { base64 -w0 < "$1"; }
+b64() { openssl base64 -A < "$1"; }
 secret() {  # name, type, key=file...
   local name="$1" type="$2"
   shift 2
@@ -50,8 +66,10 @@ secret() {  # name, type, key=file...
   printf '  labels:\n    app.kubernetes.io/part-of: zhongshu\ntype: %s\ndata:\n' "$type"
   for kv in "$@"; do printf '  %s: %s\n' "${kv%%=*}" "$(b64 "${kv#*=}")"; done
 }
-secret zs-auth Opaque hs256-secret=hs256-secret
-secret zs-redis Opaque password=redis-password users.acl=users.acl
-for s in reporting supervision proposals coordination ops; do
-  secret "zs-tls-$s" kubernetes.io/tls tls.crt="$s.crt" tls.key="$s.key" ca.crt=ca.crt
-done
+case "$only" in all | auth) secret zs-auth Opaque hs256-secret=hs256-secret ;; esac
+case "$only" in all | redis) secret zs-redis Opaque password=redis-password users.acl=users.acl ;; esac
+if [ "$only" = all ] || [ "$only" = tls ]; then
+  for s in reporting supervision proposals coordination ops; do
+    secret "zs-tls-$s" kubernetes.io/tls tls.crt="$s.crt" tls.key="$s.key" ca.crt=ca.crt
+  done
+fi

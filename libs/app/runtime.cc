@@ -199,7 +199,9 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
       c.Duration("auth.leeway", std::chrono::seconds(30)));
   std::string secret = c.String("auth.hs256_secret", "");
   ReadSecretFile(c, "auth.hs256_secret_file", &secret);
-  rt->hs256_secret_ = secret;
+  // Service tokens are minted with the key only when it is the key the services verify (HS256):
+  // under RS256 a minted token would be refused by every peer, so upstreams need token files.
+  rt->hs256_secret_ = vo.algorithm == "HS256" ? secret : "";
   const std::string pem_file = c.String("auth.rs256_public_key_file", "");
   if (vo.algorithm == "RS256") {
     bool ok = false;
@@ -474,7 +476,9 @@ std::shared_ptr<Upstream> ServiceRuntime::AddUpstream(const std::string& name,
   tls.server_name = c.String(prefix + ".server_name", "");
   if (token.empty() && hs256_secret_.empty()) {
     c.AddError(prefix + ".token",
-               "required to call " + name + " (auth.hs256_secret mints one only in local runs)");
+               "required to call " + name +
+                   " (set it or token_file; the service mints its own only with auth.algorithm "
+                   "HS256 and a key)");
   }
   return std::make_shared<Upstream>(
       name, address, timeout, std::make_shared<ServiceCredentials>(name_, token, hs256_secret_),

@@ -8,6 +8,7 @@
 //   - every pod joins the host network, and the ports and peer addresses the cluster gets from
 //     Services are set through the services' ZS_* environment overrides, on free loopback ports;
 //   - each Secret volume mounts the same files from a ConfigMap holding the decoded values;
+//   - the overlay's registry placeholder (registry.invalid/) becomes the images built here;
 //   - Deployments, claims and ConfigMaps are renamed zs-play-<name> so they never meet another pod
 //     or volume of this machine (podman makes a volume per ConfigMap and claim).
 // The probes stay in the manifest (podman ignores them); the test asks the same health port.
@@ -72,6 +73,7 @@ for (const o of keep) {
     }
   }
   const c = pod.containers[0];
+  c.image = c.image.replace(/^registry\.invalid\//, "localhost/");  // the images built here
   delete c.ports;  // podman refuses port mappings on the host network
   for (const e of c.envFrom ?? []) if (e.configMapRef) e.configMapRef.name = play(e.configMapRef.name);
   if (name === "redis") {

@@ -44,6 +44,9 @@ void AddHealthCommands(CLI::App& app, Globals& g) {
                 "no TLS for --address even when --tls-ca is given (the health port is plaintext)");
   cmd->callback([&g, a] {
     std::vector<std::pair<std::string, std::string>> targets;
+    if (a->plaintext && a->address.empty()) {
+      Die("--plaintext is for --address (a health port); the services' gRPC ports take --tls-*");
+    }
     if (!a->address.empty()) {
       if (!a->services.empty()) Die("give either services or --address, not both");
       targets.emplace_back(a->address, a->address);

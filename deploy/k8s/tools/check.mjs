@@ -7,7 +7,8 @@
 // Where kubectl is installed, each overlay must render exactly as `kubectl kustomize` renders it.
 //   node check.mjs            exits 1 with every problem listed
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, parseAllDocuments } from "yaml";
@@ -203,9 +204,19 @@ for (const overlay of overlays) {
     problem(where, e.message);
     continue;
   }
-  const ns = objects.find((o) => o.kind === "Namespace")?.metadata.name;
-  if (!ns) problem(where, "has no Namespace");
-  const secretsYaml = execFileSync("bash", [join(k8s, "make-secrets.sh"), ns ?? "default"], { encoding: "utf8" });
+  // The overlay names the namespace; it does not create it (deleting the overlay must not delete
+  // the namespace and with it every claim).
+  const ns = parse(readFileSync(join(dir, "kustomization.yaml"), "utf8")).namespace;
+  if (!ns) problem(where, "names no namespace");
+  if (objects.some((o) => o.kind === "Namespace")) problem(where, "must not contain a Namespace");
+  const secretsDir = mkdtempSync(join(tmpdir(), "zs-secrets-"));
+  let secretsYaml;
+  try {
+    secretsYaml = execFileSync("bash", [join(k8s, "make-secrets.sh"), ns ?? "default", secretsDir],
+      { encoding: "utf8" });
+  } finally {
+    rmSync(secretsDir, { recursive: true, force: true });
+  }
   const secrets = parseAllDocuments(secretsYaml).map((d) => d.toJS()).filter(Boolean);
   for (const o of [...objects, ...secrets]) {
     await validate(where, o);

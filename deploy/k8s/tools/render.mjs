@@ -2,8 +2,8 @@
 // manifests under deploy/k8s use: resources (files and folders), namespace, labels (without
 // selectors), configMapGenerator (files, envs, literals) with the content-hash name suffix, and images.
 // Any other field is refused, so a manifest never depends on something rendered differently here.
-// A fresh machine gets kustomize only this way (it is not a Debian package); tests/k8s/check.mjs
-// compares the two renderings wherever kubectl is installed.
+// A fresh machine gets kustomize only this way (it is not a Debian package);
+// check.mjs compares the two renderings wherever kubectl is installed.
 //   node render.mjs DIR   prints the objects as YAML documents
 import { createHash } from "node:crypto";
 import { readFileSync, statSync, existsSync } from "node:fs";
@@ -163,6 +163,7 @@ export function render(dir) {
         if (line === "" || line.startsWith("#")) continue;
         const eq = line.indexOf("=");
         if (eq <= 0) fail(`${path}:${n + 1}`, "not KEY=VALUE");
+        if (line.slice(0, eq) in data) fail(`${path}:${n + 1}`, `${line.slice(0, eq)} is set twice`);
         data[line.slice(0, eq)] = line.slice(eq + 1);
       }
     }
