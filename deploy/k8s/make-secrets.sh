@@ -25,9 +25,9 @@ case "$only" in all | auth | redis | tls) ;; *) echo "error: --only auth|redis|t
 ns="$1"
 dir="$2"
 command -v openssl >/dev/null || { echo "error: needs openssl" >&2; exit 1; }
+umask 077
 mkdir -p "$dir"
 cd "$dir"
-umask 077
 # openssl's progress goes to a log, shown if a step fails.
 trap 'echo "error: making the secrets failed; openssl said:" >&2; cat openssl.log >&2 2>/dev/null' ERR
 : > openssl.log

@@ -107,6 +107,9 @@ metrics=$(node -e 'fetch(process.argv[1]).then(r => r.text()).then(t => process.
 grep -q 'zs_rpc_requests_total{.*SubmitReport' <<<"$metrics" || fail "no SubmitReport in reporting's /metrics"
 grep -q '^zs_outbox_relay_connected 1' <<<"$metrics" || fail "reporting's relay is not connected to Redis"
 echo "metrics: reporting counts SubmitReport; its relay is connected"
+relay=$("$zsctl" --timeout 3 health --plaintext --address "127.0.0.1:$REPORTING_HEALTH_PORT" \
+  --service zhongshu.events.relay) || fail "reporting's health says its relay is not SERVING: $relay"
+echo "health: reporting's zhongshu.events.relay $relay"
 
 mkdir "$work/client" && cp "$work/secrets/"{ca.crt,ops.crt,ops.key} "$work/client/"
 chmod 0755 "$work/client" && chmod 0644 "$work/client/"*  # readable by the image's user 10001

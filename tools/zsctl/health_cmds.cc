@@ -10,12 +10,14 @@ namespace zsctl {
 namespace {
 
 // The status name of one Check, or the error that kept it from answering.
-std::string Check(const Globals& g, const std::string& addr, bool plaintext, bool* serving) {
+std::string Check(const Globals& g, const std::string& addr, const std::string& service,
+                  bool plaintext, bool* serving) {
   auto channel = plaintext ? zs::rpc::Dial(addr, zs::rpc::ClientTls{}) : ChannelTo(g, addr);
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(g.timeout_s));
   grpc::health::v1::HealthCheckRequest req;
+  req.set_service(service);
   grpc::health::v1::HealthCheckResponse resp;
   const grpc::Status s = stub->Check(&ctx, req, &resp);
   *serving = s.ok() && resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
@@ -30,6 +32,7 @@ void AddHealthCommands(CLI::App& app, Globals& g) {
     std::vector<std::string> services;
     std::string address;
     bool plaintext = false;
+    std::string service;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -40,6 +43,9 @@ void AddHealthCommands(CLI::App& app, Globals& g) {
   cmd->add_option(
       "--address", a->address,
       "check this host:port instead, e.g. a service's health port (grpc.health_listen)");
+  cmd->add_option("--service", a->service,
+                  "the health service name to ask, e.g. zhongshu.events.dead_letters or "
+                  "zhongshu.events.relay (default \"\": the whole server)");
   cmd->add_flag("--plaintext", a->plaintext,
                 "no TLS for --address even when --tls-ca is given (the health port is plaintext)");
   cmd->callback([&g, a] {
@@ -62,7 +68,7 @@ void AddHealthCommands(CLI::App& app, Globals& g) {
     bool all = true;
     for (const auto& [name, addr] : targets) {
       bool serving = false;
-      const std::string status = Check(g, addr, a->plaintext, &serving);
+      const std::string status = Check(g, addr, a->service, a->plaintext, &serving);
       all = all && serving;
       if (name == addr) {
         std::cout << addr << "  " << status << "\n";

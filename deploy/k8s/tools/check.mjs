@@ -161,6 +161,65 @@ function checkRules(where, objects, secrets) {
   }
 }
 
+// An overlay's org tree and tenant settings hold together: tenants with known parents and no
+// cycle, units and users of known tenants and units, and every ZS_DUTY_* setting naming a tenant
+// of the tree and users of that tenant. (The services check the tree fully at start.)
+function checkOrg(where, dir, objects) {
+  let org;
+  try {
+    org = parse(readFileSync(join(dir, "org.yaml"), "utf8"));
+  } catch (e) {
+    return problem(`${where}/org.yaml`, e.message.split("\n")[0]);
+  }
+  const at = `${where}/org.yaml`;
+  if (!org || !Array.isArray(org.tenants) || !org.tenants.length) return problem(at, "no tenants");
+  const tenants = new Map();
+  for (const t of org.tenants) {
+    if (!/^\d{6}$/.test(String(t?.code ?? ""))) problem(at, `tenant code '${t?.code}' is not six digits`);
+    else if (tenants.has(t.code)) problem(at, `tenant ${t.code} twice`);
+    else tenants.set(t.code, t);
+  }
+  for (const [code, t] of tenants) {
+    const seen = new Set();
+    for (let c = code; c; c = tenants.get(c)?.parent ?? null) {
+      if (!tenants.has(c)) {
+        problem(at, `tenant ${code}: unknown parent ${c}`);
+        break;
+      }
+      if (seen.has(c)) {
+        problem(at, `tenant ${code}: its parents form a cycle`);
+        break;
+      }
+      seen.add(c);
+    }
+    if (!t.name) problem(at, `tenant ${code} has no name`);
+  }
+  const units = new Map((org.units ?? []).map((u) => [u?.id, u]));
+  for (const u of org.units ?? []) {
+    if (!tenants.has(u?.tenant)) problem(at, `unit ${u?.id}: unknown tenant ${u?.tenant}`);
+    else if (!String(u.id).startsWith(`${u.tenant}/`)) problem(at, `unit ${u.id} is not under ${u.tenant}/`);
+  }
+  const users = new Map();
+  for (const u of org.users ?? []) {
+    if (users.has(u?.id)) problem(at, `user ${u?.id} twice`);
+    users.set(u?.id, u);
+    if (!tenants.has(u?.tenant)) problem(at, `user ${u?.id}: unknown tenant ${u?.tenant}`);
+    else if (units.get(u.unit)?.tenant !== u.tenant) problem(at, `user ${u.id}: unit ${u.unit} is not of ${u.tenant}`);
+  }
+  const settings = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("zs-tenant-settings"));
+  for (const [key, value] of Object.entries(settings?.data ?? {})) {
+    const m = /^ZS_DUTY_(FALLBACK|ESCALATION)_(\d{6})$/.exec(key);
+    if (!m) {
+      if (key.startsWith("ZS_DUTY_")) problem(`${where}/tenant-settings.env`, `${key}: not ZS_DUTY_FALLBACK_<code> or ZS_DUTY_ESCALATION_<code>`);
+      continue;
+    }
+    if (!tenants.has(m[2])) problem(`${where}/tenant-settings.env`, `${key}: tenant ${m[2]} is not in org.yaml`);
+    for (const id of value.split(",").map((x) => x.trim()).filter(Boolean)) {
+      if (users.get(id)?.tenant !== m[2]) problem(`${where}/tenant-settings.env`, `${key}: ${id} is not a user of ${m[2]}`);
+    }
+  }
+}
+
 function sameObjects(a, b) {
   const key = (o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
   const index = (list) => new Map(list.map((o) => [key(o), JSON.stringify(sortKeys(o))]));
@@ -223,6 +282,7 @@ for (const overlay of overlays) {
     count++;
   }
   checkRules(where, objects, secrets);
+  checkOrg(where, dir, objects);
   if (kubectl) {
     const out = execFileSync("kubectl", ["kustomize", dir], { encoding: "utf8", maxBuffer: 64 << 20 });
     const theirs = parseAllDocuments(out).map((d) => d.toJS()).filter(Boolean);
