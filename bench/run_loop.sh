@@ -11,27 +11,13 @@ concurrency="${2:-16}"
 rate="${3:-}"
 bash scripts/build.sh >/dev/null
 
-work=""
-pids=()
-stop_all() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  pids=()
-  [ -n "$work" ] && rm -rf "$work"
-  work=""
-}
-trap stop_all EXIT
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+. bench/lib.sh
+trap bench_stop EXIT
 
 # Starts redis, reporting and supervision on fresh data; sets $work and $redis_port.
 start_all() {
   work=$(mktemp -d)
-  redis_port=6470
-  while ! port_free "$redis_port"; do redis_port=$((redis_port + 1)); done
-  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --appendonly yes --save "" \
-    --daemonize no --logfile "$work/redis.log" &
-  pids+=($!)
-  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  bench_redis
   for svc in reporting supervision; do
     ZS_GRPC_LISTEN=127.0.0.1:0 ZS_GRPC_PORT_FILE="$work/$svc.port" ZS_DATA_DIR="$work/$svc" \
     ZS_REDIS_ADDRESS="127.0.0.1:$redis_port" ZS_LOG_LEVEL=warn \
@@ -50,7 +36,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 if [ -z "$rate" ]; then
   start_all
   max=$(load --search-only | tee /dev/stderr | sed -n 's/^maximum sustainable rate: \([0-9]*\).*/\1/p')
-  stop_all
+  bench_stop
   rate=$((max / 2))
   echo "half of the maximum sustainable rate: $rate instructions/s"
 fi

@@ -16,22 +16,9 @@ else
   bash scripts/build.sh >/dev/null
 fi
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-redis_port=6470
-while ! port_free "$redis_port"; do redis_port=$((redis_port + 1)); done
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --appendonly yes --save "" \
-  --daemonize no --logfile "$work/redis.log" &
-pids+=($!)
-for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+. bench/lib.sh
+bench_start
+bench_redis
 
 start_reporting() {  # name, then environment assignments
   local name="$1"
