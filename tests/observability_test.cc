@@ -342,10 +342,11 @@ TEST_F(ObservabilityTest, OneTraceFollowsAnInstructionThroughBothServices) {
   // it, and the item it opened continues it; reporting then applies item.opened under it too.
   ASSERT_TRUE(Eventually([&] { return !ItemsWithSource(*sstub_, in.id()).empty(); }))
       << supervision_->Log();
-  const auto supervision_lines = LinesWithTrace(*supervision_, trace_id);
-  EXPECT_TRUE(AnyHas(supervision_lines, {"\"msg\":\"event applied\"",
-                                         "\"event_type\":\"reporting.instruction.issued\""}))
-      << supervision_->Log();
+  // The item is visible once the transaction commits; the consumer writes its line just after.
+  EXPECT_TRUE(Eventually([&] {
+    return AnyHas(LinesWithTrace(*supervision_, trace_id),
+                  {"\"msg\":\"event applied\"", "\"event_type\":\"reporting.instruction.issued\""});
+  })) << supervision_->Log();
   const auto opened = TracesOf(*supervision_, "supervision.item.opened");
   EXPECT_NE(std::find(opened.begin(), opened.end(), trace_id), opened.end());
   EXPECT_TRUE(Eventually([&] {
