@@ -14,11 +14,13 @@ build=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libhiredis-dev libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev libjwt-dev
   libsqlite3-dev libssl-dev libcli11-dev libgtest-dev libgmock-dev prometheus-cpp-dev
+  libcivetweb-dev
 )
-# What `ldd` names for the four services, zsctl and zsadmin (apt brings their own dependencies).
+# What `ldd` names for the four services, the gateway, zsctl and zsadmin (apt brings their own
+# dependencies).
 runtime=(
   libgrpc++1.51 libprotobuf32 libabsl20220623 libhiredis0.14 libspdlog1.10 libyaml-cpp0.7
-  libjwt0 libsqlite3-0 libssl3 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0
+  libjwt0 libsqlite3-0 libssl3 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libcivetweb1
 )
 tools=(
   redis-server sqlite3 clang-format openssl

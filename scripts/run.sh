@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The run command: installs what is missing, builds, starts a private redis-server and the
-# reporting, supervision, proposals and coordination services on SQLite under data/, walks the demo story (on
-# first run), prints what to try, and keeps running until Ctrl-C, when it stops everything it
-# started.
+# reporting, supervision, proposals and coordination services on SQLite under data/ and the
+# gateway (the console and the APIs over HTTP), walks the demo story (on first run), prints what
+# to try, and keeps running until Ctrl-C, when it stops everything it started.
 #   --no-wait   stop again right after the demo (for a quick check)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,8 @@ bash scripts/install-deps.sh
 bash scripts/build.sh
 
 data="$root/data"
-mkdir -p "$data/redis" "$data/reporting" "$data/supervision" "$data/proposals" "$data/coordination"
+mkdir -p "$data/redis" "$data/reporting" "$data/supervision" "$data/proposals" "$data/coordination" \
+  "$data/gateway"
 zsctl="$root/build/tools/zsctl/zsctl"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -23,7 +24,7 @@ for p in $(seq 6390 6420); do
   if port_free "$p"; then redis_port=$p; break; fi
 done
 [ -n "$redis_port" ] || { echo "error: no free port for redis in 6390-6420" >&2; exit 1; }
-for p in 7101 7102 7103 7104; do
+for p in 7101 7102 7103 7104 8080; do
   port_free "$p" || { echo "error: port $p is in use; stop the other instance first" >&2; exit 1; }
 done
 
@@ -52,7 +53,10 @@ for svc in reporting supervision proposals coordination; do
     2>>"$data/$svc/$svc.log" &
   pids+=($!)
 done
-for p in 7101 7102 7103 7104; do
+"$root/build/services/gateway/gateway" --config=deploy/local/gateway.yaml \
+  2>>"$data/gateway/gateway.log" &
+pids+=($!)
+for p in 7101 7102 7103 7104 8080; do
   for _ in $(seq 100); do port_free "$p" || break; sleep 0.1; done
   port_free "$p" && { echo "error: a service did not start; see $data/*/*.log" >&2; exit 1; }
 done
@@ -66,6 +70,8 @@ fi
 cat <<MSG
 
 Zhongshu is running:
+  console      http://127.0.0.1:8080/   (the gateway: sign in as a demo user; APIs under /api,
+                                  log: data/gateway/gateway.log)
   reporting    127.0.0.1:7101   (log: data/reporting/reporting.log, database: data/reporting/reporting.db)
   supervision  127.0.0.1:7102   (log: data/supervision/supervision.log, database: data/supervision/supervision.db)
   proposals    127.0.0.1:7103   (log: data/proposals/proposals.log, database: data/proposals/proposals.db)
@@ -86,6 +92,8 @@ Try, from $root:
   build/tools/zsctl/zsctl --as lin.weiyuan proposal replies              # public replies
   build/tools/zsctl/zsctl --as wu.tian proposal stats                    # rates per session and unit
   build/tools/zsctl/zsctl --as li.bianji --json report show <id>
+  curl -s -X POST localhost:8080/auth/dev-sign-in -d '{"user":"li.bianji"}'   # a token for the API
+  curl -s localhost:8080/api                                          # every API method
   redis-cli -p $redis_port XRANGE zs:events:supervision - +          # the published events
 Users are in deploy/local/org.yaml (wang.xinxi clerk, li.bianji editor, zhang.shuji leader,
 zhao.ducha supervisor, chen.shuili and zhou.huanbao unit handlers, wu.tian (政协) and xu.renda

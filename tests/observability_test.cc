@@ -2,11 +2,7 @@
 // real gRPC: /metrics of reporting and supervision under a little load (calls by method and code,
 // the outbox backlog while Redis is away, consumer lag and dead letters, the office's figures),
 // and one trace id followed from a leader's instruction into the events and supervision's log.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <grpcpp/generic/generic_stub.h>
 
@@ -18,6 +14,7 @@
 #include "core/ids.h"
 #include "core/trace.h"
 #include "harness/harness.h"
+#include "harness/http_client.h"
 #include "harness/office.h"
 #include "zhongshu/events/v1/event.pb.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
@@ -34,36 +31,8 @@ constexpr char kReporting[] = "/zhongshu.reporting.v1.ReportingService/";
 
 // GET http://127.0.0.1:<port><path>; the body ("" when the server did not answer 200).
 std::string HttpGet(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string request =
-        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buf[65536];
-      for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, n);
-    }
-  }
-  close(fd);
-  const auto head_end = response.find("\r\n\r\n");
-  if (response.rfind("HTTP/1.1 200", 0) != 0 || head_end == std::string::npos) return "";
-  std::string body = response.substr(head_end + 4);
-  if (response.substr(0, head_end).find("chunked") == std::string::npos) return body;
-  std::string out;  // chunked: size line, data, CRLF
-  for (size_t at = 0;;) {
-    const auto eol = body.find("\r\n", at);
-    if (eol == std::string::npos) break;
-    const size_t size = std::stoul(body.substr(at, eol - at), nullptr, 16);
-    if (size == 0) break;
-    out += body.substr(eol + 2, size);
-    at = eol + 2 + size + 2;
-  }
-  return out;
+  const HttpAnswer a = HttpRequest(port, "GET", path);
+  return a.status == 200 ? a.body : "";
 }
 
 // The samples of a scrape: "name{label="value",...}" → value, labels as the exposition prints

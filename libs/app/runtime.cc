@@ -10,6 +10,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "app/process.h"
 #include "core/time_util.h"
 #include "events/outbox.h"
 #include "logging/logging.h"
@@ -18,30 +19,6 @@
 
 namespace zs::app {
 namespace {
-
-std::string ReadFile(const std::string& path, bool* ok) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *ok = static_cast<bool>(in);
-  return ss.str();
-}
-
-// A secret kept in a file (a mounted Kubernetes Secret): `*value` becomes the file's text without
-// its trailing line break when `key` names a file; an unreadable or empty file is an error on
-// `key`.
-void ReadSecretFile(config::Config& c, const std::string& key, std::string* value) {
-  const std::string path = c.String(key, "");
-  if (path.empty()) return;
-  bool ok = false;
-  std::string text = ReadFile(path, &ok);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  if (!ok || text.empty()) {
-    c.AddError(key, "cannot read a secret from '" + path + "'");
-    return;
-  }
-  *value = std::move(text);
-}
 
 std::string Hostname() {
   char buf[256] = {0};
@@ -90,31 +67,13 @@ class ServiceRuntime::PeriodicJob {
 
 absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
     const std::string& name, int argc, char** argv, std::vector<store::Migration> migrations) {
-  std::string config_path;
-  std::string log_format, log_level;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&](const std::string& flag) -> std::optional<std::string> {
-      if (a.rfind(flag + "=", 0) == 0) return a.substr(flag.size() + 1);
-      return std::nullopt;
-    };
-    if (auto v = value("--config")) {
-      config_path = *v;
-    } else if (auto v = value("--log-format")) {
-      log_format = *v;
-    } else if (auto v = value("--log-level")) {
-      log_level = *v;
-    } else {
-      return absl::InvalidArgumentError("unknown argument '" + a +
-                                        "'; use --config=PATH, --log-format=human|json, "
-                                        "--log-level=LEVEL");
-    }
+  auto cmd = ParseCommandLine(name, argc, argv);
+  if (!cmd.ok()) return cmd.status();
+  if (cmd->help || cmd->version) {
+    std::fputs((cmd->help ? Usage(name) : name + " " + Version() + "\n").c_str(), stdout);
+    std::exit(0);
   }
-  if (config_path.empty()) {
-    const char* env = std::getenv("ZS_CONFIG");
-    config_path = env ? env : "deploy/local/" + name + ".yaml";
-  }
-  auto loaded = config::Config::LoadFile(config_path);
+  auto loaded = LoadConfigAndLogging(name, *cmd);
   if (!loaded.ok()) return loaded.status();
 
   // Debian's abseil tracks the order locks are taken in, to abort on a possible deadlock cycle.
@@ -123,27 +82,8 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   auto rt = std::unique_ptr<ServiceRuntime>(new ServiceRuntime());
   rt->name_ = name;
   rt->migrations_ = std::move(migrations);
-  rt->config_ = std::make_unique<config::Config>(std::move(*loaded));
+  rt->config_ = std::move(*loaded);
   config::Config& c = *rt->config_;
-
-  // Logging first, so everything after it is reported in the chosen format. The keys are always
-  // read (a flag only overrides them), so the file's log.* keys are known keys.
-  const std::string format_key = c.String("log.format", "human");
-  const std::string level_key = c.String("log.level", "info");
-  const std::string format_source = log_format.empty() ? "log.format" : "--log-format";
-  const std::string level_source = log_level.empty() ? "log.level" : "--log-level";
-  if (log_format.empty()) log_format = format_key;
-  if (log_level.empty()) log_level = level_key;
-  logging::Format fmt = logging::Format::kHuman;
-  if (auto s = logging::ParseFormat(log_format, &fmt); !s.ok()) {
-    c.AddError(format_source, std::string(s.message()));
-    fmt = logging::Format::kHuman;
-  }
-  if (auto s = logging::Init(name, fmt, log_level); !s.ok()) {
-    c.AddError(level_source, std::string(s.message()));
-    (void)logging::Init(name, fmt, "info");
-  }
-  spdlog::debug("configuration from {}", config_path);
 
   if (const std::string clock_file = c.String("clock.file", ""); !clock_file.empty()) {
     rt->owned_clock_ = std::make_unique<FileClock>(clock_file);
@@ -173,13 +113,7 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   if (auto s = rpc::CheckServerTls(tls); !s.ok()) c.AddError("grpc.tls", std::string(s.message()));
   rt->server_options_.health_listen = c.String("grpc.health_listen", "");
   // Every upstream is called with the same client TLS (one CA, this service's certificate).
-  rt->upstream_tls_.ca_file = c.String("upstream.tls.ca_file", "");
-  rt->upstream_tls_.cert_file = c.String("upstream.tls.cert_file", "");
-  rt->upstream_tls_.key_file = c.String("upstream.tls.key_file", "");
-  rt->upstream_tls_.refresh = tls.refresh;
-  if (auto s = rpc::CheckClientTls(rt->upstream_tls_); !s.ok()) {
-    c.AddError("upstream.tls", std::string(s.message()));
-  }
+  rt->upstream_tls_ = ReadClientTls(c, "upstream.tls", tls.refresh);
   rt->server_options_.drain_timeout = c.Duration("grpc.drain_timeout", std::chrono::seconds(10));
   rt->server_options_.shutdown_grace = c.Duration("grpc.shutdown_grace", std::chrono::seconds(5));
   rt->idempotency_retention_ = c.Duration("rpc.idempotency_retention", std::chrono::hours(24 * 7));
@@ -190,26 +124,10 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
   }
 
   rt->data_dir_ = c.String("data.dir", "data/" + name);
-  const std::string org_file = c.String("org.file", "deploy/local/org.yaml");
-
-  auth::VerifierOptions vo;
-  vo.algorithm = c.String("auth.algorithm", "HS256");
-  vo.issuer = c.String("auth.issuer", "");
-  vo.leeway = std::chrono::duration_cast<std::chrono::seconds>(
-      c.Duration("auth.leeway", std::chrono::seconds(30)));
-  std::string secret = c.String("auth.hs256_secret", "");
-  ReadSecretFile(c, "auth.hs256_secret_file", &secret);
-  // Service tokens are minted with the key only when it is the key the services verify (HS256):
-  // under RS256 a minted token would be refused by every peer, so upstreams need token files.
-  rt->hs256_secret_ = vo.algorithm == "HS256" ? secret : "";
-  const std::string pem_file = c.String("auth.rs256_public_key_file", "");
-  if (vo.algorithm == "RS256") {
-    bool ok = false;
-    vo.key = ReadFile(pem_file, &ok);
-    if (!ok) c.AddError("auth.rs256_public_key_file", "cannot read '" + pem_file + "'");
-  } else {
-    vo.key = secret;
-  }
+  rt->org_ = LoadOrg(c);
+  AuthSettings auth = ReadAuth(c, &rt->org_);
+  rt->hs256_secret_ = auth.hs256_secret;
+  rt->verifier_ = auth.verifier;
 
   std::string redis_host;
   int redis_port = 0;
@@ -261,26 +179,6 @@ absl::StatusOr<std::unique_ptr<ServiceRuntime>> ServiceRuntime::Create(
     c.AddError("fault.consumer_crash", "must be empty, before_commit or after_commit");
   }
 
-  auto org = org::OrgTree::LoadFile(org_file);
-  if (!org.ok()) {
-    c.AddError("org.file", std::string(org.status().message()));
-  } else {
-    rt->org_ = std::move(*org);
-  }
-  // Every caller must be a consistent principal of this org tree before any handler runs.
-  vo.check_claims = [org = &rt->org_](const auth::Principal& p) {
-    return auth::CheckPrincipal(*org, p);
-  };
-  // Tokens are checked against real time even when the domain clock is moved in tests.
-  auto verifier = auth::TokenVerifier::Create(vo, SystemClock::Get());
-  if (vo.algorithm != "HS256" && vo.algorithm != "RS256") {
-    c.AddError("auth.algorithm", "must be HS256 or RS256");
-  } else if (!verifier.ok()) {
-    c.AddError(vo.algorithm == "RS256" ? "auth.rs256_public_key_file" : "auth.hs256_secret",
-               std::string(verifier.status().message()));
-  } else {
-    rt->verifier_ = std::move(*verifier);
-  }
   // Errors in keys are reported by Open(), together with those of the service's own keys.
   return rt;
 }

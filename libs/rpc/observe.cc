@@ -10,6 +10,7 @@
 #include "core/per_call.h"
 #include "core/trace.h"
 #include "logging/logging.h"
+#include "rpc/status.h"
 
 namespace zs::rpc {
 namespace {
@@ -27,47 +28,6 @@ bool IsKnownMethod(const std::string& method) {
   if (method.empty() || method[0] != '/' || slash == 0 || slash == std::string::npos) return false;
   const std::string full = method.substr(1, slash - 1) + "." + method.substr(slash + 1);
   return google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(full) != nullptr;
-}
-
-const char* CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return "OK";
-    case grpc::StatusCode::CANCELLED:
-      return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN:
-      return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED:
-      return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL:
-      return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS:
-      return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    default:
-      return "UNKNOWN";
-  }
 }
 
 class ObserveInterceptor final : public grpc::experimental::Interceptor {
@@ -114,7 +74,7 @@ class ObserveInterceptor final : public grpc::experimental::Interceptor {
   void Finished(const grpc::Status& status) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const char* code = CodeName(status.error_code());
+    const std::string code = CodeName(status.error_code());
     if (options_->metrics) {
       options_->metrics->ObserveRpc(IsKnownMethod(method_) ? method_ : "unknown", code, seconds);
     }

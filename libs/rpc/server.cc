@@ -40,15 +40,7 @@ absl::Status ServiceHost::Start() {
     return absl::UnavailableError("grpc.listen: cannot listen on " + options_.listen);
   }
   if (!options_.port_file.empty()) {
-    const std::string tmp = options_.port_file + ".tmp";
-    {
-      std::ofstream out(tmp);
-      out << port_ << "\n";
-      if (!out) return absl::InternalError("grpc.port_file: cannot write " + tmp);
-    }
-    if (std::rename(tmp.c_str(), options_.port_file.c_str()) != 0) {
-      return absl::InternalError("grpc.port_file: cannot write " + options_.port_file);
-    }
+    if (auto s = WritePortFile(options_.port_file, port_, "grpc.port_file"); !s.ok()) return s;
   }
   if (!options_.health_listen.empty()) {
     grpc::ServerBuilder probe;
@@ -99,6 +91,19 @@ void ServiceHost::Shutdown() {
     probe_server_->Shutdown(std::chrono::system_clock::now());
     probe_server_.reset();
   }
+}
+
+absl::Status WritePortFile(const std::string& path, int port, const std::string& key) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << port << "\n";
+    if (!out) return absl::InternalError(key + ": cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::InternalError(key + ": cannot write " + path);
+  }
+  return absl::OkStatus();
 }
 
 void BlockTerminationSignals() {

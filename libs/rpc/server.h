@@ -70,6 +70,9 @@ class ServiceHost {
   int port_ = 0;
 };
 
+// Writes `port` to `path` atomically (a test harness waits for the file); errors name `key`.
+absl::Status WritePortFile(const std::string& path, int port, const std::string& key);
+
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later. Call first
 // thing in main(), then WaitForTerminationSignal() once the service runs.
 void BlockTerminationSignals();

@@ -223,6 +223,10 @@ ServiceProcess::ServiceProcess(std::string name, std::string binary,
   std::map<std::string, std::string> env{
       {"ZS_GRPC_LISTEN", "127.0.0.1:0"},
       {"ZS_GRPC_PORT_FILE", port_file_},
+      // The gateway serves HTTP: the same port file (a service does not read these keys).
+      {"ZS_HTTP_LISTEN", "127.0.0.1:0"},
+      {"ZS_HTTP_PORT_FILE", port_file_},
+      {"ZS_HTTP_SHUTDOWN_GRACE", "0s"},
       {"ZS_GRPC_DRAIN_TIMEOUT", "2s"},
       {"ZS_GRPC_SHUTDOWN_GRACE", "0s"},
       {"ZS_METRICS_LISTEN", "127.0.0.1:0"},

@@ -97,6 +97,7 @@ class RedisServer {
 };
 
 // A service binary run with the local config and environment overrides for ports, data and Redis.
+// The gateway runs the same way: its HTTP port is port().
 class ServiceProcess {
  public:
   // `name` is the service ("reporting"); data lives in `data_dir`. Replicas sharing a data_dir

@@ -119,19 +119,6 @@ std::shared_ptr<grpc::Channel> ChannelTo(const Globals& g, const std::string& ad
   return zs::rpc::Dial(addr, tls);
 }
 
-const char* StatusName(grpc::StatusCode code) {
-  static const std::map<int, const char*> kNames = {
-      {1, "CANCELLED"},           {2, "UNKNOWN"},
-      {3, "INVALID_ARGUMENT"},    {4, "DEADLINE_EXCEEDED"},
-      {5, "NOT_FOUND"},           {6, "ALREADY_EXISTS"},
-      {7, "PERMISSION_DENIED"},   {8, "RESOURCE_EXHAUSTED"},
-      {9, "FAILED_PRECONDITION"}, {10, "ABORTED"},
-      {13, "INTERNAL"},           {14, "UNAVAILABLE"},
-      {16, "UNAUTHENTICATED"}};
-  auto it = kNames.find(code);
-  return it == kNames.end() ? "ERROR" : it->second;
-}
-
 std::string Json(const google::protobuf::Message& m) {
   std::string out;
   google::protobuf::util::JsonPrintOptions o;

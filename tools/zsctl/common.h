@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "rpc/status.h"
+
 namespace zsctl {
 
 struct Globals {
@@ -48,8 +50,6 @@ std::string RequestId(const Globals& g);
 
 std::shared_ptr<grpc::Channel> ChannelTo(const Globals& g, const std::string& addr);
 
-const char* StatusName(grpc::StatusCode code);
-
 // Calls one unary method; on failure prints "zsctl: CODE: message" and exits 1.
 template <typename Stub, typename Req, typename Resp>
 Resp Call(const Globals& g, Stub& stub,
@@ -59,7 +59,7 @@ Resp Call(const Globals& g, Stub& stub,
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(g.timeout_s));
   Resp resp;
   grpc::Status s = (stub.*method)(&ctx, req, &resp);
-  if (!s.ok()) Die(std::string(StatusName(s.error_code())) + ": " + s.error_message(), 1);
+  if (!s.ok()) Die(std::string(zs::rpc::CodeName(s.error_code())) + ": " + s.error_message(), 1);
   return resp;
 }
 // A list: one page, or with `all` every page, their items appended into one response (whose

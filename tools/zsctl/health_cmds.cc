@@ -21,7 +21,7 @@ std::string Check(const Globals& g, const std::string& addr, const std::string& 
   grpc::health::v1::HealthCheckResponse resp;
   const grpc::Status s = stub->Check(&ctx, req, &resp);
   *serving = s.ok() && resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
-  if (!s.ok()) return std::string(StatusName(s.error_code())) + ": " + s.error_message();
+  if (!s.ok()) return zs::rpc::CodeName(s.error_code()) + ": " + s.error_message();
   return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(resp.status());
 }
 

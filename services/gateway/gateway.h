@@ -1,0 +1,80 @@
+#pragma once
+
+// The gateway: the console's files and the four services' APIs as JSON over HTTP.
+//
+//   POST /api/<package.Service>/<Method>   a unary gRPC method, JSON in and out (see bridge.h);
+//                                          the caller's bearer token is checked here and passed
+//                                          on, with the trace id (W3C traceparent)
+//   GET  /auth/me                          the signed-in person, their office and the part of the
+//                                          org tree they may see (names for codes)
+//   GET  /auth/dev-users, POST /auth/dev-sign-in
+//                                          the development sign-in (a demo user is picked and a
+//                                          token minted); only when console.dev_sign_in is on
+//   GET  /healthz, /readyz                 liveness; readiness with each upstream's health
+//   GET  anything else                     the console's files; unknown paths get index.html so
+//                                          the single-page app's own routes load
+
+#include <grpcpp/generic/generic_stub.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "app/process.h"
+#include "bridge.h"
+#include "http.h"
+#include "org/org.h"
+#include "telemetry/metrics.h"
+
+namespace zs::gateway {
+
+struct GatewayUpstream {
+  std::string address;
+  std::shared_ptr<grpc::Channel> channel;
+  std::chrono::milliseconds timeout{10000};
+};
+
+struct GatewayOptions {
+  std::string console_dir;  // the built console (index.html and assets); empty: API only
+  bool dev_sign_in = false;
+  std::chrono::seconds dev_token_ttl{8 * 3600};
+  bool log_requests = true;
+  std::map<std::string, GatewayUpstream> upstreams;  // by service name
+};
+
+class Gateway {
+ public:
+  Gateway(GatewayOptions options, const org::OrgTree* org, app::AuthSettings auth,
+          ApiCatalog catalog, std::shared_ptr<telemetry::Metrics> metrics);
+
+  HttpResponse Handle(const HttpRequest& req);
+  // The answer to a request refused before it was read (too large, unreadable).
+  HttpResponse Refuse(const HttpRequest& req, int status, const std::string& message);
+  // Readiness: false from the start of a shutdown on.
+  void SetServing(bool serving) { serving_ = serving; }
+
+ private:
+  struct Context;
+  HttpResponse Api(const HttpRequest& req, Context& ctx, std::string_view rest);
+  HttpResponse Me(const HttpRequest& req, Context& ctx);
+  HttpResponse DevUsers(Context& ctx);
+  HttpResponse DevSignIn(const HttpRequest& req, Context& ctx);
+  HttpResponse Ready(Context& ctx);
+  HttpResponse Static(const HttpRequest& req, Context& ctx);
+  HttpResponse Error(Context& ctx, grpc::StatusCode code, const std::string& message,
+                     int http_status = 0);
+  // The caller of a request with a bearer token; UNAUTHENTICATED when missing or not valid.
+  absl::StatusOr<auth::Principal> Caller(const HttpRequest& req, std::string* token) const;
+
+  GatewayOptions options_;
+  const org::OrgTree* org_;
+  app::AuthSettings auth_;
+  ApiCatalog catalog_;
+  std::shared_ptr<telemetry::Metrics> metrics_;
+  std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
+  std::atomic<bool> serving_{true};
+};
+
+}  // namespace zs::gateway
