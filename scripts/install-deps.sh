@@ -6,6 +6,7 @@
 #   install-deps.sh --only build    what compiles the suite (the images' build stage)
 #   install-deps.sh --only runtime  the shared libraries the binaries load (the images' runtime)
 #   install-deps.sh --only images   what builds and runs the images without a daemon
+#   install-deps.sh --only browser  Chromium and CJK fonts for the console's browser tests
 #   install-deps.sh --list GROUP    print a group's packages
 set -euo pipefail
 
@@ -29,6 +30,9 @@ tools=(
 # Images and `podman kube play` without a daemon (deploy/images, tests/k8s/play.sh); catatonit
 # is the pods' pause process.
 images=(podman buildah runc mmdebstrap catatonit)
+# The console's browser tests (Playwright drives Debian's Chromium; no browser is downloaded) and
+# CJK fonts for the pages it renders.
+browser=(chromium fonts-noto-cjk)
 
 case "${1:-}" in
   --only | --list)
@@ -36,19 +40,20 @@ case "${1:-}" in
       build) packages=("${build[@]}") ;;
       runtime) packages=("${runtime[@]}") ;;
       images) packages=("${images[@]}") ;;
-      *) echo "usage: $0 [--only|--list build|runtime|images]" >&2; exit 2 ;;
+      browser) packages=("${browser[@]}") ;;
+      *) echo "usage: $0 [--only|--list build|runtime|images|browser]" >&2; exit 2 ;;
     esac
     if [ "$1" = --list ]; then echo "${packages[*]}"; exit 0; fi
     ;;
-  "") packages=("${build[@]}" "${runtime[@]}" "${tools[@]}" "${images[@]}") ;;
-  *) echo "usage: $0 [--only|--list build|runtime|images]" >&2; exit 2 ;;
+  "") packages=("${build[@]}" "${runtime[@]}" "${tools[@]}" "${images[@]}" "${browser[@]}") ;;
+  *) echo "usage: $0 [--only|--list build|runtime|images|browser]" >&2; exit 2 ;;
 esac
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# Node.js and npm render and check the Kubernetes manifests (deploy/k8s/tools); a machine may
+# Node.js and npm build the console and render the Kubernetes manifests; a machine may
 # already have them from elsewhere, whose nodejs package conflicts with Debian's npm.
 if [ -z "${1:-}" ] && ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
 [ ${#missing[@]} -eq 0 ] && exit 0

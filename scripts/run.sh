@@ -12,6 +12,7 @@ wait_for_ctrl_c=1
 
 bash scripts/install-deps.sh
 bash scripts/build.sh
+bash scripts/build-console.sh
 
 data="$root/data"
 mkdir -p "$data/redis" "$data/reporting" "$data/supervision" "$data/proposals" "$data/coordination" \

@@ -4,7 +4,8 @@
 # the layering check, the black-box tests and the Kubernetes manifests' check); builds the
 # container images from that build and runs the county overlay under `podman kube play`
 # (tests/k8s/play.sh); then builds the suite again with AddressSanitizer and
-# UndefinedBehaviorSanitizer and runs every test once more (leaks included).
+# UndefinedBehaviorSanitizer and runs every test once more (leaks included). The console is built
+# first (scripts/build-console.sh); ctest's console_e2e drives it in Debian's Chromium.
 # ZS_THREAD_SAFETY=0 skips the clang build, ZS_IMAGES=0 the images, ZS_SANITIZE=0 the second pass.
 # Integration tests start their own redis-server and service binaries on free loopback ports and
 # stop them; nothing needs to be running beforehand.
@@ -17,6 +18,7 @@ if [ "${ZS_THREAD_SAFETY:-1}" != 0 ]; then
   bash scripts/build.sh --thread-safety
 fi
 bash scripts/build.sh
+bash scripts/build-console.sh
 (cd build && ctest --output-on-failure -j "${ZS_JOBS:-2}" --timeout 600)
 if [ "${ZS_IMAGES:-1}" != 0 ]; then
   bash tests/k8s/play.sh build

@@ -1,0 +1,42 @@
+// What the browser stories share: signing in as a demo user through the sign-in page, the
+// screenshots the README links, and a few Element Plus controls.
+import { expect } from '@playwright/test';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// test-results/screenshots, or ZS_E2E_SCREENSHOTS_DIR (docs/console refreshes the README's copies).
+const here = path.dirname(fileURLToPath(import.meta.url));
+const shots = process.env.ZS_E2E_SCREENSHOTS_DIR
+  ? path.resolve(process.env.ZS_E2E_SCREENSHOTS_DIR)
+  : path.resolve(here, '../test-results/screenshots');
+
+// Signs in as `user` on the sign-in page: the user is picked from the list (by name), then 登录.
+export async function signIn(page, user, name) {
+  await page.goto('/signin');
+  await page.getByTestId('user-select').click();
+  await page.locator('.el-select-dropdown__item').filter({ hasText: `${name}（` }).first().click();
+  await page.getByTestId('signin').click();
+  await expect(page.getByTestId('who')).toContainText(name);
+  void user;
+}
+
+// A screenshot of the page as it is, at the laptop size and at a phone's, for the README.
+export async function screenshots(page, name) {
+  const size = page.viewportSize();
+  await page.screenshot({ path: `${shots}/${name}-laptop.png`, fullPage: false });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: `${shots}/${name}-phone.png`, fullPage: false });
+  await page.setViewportSize(size);
+}
+
+// Picks `option` in the Element Plus select with test id `testId`.
+export async function choose(page, testId, option) {
+  await page.getByTestId(testId).click();
+  await page.locator('.el-select-dropdown__item:visible').filter({ hasText: option }).first().click();
+}
+
+// The text box of an Element Plus input, textarea or date picker with test id `testId` (the test id
+// lands on the native element or on its wrapper, depending on the component).
+export const field = (page, testId) => page
+  .locator(['input', 'textarea'].flatMap((t) => [`${t}[data-test="${testId}"]`, `[data-test="${testId}"] ${t}`]).join(', '))
+  .first();

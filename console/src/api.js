@@ -1,0 +1,79 @@
+// Calls to the services through the gateway: POST /api/<package.Service>/<Method> with JSON. A
+// failed call throws an ApiError whose `message` says in Chinese what went wrong; the service's
+// own words are kept in `detail`.
+import { session, signOut } from './session.js';
+
+const CODE_TEXT = {
+  INVALID_ARGUMENT: '输入有误',
+  FAILED_PRECONDITION: '当前状态不能进行此操作',
+  OUT_OF_RANGE: '输入超出范围',
+  PERMISSION_DENIED: '没有权限进行此操作',
+  NOT_FOUND: '未找到，或无权查看',
+  ALREADY_EXISTS: '已经存在',
+  ABORTED: '已被他人修改，请刷新后重试',
+  UNAUTHENTICATED: '登录已失效，请重新登录',
+  RESOURCE_EXHAUSTED: '提交的内容过大',
+  UNAVAILABLE: '服务暂时无法访问，请稍后重试',
+  DEADLINE_EXCEEDED: '服务响应超时，请稍后重试',
+  INTERNAL: '系统内部错误',
+};
+
+// Field names as the services name them in their messages, in Chinese.
+const FIELD_TEXT = {
+  title: '标题', body: '正文', text: '内容', comment: '意见', kind: '类别', sensitivity: '密级',
+  due_date: '办理期限', new_due_date: '新的期限', directed_units: '交办单位', percent: '进度',
+  narrative: '进展情况', summary: '办结情况', reason: '理由', level: '采用级别', deadline: '期限',
+  requirement: '督办要求', lead_unit: '牵头单位', co_units: '配合单位', unit_id: '报送单位',
+  content: '内容', tags: '标签', id: '编号',
+};
+
+export class ApiError extends Error {
+  constructor(code, detail, status, traceId) {
+    const field = fieldOf(detail);
+    super(`${CODE_TEXT[code] ?? '操作失败'}${field ? `：${field}` : ''}`);
+    this.code = code;
+    this.detail = detail;
+    this.status = status;
+    this.traceId = traceId;
+  }
+}
+
+// The Chinese name of the field a service's message starts with ("report.title: ...").
+function fieldOf(detail) {
+  const m = /^([a-z_.[\]0-9]+):/.exec(detail ?? '');
+  if (!m) return '';
+  const last = m[1].replace(/\[\d+\]/g, '').split('.').pop();
+  return FIELD_TEXT[last] ?? '';
+}
+
+export function newRequestId() {
+  return crypto.randomUUID();
+}
+
+export async function call(method, body = {}) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  let res;
+  try {
+    res = await fetch(`/api/${method}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError('UNAVAILABLE', String(e), 0, '');
+  }
+  const text = await res.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : {};
+  } catch {
+    data = null;
+  }
+  if (res.ok && data) return data;
+  const err = new ApiError(data?.code ?? 'UNKNOWN', data?.message ?? text, res.status,
+    res.headers.get('X-Zs-Trace-Id') ?? '');
+  if (res.status === 401) signOut();
+  throw err;
+}
+
+export const reporting = (m, b) => call(`zhongshu.reporting.v1.ReportingService/${m}`, b);
+export const supervision = (m, b) => call(`zhongshu.supervision.v1.SupervisionService/${m}`, b);
+export const proposals = (m, b) => call(`zhongshu.proposals.v1.ProposalsService/${m}`, b);
+export const coordination = (svc, m, b) => call(`zhongshu.coordination.v1.${svc}/${m}`, b);
