@@ -15,16 +15,18 @@ build=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libhiredis-dev libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev libjwt-dev
   libsqlite3-dev libssl-dev libcli11-dev libgtest-dev libgmock-dev prometheus-cpp-dev
-  libcivetweb-dev
+  libcivetweb-dev libpango1.0-dev libcairo2-dev libxlsxwriter-dev
 )
 # What `ldd` names for the four services, the gateway, zsctl and zsadmin (apt brings their own
 # dependencies).
 runtime=(
   libgrpc++1.51 libprotobuf32 libabsl20220623 libhiredis0.14 libspdlog1.10 libyaml-cpp0.7
   libjwt0 libsqlite3-0 libssl3 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libcivetweb1
+  libpangocairo-1.0-0 libcairo2 libxlsxwriter4
 )
 tools=(
   redis-server sqlite3 clang-format openssl
+  poppler-utils  # pdftotext and pdfinfo read back the PDFs the tests render
   clang-16  # the thread-safety build (scripts/build.sh --thread-safety)
 )
 # Images and `podman kube play` without a daemon (deploy/images, tests/k8s/play.sh); catatonit
