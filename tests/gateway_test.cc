@@ -16,6 +16,7 @@
 #include "harness/harness.h"
 #include "harness/http_client.h"
 #include "harness/office.h"
+#include "zhongshu/proposals/v1/proposals.grpc.pb.h"
 #include "zhongshu/reporting/v1/reporting.grpc.pb.h"
 
 namespace zs::testing {
@@ -40,6 +41,12 @@ class GatewayTest : public ::testing::Test {
                                       {{"ZS_UPSTREAM_REPORTING_ADDRESS", reporting_->address()},
                                        {"ZS_CALENDAR_DIR", SourceDir() + "/deploy/calendar"}});
     supervision_->Start();
+    clock_file_ = dir_->path() + "/now";
+    std::ofstream(clock_file_) << SystemClock::Get()->Now().time_since_epoch() /
+                                      std::chrono::milliseconds(1)
+                               << "\n";
+    proposals_ = StartProposals(ZS_PROPOSALS_BIN, *redis_, dir_->path() + "/proposals", clock_file_)
+                     .release();
     // A built console: its page, a hashed asset.
     console_ = dir_->path() + "/console";
     std::filesystem::create_directories(console_ + "/assets");
@@ -53,9 +60,10 @@ class GatewayTest : public ::testing::Test {
   static std::map<std::string, std::string> GatewayEnv() {
     return {{"ZS_UPSTREAM_REPORTING_ADDRESS", reporting_->address()},
             {"ZS_UPSTREAM_SUPERVISION_ADDRESS", supervision_->address()},
-            // Nothing listens there: proposals is "down" for the whole suite.
-            {"ZS_UPSTREAM_PROPOSALS_ADDRESS", "127.0.0.1:" + std::to_string(FreePort())},
-            {"ZS_UPSTREAM_PROPOSALS_TIMEOUT", "2s"},
+            {"ZS_UPSTREAM_PROPOSALS_ADDRESS", proposals_->address()},
+            // Nothing listens there: coordination is "down" for the whole suite.
+            {"ZS_UPSTREAM_COORDINATION_ADDRESS", "127.0.0.1:" + std::to_string(FreePort())},
+            {"ZS_UPSTREAM_COORDINATION_TIMEOUT", "2s"},
             {"ZS_CONSOLE_DIR", console_},
             {"ZS_CONSOLE_DEV_SIGN_IN", "true"},
             {"ZS_HTTP_MAX_BODY_BYTES", "65536"},
@@ -63,6 +71,7 @@ class GatewayTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete gateway_;
+    delete proposals_;
     delete supervision_;
     delete reporting_;
     delete redis_;
@@ -82,15 +91,19 @@ class GatewayTest : public ::testing::Test {
   static RedisServer* redis_;
   static ServiceProcess* reporting_;
   static ServiceProcess* supervision_;
+  static ServiceProcess* proposals_;
   static ServiceProcess* gateway_;
   static std::string console_;
+  static std::string clock_file_;
 };
 TempDir* GatewayTest::dir_ = nullptr;
 RedisServer* GatewayTest::redis_ = nullptr;
 ServiceProcess* GatewayTest::reporting_ = nullptr;
 ServiceProcess* GatewayTest::supervision_ = nullptr;
+ServiceProcess* GatewayTest::proposals_ = nullptr;
 ServiceProcess* GatewayTest::gateway_ = nullptr;
 std::string GatewayTest::console_;
+std::string GatewayTest::clock_file_;
 
 TEST_F(GatewayTest, AReportGoesFromClerkToLeaderToSupervisionThroughJson) {
   const std::string clerk = SignIn("wang.xinxi");
@@ -327,12 +340,11 @@ TEST_F(GatewayTest, OversizedBodiesAreRefusedWithoutReachingTheService) {
 }
 
 TEST_F(GatewayTest, AServiceThatIsDownIsNamedWhileTheOthersAnswer) {
-  const std::string office = SignIn("wu.tian");
-  const HttpAnswer a = ApiCall(port(), "zhongshu.proposals.v1.ProposalsService/ListProposals",
-                               json::object(), office);
+  const HttpAnswer a = ApiCall(port(), "zhongshu.coordination.v1.MattersService/ListMatters",
+                               json::object(), SignIn("huang.zhuren"));
   EXPECT_EQ(a.status, 503) << a.body;
   EXPECT_EQ(a.Json()["code"], "UNAVAILABLE");
-  EXPECT_NE(a.Json()["message"].get<std::string>().find("proposals service at 127.0.0.1:"),
+  EXPECT_NE(a.Json()["message"].get<std::string>().find("coordination service at 127.0.0.1:"),
             std::string::npos)
       << a.body;
   EXPECT_EQ(
@@ -342,7 +354,44 @@ TEST_F(GatewayTest, AServiceThatIsDownIsNamedWhileTheOthersAnswer) {
   const json ready = HttpRequest(port(), "GET", "/readyz").Json();
   EXPECT_EQ(ready["status"], "SERVING");
   EXPECT_EQ(ready["upstreams"]["reporting"]["status"], "SERVING");
-  EXPECT_EQ(ready["upstreams"]["proposals"]["status"], "UNAVAILABLE");
+  EXPECT_EQ(ready["upstreams"]["coordination"]["status"], "UNAVAILABLE");
+}
+
+TEST_F(GatewayTest, PublicRepliesAreReadableWithoutSigningInAndNothingElseIs) {
+  namespace ppb = zhongshu::proposals::v1;
+  auto stub = ppb::ProposalsService::NewStub(proposals_->Channel());
+  // Two proposals answered by 水利局: one reply public, one marked not public.
+  std::vector<std::string> ids;
+  for (const bool not_public : {false, true}) {
+    auto p = SubmitProposal(*stub, "zheng.weiyuan", "十届三次",
+                            not_public ? "关于水源地保护的提案" : "关于二次供水设施改造的提案");
+    RegisterProposal(*stub, p.id());
+    AssignSole(*stub, p.id(), "430204/slj");
+    SignAs(*stub, "chen.shuili", p.id());
+    ContactAs(*stub, "chen.shuili", p.id());
+    ReplyAs(*stub, "chen.shuili", p.id(), ppb::REPLY_CLASS_A,
+            not_public ? "涉及水源地坐标，不予公开。" : "已完成12个小区二次供水设施改造。",
+            not_public);
+    ids.push_back(p.id());
+  }
+  HttpAnswer a = HttpRequest(port(), "GET", "/public/replies?tenant=430204");
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_NE(a.body.find("已完成12个小区二次供水设施改造。"), std::string::npos) << a.body;
+  EXPECT_NE(a.body.find("区水利局"), std::string::npos);
+  EXPECT_EQ(a.body.find("不予公开"), std::string::npos) << a.body;
+  // Another county's list does not have them; an unknown office is a clear 400.
+  a = HttpRequest(port(), "GET", "/public/replies?tenant=430203");
+  EXPECT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.body.find("二次供水"), std::string::npos);
+  a = HttpRequest(port(), "GET", "/public/replies?tenant=999999");
+  EXPECT_EQ(a.status, 400);
+  EXPECT_NE(a.Json()["message"].get<std::string>().find("tenant"), std::string::npos);
+  // The offices, for the page's choice; the proposals themselves stay behind a token.
+  EXPECT_GE(HttpRequest(port(), "GET", "/public/tenants").Json()["tenants"].size(), 5u);
+  EXPECT_EQ(
+      ApiCall(port(), "zhongshu.proposals.v1.ProposalsService/GetProposal", {{"id", ids[1]}}, "")
+          .status,
+      401);
 }
 
 TEST_F(GatewayTest, TheConsolesFilesAreServedAndItsRoutesLoadThePage) {

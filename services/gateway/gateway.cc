@@ -121,6 +121,12 @@ HttpResponse Gateway::Handle(const HttpRequest& req) {
   } else if (path == "/auth/dev-sign-in") {
     ctx.route = path;
     r = only("POST", [&] { return DevSignIn(req, ctx); });
+  } else if (path == "/public/tenants") {
+    ctx.route = path;
+    r = only("GET", [&] { return PublicTenants(); });
+  } else if (path == "/public/replies") {
+    ctx.route = path;
+    r = only("GET", [&] { return PublicReplies(req, ctx); });
   } else if (path == "/healthz") {
     ctx.route = path;
     r = JsonResponse(200, {{"status", "ok"}});
@@ -225,6 +231,12 @@ HttpResponse Gateway::Api(const HttpRequest& req, Context& ctx, std::string_view
   if (!request.ok()) {
     return Error(ctx, grpc::StatusCode::INVALID_ARGUMENT, std::string(request.status().message()));
   }
+  return Forward(*m, *request, token, ctx);
+}
+
+HttpResponse Gateway::Forward(const ApiMethod& method, const std::string& request,
+                              const std::string& token, Context& ctx) {
+  const ApiMethod* m = &method;
   auto stub = stubs_.find(m->upstream);
   if (stub == stubs_.end()) {
     return Error(
@@ -236,7 +248,7 @@ HttpResponse Gateway::Api(const HttpRequest& req, Context& ctx, std::string_view
   call.set_deadline(std::chrono::system_clock::now() + up.timeout);
   call.AddMetadata("authorization", "Bearer " + token);
   call.AddMetadata("traceparent", trace::Traceparent(ctx.trace_id));
-  grpc::Slice slice(*request);
+  grpc::Slice slice(request);
   grpc::ByteBuffer in(&slice, 1);
   grpc::ByteBuffer out;
   grpc::Status status;
@@ -362,6 +374,41 @@ HttpResponse Gateway::Ready(Context& ctx) {
   if (!serving) ctx.code = "UNAVAILABLE";
   return JsonResponse(serving ? 200 : 503,
                       {{"status", serving ? "SERVING" : "NOT_SERVING"}, {"upstreams", upstreams}});
+}
+
+HttpResponse Gateway::PublicTenants() {
+  json tenants = json::array();
+  for (const auto& [code, t] : org_->tenants()) {
+    tenants.push_back({{"code", t.code}, {"name", t.name}, {"parent", t.parent}});
+  }
+  return JsonResponse(200, {{"tenants", tenants}});
+}
+
+HttpResponse Gateway::PublicReplies(const HttpRequest& req, Context& ctx) {
+  if (!options_.public_credentials) {
+    return Error(ctx, grpc::StatusCode::NOT_FOUND, "the public list of replies is off");
+  }
+  const std::string tenant = QueryParam(req, "tenant");
+  if (org_->FindTenant(tenant) == nullptr) {
+    return Error(ctx, grpc::StatusCode::INVALID_ARGUMENT,
+                 "tenant: '" + tenant + "' is not an office of this deployment");
+  }
+  const ApiMethod* m = catalog_.Find("zhongshu.proposals.v1.ProposalsService/ListPublicReplies");
+  if (m == nullptr) return Error(ctx, grpc::StatusCode::INTERNAL, "proposals are not exposed");
+  // Only what the public may choose passes on: the session and the page.
+  const json body{{"page_size", 50},
+                  {"page_token", QueryParam(req, "page_token")},
+                  {"session", QueryParam(req, "session")}};
+  auto request = RequestFromJson(*m, body.dump());
+  if (!request.ok()) {
+    return Error(ctx, grpc::StatusCode::INVALID_ARGUMENT, std::string(request.status().message()));
+  }
+  auto token = options_.public_credentials->TokenFor(tenant);
+  if (!token.ok()) {
+    return Error(ctx, grpc::StatusCode::UNAVAILABLE, std::string(token.status().message()));
+  }
+  ctx.caller = "public";
+  return Forward(*m, *request, *token, ctx);
 }
 
 HttpResponse Gateway::Static(const HttpRequest& req, Context& ctx) {

@@ -10,6 +10,10 @@
 //   GET  /auth/dev-users, POST /auth/dev-sign-in
 //                                          the development sign-in (a demo user is picked and a
 //                                          token minted); only when console.dev_sign_in is on
+//   GET  /public/tenants, /public/replies?tenant=&session=&page_token=
+//                                          what anyone may read without signing in: the offices and
+//                                          the proposal replies marked public (read from proposals
+//                                          with the gateway's own credentials for that tenant)
 //   GET  /healthz, /readyz                 liveness; readiness with each upstream's health
 //   GET  anything else                     the console's files; unknown paths get index.html so
 //                                          the single-page app's own routes load
@@ -23,6 +27,7 @@
 #include <string>
 
 #include "app/process.h"
+#include "app/upstream.h"
 #include "bridge.h"
 #include "http.h"
 #include "org/org.h"
@@ -42,6 +47,8 @@ struct GatewayOptions {
   std::chrono::seconds dev_token_ttl{8 * 3600};
   bool log_requests = true;
   std::map<std::string, GatewayUpstream> upstreams;  // by service name
+  // The gateway's own credentials for the public pages (null: they are off).
+  std::shared_ptr<app::ServiceCredentials> public_credentials;
 };
 
 class Gateway {
@@ -62,6 +69,12 @@ class Gateway {
   HttpResponse DevUsers(Context& ctx);
   HttpResponse DevSignIn(const HttpRequest& req, Context& ctx);
   HttpResponse Ready(Context& ctx);
+  HttpResponse PublicTenants();
+  HttpResponse PublicReplies(const HttpRequest& req, Context& ctx);
+  // Calls `m` upstream with `request` (wire bytes) as `token`; the answer as JSON, or an error
+  // response naming the service when it failed.
+  HttpResponse Forward(const ApiMethod& m, const std::string& request, const std::string& token,
+                       Context& ctx);
   HttpResponse Static(const HttpRequest& req, Context& ctx);
   HttpResponse Error(Context& ctx, grpc::StatusCode code, const std::string& message,
                      int http_status = 0);

@@ -39,6 +39,15 @@ void Send(mg_connection* conn, const HttpResponse& r) {
 
 }  // namespace
 
+std::string QueryParam(const HttpRequest& req, const std::string& name) {
+  std::string value(req.query.size() + 1, '\0');
+  const int n =
+      mg_get_var(req.query.data(), req.query.size(), name.c_str(), value.data(), value.size());
+  if (n < 0) return "";
+  value.resize(static_cast<size_t>(n));
+  return value;
+}
+
 HttpServer::~HttpServer() { Stop(); }
 
 absl::Status HttpServer::Start(const HttpOptions& options, Handler handler, Refusal refusal) {

@@ -33,6 +33,9 @@ struct HttpRequest {
   }
 };
 
+// The URL-decoded value of `name` in the request's query string, or "".
+std::string QueryParam(const HttpRequest& req, const std::string& name);
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json; charset=utf-8";

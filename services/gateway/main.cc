@@ -62,6 +62,21 @@ int main(int argc, char** argv) {
     c.AddError("console.dev_sign_in",
                "needs auth.algorithm HS256 with a development key; turn it off in production");
   }
+  // The public pages read proposals with the gateway's own token for the tenant asked about: one
+  // minted with the development key, or (RS256) a token issued to the gateway, from a file.
+  const bool public_replies = c.Bool("public.replies", true);
+  std::string public_token;
+  zs::app::ReadSecretFile(c, "public.token_file", &public_token);
+  if (public_replies) {
+    if (public_token.empty() && auth.hs256_secret.empty()) {
+      c.AddError("public.token_file",
+                 "the public list of replies needs the gateway's token under RS256 (or set "
+                 "public.replies: false)");
+    } else {
+      options.public_credentials =
+          std::make_shared<zs::app::ServiceCredentials>("gateway", public_token, auth.hs256_secret);
+    }
+  }
   const auto tls_refresh = std::chrono::duration_cast<std::chrono::seconds>(
       c.Duration("upstream.tls.refresh", std::chrono::seconds(60)));
   const zs::rpc::ClientTls tls = zs::app::ReadClientTls(c, "upstream.tls", tls_refresh);
