@@ -374,20 +374,20 @@ TEST_F(GatewayTest, PublicRepliesAreReadableWithoutSigningInAndNothingElseIs) {
             not_public);
     ids.push_back(p.id());
   }
-  HttpAnswer a = HttpRequest(port(), "GET", "/public/replies?tenant=430204");
+  HttpAnswer a = HttpRequest(port(), "GET", "/api/public/replies?tenant=430204");
   ASSERT_EQ(a.status, 200) << a.body;
   EXPECT_NE(a.body.find("已完成12个小区二次供水设施改造。"), std::string::npos) << a.body;
   EXPECT_NE(a.body.find("区水利局"), std::string::npos);
   EXPECT_EQ(a.body.find("不予公开"), std::string::npos) << a.body;
   // Another county's list does not have them; an unknown office is a clear 400.
-  a = HttpRequest(port(), "GET", "/public/replies?tenant=430203");
+  a = HttpRequest(port(), "GET", "/api/public/replies?tenant=430203");
   EXPECT_EQ(a.status, 200) << a.body;
   EXPECT_EQ(a.body.find("二次供水"), std::string::npos);
-  a = HttpRequest(port(), "GET", "/public/replies?tenant=999999");
+  a = HttpRequest(port(), "GET", "/api/public/replies?tenant=999999");
   EXPECT_EQ(a.status, 400);
   EXPECT_NE(a.Json()["message"].get<std::string>().find("tenant"), std::string::npos);
   // The offices, for the page's choice; the proposals themselves stay behind a token.
-  EXPECT_GE(HttpRequest(port(), "GET", "/public/tenants").Json()["tenants"].size(), 5u);
+  EXPECT_GE(HttpRequest(port(), "GET", "/api/public/tenants").Json()["tenants"].size(), 5u);
   EXPECT_EQ(
       ApiCall(port(), "zhongshu.proposals.v1.ProposalsService/GetProposal", {{"id", ids[1]}}, "")
           .status,

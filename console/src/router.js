@@ -8,6 +8,10 @@ const routes = [
   { path: '/reports/:id', component: () => import('./views/ReportDetail.vue'), meta: { title: '信息详情' } },
   { path: '/supervision', component: () => import('./views/Board.vue'), meta: { title: '督查督办' } },
   { path: '/supervision/items/:id', component: () => import('./views/ItemDetail.vue'), meta: { title: '督办事项' } },
+  { path: '/proposals', component: () => import('./views/Proposals.vue'), meta: { title: '建议提案' } },
+  { path: '/proposals/new', component: () => import('./views/ProposalEdit.vue'), meta: { title: '提交建议/提案' } },
+  { path: '/proposals/:id', component: () => import('./views/ProposalDetail.vue'), meta: { title: '建议提案' } },
+  { path: '/public/replies', component: () => import('./views/PublicReplies.vue'), meta: { public: true, title: '公开答复' } },
   { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { public: true, title: '未找到' } },
 ];
 

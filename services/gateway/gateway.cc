@@ -110,6 +110,12 @@ HttpResponse Gateway::Handle(const HttpRequest& req) {
       }
       return JsonResponse(200, {{"services", services}});
     });
+  } else if (path == "/api/public/tenants") {
+    ctx.route = path;
+    r = only("GET", [&] { return PublicTenants(); });
+  } else if (path == "/api/public/replies") {
+    ctx.route = path;
+    r = only("GET", [&] { return PublicReplies(req, ctx); });
   } else if (StartsWith(path, "/api/")) {
     r = Api(req, ctx, std::string_view(path).substr(5));
   } else if (path == "/auth/me") {
@@ -121,12 +127,6 @@ HttpResponse Gateway::Handle(const HttpRequest& req) {
   } else if (path == "/auth/dev-sign-in") {
     ctx.route = path;
     r = only("POST", [&] { return DevSignIn(req, ctx); });
-  } else if (path == "/public/tenants") {
-    ctx.route = path;
-    r = only("GET", [&] { return PublicTenants(); });
-  } else if (path == "/public/replies") {
-    ctx.route = path;
-    r = only("GET", [&] { return PublicReplies(req, ctx); });
   } else if (path == "/healthz") {
     ctx.route = path;
     r = JsonResponse(200, {{"status", "ok"}});

@@ -10,7 +10,7 @@
 //   GET  /auth/dev-users, POST /auth/dev-sign-in
 //                                          the development sign-in (a demo user is picked and a
 //                                          token minted); only when console.dev_sign_in is on
-//   GET  /public/tenants, /public/replies?tenant=&session=&page_token=
+//   GET  /api/public/tenants, /api/public/replies?tenant=&session=&page_token=
 //                                          what anyone may read without signing in: the offices and
 //                                          the proposal replies marked public (read from proposals
 //                                          with the gateway's own credentials for that tenant)
