@@ -31,8 +31,11 @@ export async function screenshots(page, name) {
 
 // Picks `option` in the Element Plus select with test id `testId`.
 export async function choose(page, testId, option) {
+  // The list of a select chosen just before must have closed: its options look alike.
+  const open = page.locator('.el-select__popper:visible');
+  await expect(open).toHaveCount(0);
   await page.getByTestId(testId).click();
-  await page.locator('.el-select-dropdown__item:visible').filter({ hasText: option }).first().click();
+  await open.locator('.el-select-dropdown__item').filter({ hasText: option }).first().click();
 }
 
 // The text box of an Element Plus input, textarea or date picker with test id `testId` (the test id
@@ -40,3 +43,12 @@ export async function choose(page, testId, option) {
 export const field = (page, testId) => page
   .locator(['input', 'textarea'].flatMap((t) => [`${t}[data-test="${testId}"]`, `[data-test="${testId}"] ${t}`]).join(', '))
   .first();
+
+// Calls an API method as `user` (for a test's set-up, not for what the test is about).
+export async function api(request, user, method, body) {
+  const signIn = await request.post('/auth/dev-sign-in', { data: { user } });
+  const { token } = await signIn.json();
+  const res = await request.post(`/api/${method}`, { data: body, headers: { Authorization: `Bearer ${token}` } });
+  if (!res.ok()) throw new Error(`${method} as ${user}: ${res.status()} ${await res.text()}`);
+  return res.json();
+}

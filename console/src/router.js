@@ -11,6 +11,8 @@ const routes = [
   { path: '/proposals', component: () => import('./views/Proposals.vue'), meta: { title: '建议提案' } },
   { path: '/proposals/new', component: () => import('./views/ProposalEdit.vue'), meta: { title: '提交建议/提案' } },
   { path: '/proposals/:id', component: () => import('./views/ProposalDetail.vue'), meta: { title: '建议提案' } },
+  { path: '/coordination', component: () => import('./views/Matters.vue'), meta: { title: '综合协调' } },
+  { path: '/coordination/matters/:id', component: () => import('./views/MatterDetail.vue'), meta: { title: '协调事项' } },
   { path: '/public/replies', component: () => import('./views/PublicReplies.vue'), meta: { public: true, title: '公开答复' } },
   { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { public: true, title: '未找到' } },
 ];
