@@ -394,6 +394,73 @@ TEST_F(GatewayTest, PublicRepliesAreReadableWithoutSigningInAndNothingElseIs) {
       401);
 }
 
+// Runs `command` and returns what it printed ("" when it failed).
+std::string Output(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  return pclose(p) == 0 ? out : "";
+}
+
+TEST_F(GatewayTest, ANoticeIsAnA4OfficialDocumentAndTheLedgerAnExcelFile) {
+  // A task with a card-worthy story is not needed: the notice states each unit's figures.
+  const std::string supervisor = SignIn("zhao.ducha");
+  HttpAnswer a = ApiCall(port(), std::string(kSupervision) + "PublishNotice",
+                         {{"request_id", NewUuid()}, {"period", "2026-12"}, {"provisional", true}},
+                         supervisor);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const std::string id = a.Json()["id"];
+  const std::string title = a.Json()["title"];
+  a = HttpRequest(port(), "GET", "/documents/notice/" + id + ".pdf", "",
+                  {{"Authorization", "Bearer " + supervisor}});
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.Header("content-type"), "application/pdf");
+  EXPECT_NE(a.Header("content-disposition").find("filename*=UTF-8''"), std::string::npos);
+  const std::string file = dir_->path() + "/notice.pdf";
+  std::ofstream(file, std::ios::binary) << a.body;
+  const std::string info = Output("pdfinfo " + file);
+  ASSERT_FALSE(info.empty()) << "pdfinfo (poppler-utils) could not read the PDF";
+  EXPECT_NE(info.find("A4"), std::string::npos) << info;
+  const int pages = std::stoi(info.substr(info.find("Pages:") + 6));
+  ASSERT_GE(pages, 1);
+  // Page by page: the red header, number and title on the first; every page numbered; the
+  // imprint (版记) on the last.
+  for (int p = 1; p <= pages; ++p) {
+    std::string text = Output("pdftotext -f " + std::to_string(p) + " -l " + std::to_string(p) +
+                              " " + file + " -");
+    // Lines wrap where the page does: read the page as one run of text.
+    std::erase_if(text, [](char c) { return c == ' ' || c == '\n'; });
+    if (p == 1) {
+      EXPECT_NE(text.find("督查通报"), std::string::npos) << text;
+      EXPECT_NE(text.find("第"), std::string::npos);
+      EXPECT_NE(text.find("督查督办事项办理情况通报如下"), std::string::npos) << text;
+    }
+    EXPECT_NE(text.find("—" + std::to_string(p) + "—"), std::string::npos) << text;
+    if (p == pages) EXPECT_NE(text.find("印发"), std::string::npos) << text;
+  }
+  EXPECT_NE(Output("pdftotext " + file + " -").find(title.substr(0, 15)), std::string::npos);
+
+  // The ledger: a real .xlsx (a zip) with the caller's items.
+  a = HttpRequest(port(), "GET", "/exports/ledger.xlsx", "",
+                  {{"Authorization", "Bearer " + supervisor}});
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.Header("content-type"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_EQ(a.body.substr(0, 2), "PK");
+  // Without a token, nothing; a document that does not exist is the service's 404.
+  EXPECT_EQ(HttpRequest(port(), "GET", "/exports/ledger.xlsx").status, 401);
+  EXPECT_EQ(HttpRequest(port(), "GET", "/documents/notice/430204-n-nosuch.pdf", "",
+                        {{"Authorization", "Bearer " + supervisor}})
+                .status,
+            404);
+  EXPECT_EQ(HttpRequest(port(), "GET", "/documents/memo/x.pdf", "",
+                        {{"Authorization", "Bearer " + supervisor}})
+                .status,
+            404);
+}
+
 TEST_F(GatewayTest, TheConsolesFilesAreServedAndItsRoutesLoadThePage) {
   HttpAnswer a = HttpRequest(port(), "GET", "/");
   EXPECT_EQ(a.status, 200);

@@ -2,6 +2,7 @@
 // assigns it to 区水利局, the unit signs, contacts the member and replies; the member is not
 // satisfied (a missing comment is refused in Chinese), the unit handles it again, the member is
 // satisfied and it closes; the reply is then readable on the public page without signing in.
+import { execFileSync } from 'node:child_process';
 import { test, expect } from '@playwright/test';
 import { signIn, screenshots, choose, field } from './helpers.mjs';
 
@@ -78,6 +79,12 @@ test('委员 is not satisfied; the unit handles it again; then satisfied, it clo
   await expect(page.getByTestId('proposal-state')).toHaveText('办结');
   await expect(page.getByTestId('rating').last()).toContainText('满意');
   await screenshots(page, 'proposal');
+  // The reply as an official letter (答复函): a PDF with the unit's words.
+  const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByTestId('reply-pdf').click()]);
+  expect(pdf.suggestedFilename()).toMatch(/十届三次第\d+号答复\.pdf$/);
+  const text = execFileSync('pdftotext', [await pdf.path(), '-']).toString().replace(/\s/g, '');
+  expect(text).toContain('已完成12个小区水箱清洗');
+  expect(text).toContain('郑委员委员：');
 });
 
 test('the reply is public: readable without signing in', async ({ page }) => {

@@ -1,6 +1,7 @@
 // The 清水塘 story in the browser, each role through its own pages: a clerk's report is returned,
 // corrected and adopted; 张书记 instructs 区水利局; 督查室 sees the item; 水利局 signs, reports
 // progress and completion; 督查室 verifies and answers the leader, who sees the answer.
+import fs from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { signIn, screenshots, choose, field } from './helpers.mjs';
 
@@ -82,6 +83,11 @@ test('督查室 sees the item on the board; 水利局 signs, reports progress an
   await page.getByRole('menuitem', { name: '督查督办' }).click();
   await expect(page.getByTestId('items')).toContainText('张书记');
   await screenshots(page, 'supervision-board');
+  // The 督查台账 as an Excel file.
+  const [ledger] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-ledger').click()]);
+  expect(ledger.suggestedFilename()).toMatch(/督查台账\.xlsx$/);
+  const bytes = fs.readFileSync(await ledger.path());
+  expect(bytes.subarray(0, 2).toString()).toBe('PK');
 
   await signIn(page, 'chen.shuili', '陈水利');
   await page.getByTestId('todo-sign').locator('a').first().click();

@@ -77,3 +77,26 @@ export const reporting = (m, b) => call(`zhongshu.reporting.v1.ReportingService/
 export const supervision = (m, b) => call(`zhongshu.supervision.v1.SupervisionService/${m}`, b);
 export const proposals = (m, b) => call(`zhongshu.proposals.v1.ProposalsService/${m}`, b);
 export const coordination = (svc, m, b) => call(`zhongshu.coordination.v1.${svc}/${m}`, b);
+
+// Fetches a document or export of the gateway with the caller's token and saves it under the
+// name the gateway gives (Content-Disposition), or opens it in a new tab (a PDF, to print).
+export async function download(path, { open = false } = {}) {
+  const res = await fetch(path, { headers: { Authorization: `Bearer ${session.token}` } });
+  if (!res.ok) {
+    let data = null;
+    try { data = await res.json(); } catch { /* not JSON */ }
+    throw new ApiError(data?.code ?? 'UNKNOWN', data?.message ?? res.statusText, res.status, '');
+  }
+  const blob = await res.blob();
+  const url = URL.createObjectURL(blob);
+  if (open) {
+    window.open(url, '_blank');
+  } else {
+    const m = /filename\*=UTF-8''([^;]+)/.exec(res.headers.get('Content-Disposition') ?? '');
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = m ? decodeURIComponent(m[1]) : path.split('/').pop();
+    a.click();
+  }
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -1,15 +1,21 @@
 #include "gateway.h"
 
+#include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <cctype>
+#include <functional>
+#include <optional>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
 #include "core/clock.h"
 #include "core/time_util.h"
 #include "core/trace.h"
+#include "documents.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "logging/logging.h"
 #include "nlohmann/json.hpp"
@@ -86,6 +92,7 @@ HttpResponse Gateway::Handle(const HttpRequest& req) {
   Context ctx;
   auto parent = trace::FromTraceparent(req.Header("traceparent"));
   ctx.trace_id = parent ? *parent : trace::NewTraceId();
+  trace::ScopedTrace scoped(ctx.trace_id);  // passed on with every call this request makes
   const std::string& path = req.path;
   HttpResponse r;
   auto only = [&](const char* method, auto&& fn) {
@@ -118,6 +125,12 @@ HttpResponse Gateway::Handle(const HttpRequest& req) {
     r = only("GET", [&] { return PublicReplies(req, ctx); });
   } else if (StartsWith(path, "/api/")) {
     r = Api(req, ctx, std::string_view(path).substr(5));
+  } else if (StartsWith(path, "/documents/")) {
+    ctx.route = "/documents";
+    r = only("GET", [&] { return Document(req, ctx); });
+  } else if (StartsWith(path, "/exports/")) {
+    ctx.route = "/exports";
+    r = only("GET", [&] { return Export(req, ctx); });
   } else if (path == "/auth/me") {
     ctx.route = path;
     r = only("GET", [&] { return Me(req, ctx); });
@@ -234,49 +247,71 @@ HttpResponse Gateway::Api(const HttpRequest& req, Context& ctx, std::string_view
   return Forward(*m, *request, token, ctx);
 }
 
-HttpResponse Gateway::Forward(const ApiMethod& method, const std::string& request,
-                              const std::string& token, Context& ctx) {
-  const ApiMethod* m = &method;
-  auto stub = stubs_.find(m->upstream);
+grpc::Status Gateway::Call(const ApiMethod& m, const std::string& request, const std::string& token,
+                           std::string* response) {
+  auto stub = stubs_.find(m.upstream);
   if (stub == stubs_.end()) {
-    return Error(
-        ctx, grpc::StatusCode::UNAVAILABLE,
-        "the " + m->upstream + " service is not configured (upstream." + m->upstream + ".address)");
+    return grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        "the " + m.upstream + " service is not configured (upstream." + m.upstream + ".address)");
   }
-  const GatewayUpstream& up = options_.upstreams.at(m->upstream);
+  const GatewayUpstream& up = options_.upstreams.at(m.upstream);
   grpc::ClientContext call;
   call.set_deadline(std::chrono::system_clock::now() + up.timeout);
   call.AddMetadata("authorization", "Bearer " + token);
-  call.AddMetadata("traceparent", trace::Traceparent(ctx.trace_id));
+  call.AddMetadata("traceparent", trace::Traceparent(trace::CurrentTrace()));
   grpc::Slice slice(request);
   grpc::ByteBuffer in(&slice, 1);
   grpc::ByteBuffer out;
   grpc::Status status;
   absl::Notification done;
-  stub->second->UnaryCall(&call, m->path, grpc::StubOptions(), &in, &out, [&](grpc::Status s) {
+  stub->second->UnaryCall(&call, m.path, grpc::StubOptions(), &in, &out, [&](grpc::Status s) {
     status = std::move(s);
     done.Notify();
   });
   done.WaitForNotification();
-  if (!status.ok()) {
-    std::string message = status.error_message();
-    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-      message = "the " + m->upstream + " service at " + up.address + " is not answering (" +
-                message + ")";
-    } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      message = "the " + m->upstream + " service did not answer within " +
-                std::to_string(up.timeout.count()) + " ms";
-    }
-    return Error(ctx, status.error_code(), message);
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    return grpc::Status(status.error_code(), "the " + m.upstream + " service at " + up.address +
+                                                 " is not answering (" + status.error_message() +
+                                                 ")");
   }
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return grpc::Status(status.error_code(), "the " + m.upstream +
+                                                 " service did not answer within " +
+                                                 std::to_string(up.timeout.count()) + " ms");
+  }
+  if (!status.ok()) return status;
   std::vector<grpc::Slice> slices;
-  std::string bytes;
+  response->clear();
   if (out.Dump(&slices).ok()) {
-    for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    for (const auto& s : slices) {
+      response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
   }
-  auto body = ResponseToJson(*m, bytes);
-  if (!body.ok())
+  return status;
+}
+
+grpc::Status Gateway::Ask(const std::string& method, const google::protobuf::Message& request,
+                          const std::string& token, google::protobuf::Message* response) {
+  const ApiMethod* m = catalog_.Find(method);
+  if (m == nullptr) return grpc::Status(grpc::StatusCode::INTERNAL, method + " is not exposed");
+  std::string bytes;
+  grpc::Status s = Call(*m, request.SerializeAsString(), token, &bytes);
+  if (s.ok() && !response->ParseFromString(bytes)) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "the answer of " + method + " is not readable");
+  }
+  return s;
+}
+
+HttpResponse Gateway::Forward(const ApiMethod& m, const std::string& request,
+                              const std::string& token, Context& ctx) {
+  std::string bytes;
+  const grpc::Status status = Call(m, request, token, &bytes);
+  if (!status.ok()) return Error(ctx, status.error_code(), status.error_message());
+  auto body = ResponseToJson(m, bytes);
+  if (!body.ok()) {
     return Error(ctx, grpc::StatusCode::INTERNAL, std::string(body.status().message()));
+  }
   HttpResponse r;
   r.body = std::move(*body);
   return r;
@@ -374,6 +409,184 @@ HttpResponse Gateway::Ready(Context& ctx) {
   if (!serving) ctx.code = "UNAVAILABLE";
   return JsonResponse(serving ? 200 : 503,
                       {{"status", serving ? "SERVING" : "NOT_SERVING"}, {"upstreams", upstreams}});
+}
+
+namespace {
+
+// A download: `bytes` of `type`, saved as `filename` (UTF-8, percent-encoded for the header).
+HttpResponse Download(std::string bytes, const std::string& type, const std::string& filename,
+                      const std::string& ascii_name) {
+  std::string encoded;
+  for (unsigned char c : filename) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += absl::StrFormat("%%%02X", c);
+    }
+  }
+  HttpResponse r;
+  r.content_type = type;
+  r.body = std::move(bytes);
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + ascii_name +
+                                                    "\"; filename*=UTF-8''" + encoded);
+  return r;
+}
+
+// Runs `fn` on a thread of its own and waits for it. civetweb's workers have small stacks, and
+// the zip writer under libxlsxwriter (minizip) keeps large buffers on the stack; Pango and Cairo
+// are deep too. A default thread has megabytes.
+template <typename T>
+T OnLargeStack(const std::function<T()>& fn) {
+  std::optional<T> out;
+  std::thread t([&] { out.emplace(fn()); });
+  t.join();
+  return std::move(*out);
+}
+
+// "<kind>/<id>.<ext>" after a prefix: the kind and the id, or false.
+bool SplitDocumentPath(std::string_view rest, std::string_view ext, std::string* kind,
+                       std::string* id) {
+  const size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || rest.size() <= ext.size() ||
+      rest.substr(rest.size() - ext.size()) != ext) {
+    return false;
+  }
+  *kind = std::string(rest.substr(0, slash));
+  *id = std::string(rest.substr(slash + 1, rest.size() - ext.size() - slash - 1));
+  return !id->empty() && id->find('/') == std::string::npos;
+}
+
+}  // namespace
+
+HttpResponse Gateway::Document(const HttpRequest& req, Context& ctx) {
+  std::string token;
+  auto caller = Caller(req, &token);
+  if (!caller.ok()) {
+    return Error(ctx, grpc::StatusCode::UNAUTHENTICATED, std::string(caller.status().message()));
+  }
+  ctx.caller = caller->subject;
+  std::string kind, id;
+  if (!SplitDocumentPath(std::string_view(req.path).substr(11), ".pdf", &kind, &id)) {
+    return Error(ctx, grpc::StatusCode::NOT_FOUND,
+                 "documents are /documents/{notice|bulletin|reply}/<id>.pdf");
+  }
+  const org::Tenant* tenant = org_->FindTenant(caller->tenant);
+  const std::string office = tenant ? tenant->name : caller->tenant;
+  absl::StatusOr<pdf::OfficialDocument> doc;
+  std::string filename;
+  grpc::Status s;
+  if (kind == "notice") {
+    zhongshu::supervision::v1::GetNoticeRequest r;
+    r.set_id(id);
+    zhongshu::supervision::v1::Notice n;
+    s = Ask("zhongshu.supervision.v1.SupervisionService/GetNotice", r, token, &n);
+    if (s.ok()) {
+      doc = documents::NoticeDocument(n, office);
+      filename = n.title();
+    }
+  } else if (kind == "bulletin") {
+    zhongshu::reporting::v1::GetBulletinRequest r;
+    r.set_id(id);
+    zhongshu::reporting::v1::Bulletin b;
+    s = Ask("zhongshu.reporting.v1.ReportingService/GetBulletin", r, token, &b);
+    if (s.ok()) {
+      doc = documents::BulletinDocument(b, office);
+      filename = absl::StrFormat("%s%d年第%d期", b.kind_name(), b.year(), b.number());
+    }
+  } else if (kind == "reply") {
+    zhongshu::proposals::v1::GetProposalRequest r;
+    r.set_id(id);
+    zhongshu::proposals::v1::Proposal p;
+    s = Ask("zhongshu.proposals.v1.ProposalsService/GetProposal", r, token, &p);
+    if (s.ok()) {
+      doc = documents::ReplyDocument(p, QueryParam(req, "unit"), office);
+      filename = absl::StrFormat("%s第%d号答复", p.session(), p.number());
+    }
+  } else {
+    return Error(ctx, grpc::StatusCode::NOT_FOUND, "no document kind '" + kind + "'");
+  }
+  if (!s.ok()) return Error(ctx, s.error_code(), s.error_message());
+  if (!doc.ok())
+    return Error(ctx, rpc::ToGrpc(doc.status()).error_code(), std::string(doc.status().message()));
+  auto pdf = OnLargeStack<absl::StatusOr<std::string>>([&] { return pdf::Render(*doc); });
+  if (!pdf.ok()) return Error(ctx, grpc::StatusCode::INTERNAL, std::string(pdf.status().message()));
+  return Download(std::move(*pdf), "application/pdf", filename + ".pdf", kind + ".pdf");
+}
+
+HttpResponse Gateway::Export(const HttpRequest& req, Context& ctx) {
+  std::string token;
+  auto caller = Caller(req, &token);
+  if (!caller.ok()) {
+    return Error(ctx, grpc::StatusCode::UNAUTHENTICATED, std::string(caller.status().message()));
+  }
+  ctx.caller = caller->subject;
+  const org::Tenant* tenant = org_->FindTenant(caller->tenant);
+  const std::string office = tenant ? tenant->name : caller->tenant;
+  const std::string today =
+      documents::ChineseDate(google::protobuf::util::TimeUtil::GetCurrentTime());
+  std::vector<xlsx::Sheet> sheets;
+  std::string filename;
+  grpc::Status s;
+  const std::string name = req.path.substr(9);
+  if (name == "ledger.xlsx") {
+    std::vector<zhongshu::supervision::v1::Item> items;
+    std::vector<zhongshu::supervision::v1::Task> tasks;
+    std::string page;
+    do {  // every page: the ledger is the whole of what the caller may see
+      zhongshu::supervision::v1::ListItemsRequest r;
+      r.set_page_size(500);
+      r.set_page_token(page);
+      zhongshu::supervision::v1::ListItemsResponse out;
+      s = Ask("zhongshu.supervision.v1.SupervisionService/ListItems", r, token, &out);
+      items.insert(items.end(), out.items().begin(), out.items().end());
+      page = out.next_page_token();
+    } while (s.ok() && !page.empty());
+    while (s.ok()) {
+      zhongshu::supervision::v1::ListTasksRequest r;
+      r.set_page_size(500);
+      r.set_page_token(page);
+      zhongshu::supervision::v1::ListTasksResponse out;
+      s = Ask("zhongshu.supervision.v1.SupervisionService/ListTasks", r, token, &out);
+      tasks.insert(tasks.end(), out.tasks().begin(), out.tasks().end());
+      page = out.next_page_token();
+      if (page.empty()) break;
+    }
+    sheets.push_back(documents::LedgerSheet(
+        items, tasks,
+        [this](const std::string& id) {
+          const org::Unit* u = org_->FindUnit(id);
+          return u ? u->name : id;
+        },
+        office + "督查台账（" + today + "）"));
+    filename = office + "督查台账";
+  } else if (name == "rankings.xlsx") {
+    zhongshu::reporting::v1::ListRankingsRequest r;
+    r.set_period(QueryParam(req, "period"));
+    zhongshu::reporting::v1::ListRankingsResponse out;
+    s = Ask("zhongshu.reporting.v1.ReportingService/ListRankings", r, token, &out);
+    sheets.push_back(
+        documents::RankingSheet(out, office + "信息工作考核排名（" + out.period() + "）"));
+    filename = office + "信息工作排名" + out.period();
+  } else if (name == "proposal-statistics.xlsx") {
+    zhongshu::proposals::v1::GetStatisticsRequest r;
+    r.set_session(QueryParam(req, "session"));
+    zhongshu::proposals::v1::Statistics out;
+    s = Ask("zhongshu.proposals.v1.ProposalsService/GetStatistics", r, token, &out);
+    sheets = documents::StatisticsSheets(
+        out, office + "建议提案办理统计（截至" + out.as_of_date() + "）");
+    filename = office + "建议提案办理统计";
+  } else {
+    return Error(ctx, grpc::StatusCode::NOT_FOUND,
+                 "exports are /exports/{ledger|rankings|proposal-statistics}.xlsx");
+  }
+  if (!s.ok()) return Error(ctx, s.error_code(), s.error_message());
+  auto bytes = OnLargeStack<absl::StatusOr<std::string>>([&] { return xlsx::Write(sheets); });
+  if (!bytes.ok()) {
+    return Error(ctx, grpc::StatusCode::INTERNAL, std::string(bytes.status().message()));
+  }
+  return Download(std::move(*bytes),
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  filename + ".xlsx", name);
 }
 
 HttpResponse Gateway::PublicTenants() {

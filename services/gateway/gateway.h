@@ -14,6 +14,12 @@
 //                                          what anyone may read without signing in: the offices and
 //                                          the proposal replies marked public (read from proposals
 //                                          with the gateway's own credentials for that tenant)
+//   GET  /documents/notice/<id>.pdf, /documents/bulletin/<id>.pdf,
+//        /documents/reply/<proposal id>.pdf?unit=
+//                                          a 督查通报, a 期刊 issue, a proposal reply as an
+//                                          official document (PDF), read with the caller's token
+//   GET  /exports/ledger.xlsx, /exports/rankings.xlsx?period=, /exports/proposal-statistics.xlsx
+//                                          督查台账, rankings, proposal statistics as .xlsx
 //   GET  /healthz, /readyz                 liveness; readiness with each upstream's health
 //   GET  anything else                     the console's files; unknown paths get index.html so
 //                                          the single-page app's own routes load
@@ -70,6 +76,15 @@ class Gateway {
   HttpResponse DevSignIn(const HttpRequest& req, Context& ctx);
   HttpResponse Ready(Context& ctx);
   HttpResponse PublicTenants();
+  HttpResponse Document(const HttpRequest& req, Context& ctx);
+  HttpResponse Export(const HttpRequest& req, Context& ctx);
+  // Calls `method` ("<package.Service>/<Method>") upstream with `request` as `token`; `response`
+  // holds the answer's wire bytes.
+  grpc::Status Call(const ApiMethod& m, const std::string& request, const std::string& token,
+                    std::string* response);
+  // The same with messages: an error status names the service when it is down.
+  grpc::Status Ask(const std::string& method, const google::protobuf::Message& request,
+                   const std::string& token, google::protobuf::Message* response);
   HttpResponse PublicReplies(const HttpRequest& req, Context& ctx);
   // Calls `m` upstream with `request` (wire bytes) as `token`; the answer as JSON, or an error
   // response naming the service when it failed.
