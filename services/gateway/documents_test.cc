@@ -22,7 +22,8 @@ TEST(DocumentsTest, ANoticeStatesEachUnitsFiguresAndTheOverdueTasks) {
   n.set_title("石峰区委办公室督查通报（2026年11月）");
   n.set_period_start("2026-11-01");
   n.set_period_end("2026-11-30");
-  n.mutable_publish_time()->set_seconds(1796313600);  // 2026-12-03 16:00 UTC: the 4th, 00:00 in Beijing
+  n.mutable_publish_time()->set_seconds(
+      1796313600);  // 2026-12-03 16:00 UTC: the 4th, 00:00 in Beijing
   auto* u = n.add_units();
   u->set_unit_name("区水利局");
   u->set_due(3);
