@@ -25,7 +25,9 @@ if [ "${ZS_IMAGES:-1}" != 0 ]; then
 fi
 if [ "${ZS_SANITIZE:-1}" != 0 ]; then
   bash scripts/build.sh --sanitize
+  supp="$(pwd)/tests/lsan.supp"  # the font libraries' lifetime caches (see the file)
   (cd build-asan &&
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+      LSAN_OPTIONS="suppressions=$supp:print_suppressions=0" \
       ctest --output-on-failure -j "${ZS_JOBS:-2}" --timeout 900)
 fi
