@@ -14,6 +14,13 @@
 //                                            REGISTER -> AssignProposal (as the proposal office);
 //                                            --assign=sole (to 430204/slj, default) or lead
 //                                            (430204/slj leads, 430204/sthj co-handles)
+//   zs-load seed-reports --addr=A --count=16 --out=F
+//                                            create and submit reports; their ids to F
+//   zs-load get-direct --addr=A --ids=F      N clients calling GetReport straight over gRPC
+//   zs-load get-http --addr=GATEWAY --ids=F  the same GetReport through the gateway, HTTP/1.1 +
+//                                            JSON, one keep-alive connection per client; both
+//                                            get-* modes run one thread per client (as sync);
+//                                            --quickack: ACK at once (see HttpConnection)
 // Common flags: --concurrency=32 --calls=1000 (per client) --as=wang.xinxi
 // --client: how the N clients are driven.
 //   sync      (echo only, the default there) N threads, blocking calls on the synchronous stubs
@@ -23,13 +30,22 @@
 //   threads   the same calls as callback, but N threads each waiting for its call to complete
 // Every client has its own channel (its own connection).
 #include <grpcpp/grpcpp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -164,13 +180,14 @@ std::string DevBearer(const std::map<std::string, std::string>& f, const std::st
                          zs::SystemClock::Get()->Now(), std::chrono::hours(2));
 }
 
-// Prints the first failed call's status, once per process: when one client's calls all fail (its
+// Prints the first failed call's reason, once per process: when one client's calls all fail (its
 // channel), the reason shows.
-void FirstError(const grpc::Status& st) {
+void FirstFailure(const std::string& what) {
   static std::once_flag once;
-  std::call_once(once, [&] {
-    std::cerr << "first error: " << st.error_code() << " " << st.error_message() << "\n";
-  });
+  std::call_once(once, [&] { std::cerr << "first error: " << what << "\n"; });
+}
+void FirstError(const grpc::Status& st) {
+  FirstFailure(std::to_string(st.error_code()) + " " + st.error_message());
 }
 
 // CPU time (user + system) this process has used, in seconds: what the client itself costs.
@@ -178,6 +195,265 @@ double CpuSeconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// ---- GetReport straight over gRPC and through the gateway (HTTP/1.1 + JSON) ----
+// Both sides run on the same machinery: Drive's threads (one per client, one call at a time, each
+// client on its own connection), timed and reported by TimedRun.
+
+// Drive + Report, then the client process's own CPU over the run (cores, and µs per call) and
+// the slowest call (a client kept waiting for its connection to be served shows there, not in p99).
+template <typename Fn>
+void TimedRun(const std::string& name, int concurrency, int calls_per_worker, Fn call) {
+  const double cpu0 = CpuSeconds();
+  Result r = Drive(concurrency, calls_per_worker, call);
+  const double cpu = CpuSeconds() - cpu0;
+  Report(name, concurrency, r);  // sorts the latencies
+  std::printf("%-14s client_cpu=%.2f cores  %.1f us/call  max=%.2f ms\n", name.c_str(),
+              cpu / r.seconds, r.latencies_ms.empty() ? 0.0 : cpu / r.latencies_ms.size() * 1e6,
+              r.latencies_ms.empty() ? 0.0 : r.latencies_ms.back());
+  std::fflush(stdout);
+}
+
+// The report ids to read, one a line (written by `zs-load seed-reports`).
+std::vector<std::string> ReadIds(const std::map<std::string, std::string>& f) {
+  std::vector<std::string> ids;
+  std::ifstream in(f.count("ids") ? f.at("ids") : "");
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) ids.push_back(line);
+  }
+  if (ids.empty()) {
+    std::cerr << "zs-load: --ids=FILE with report ids, one a line, is required\n";
+    std::exit(2);
+  }
+  return ids;
+}
+
+// A minimal keep-alive HTTP/1.1 client on one TCP socket: writes a whole request, reads the status
+// line, the headers and a Content-Length body, and keeps the connection for the next request. It
+// connects on first use and again after the server closed (a failed call is not retried).
+class HttpConnection {
+ public:
+  // quickack: acknowledge what arrives at once (TCP_QUICKACK before every read) instead of the
+  // kernel's delayed ACK, which stalls ~40 ms a server that writes one answer in two segments with
+  // Nagle's algorithm on (it holds the second until the first is acknowledged).
+  HttpConnection(std::string host, int port, bool quickack)
+      : host_(std::move(host)), port_(port), quickack_(quickack) {}
+  ~HttpConnection() { Close(); }
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+
+  // Sends `request` and reads its answer: the status code (the body in *body), or -1 with *error
+  // set when the connection failed or the answer is not HTTP/1.1 with a Content-Length.
+  int RoundTrip(const std::string& request, std::string* body, std::string* error) {
+    if (fd_ < 0 && !Connect(error)) return -1;
+    for (size_t sent = 0; sent < request.size();) {
+      const ssize_t n = ::send(fd_, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return Fail(error, std::string("send: ") + std::strerror(errno));
+      sent += static_cast<size_t>(n);
+    }
+    size_t head_end;
+    while ((head_end = buf_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill(error)) return -1;
+    }
+    // "HTTP/1.1 200 OK"
+    if (buf_.compare(0, 9, "HTTP/1.1 ") != 0 || head_end < 12) {
+      return Fail(error,
+                  "not an HTTP/1.1 answer: " + buf_.substr(0, std::min<size_t>(head_end, 80)));
+    }
+    const int status = std::atoi(buf_.c_str() + 9);
+    long length = -1;
+    bool close = false;
+    for (size_t line = buf_.find("\r\n") + 2; line < head_end;) {
+      const size_t eol = buf_.find("\r\n", line);
+      const size_t colon = buf_.find(':', line);
+      if (colon < eol) {
+        std::string name = buf_.substr(line, colon - line);
+        for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        size_t v = colon + 1;
+        while (v < eol && buf_[v] == ' ') ++v;
+        if (name == "content-length") length = std::atol(buf_.c_str() + v);
+        if (name == "connection" && buf_.compare(v, 5, "close") == 0) close = true;
+      }
+      line = eol + 2;
+    }
+    if (length < 0) return Fail(error, "an answer without Content-Length");
+    const size_t total = head_end + 4 + static_cast<size_t>(length);
+    while (buf_.size() < total) {
+      if (!Fill(error)) return -1;
+    }
+    body->assign(buf_, head_end + 4, static_cast<size_t>(length));
+    buf_.erase(0, total);
+    if (close) Close();
+    return status;
+  }
+
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    buf_.clear();
+  }
+
+ private:
+  bool Connect(std::string* error) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (::getaddrinfo(host_.c_str(), std::to_string(port_).c_str(), &hints, &res) != 0 || !res) {
+      *error = "cannot resolve " + host_;
+      return false;
+    }
+    fd_ = ::socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    const bool ok = fd_ >= 0 && ::connect(fd_, res->ai_addr, res->ai_addrlen) == 0;
+    ::freeaddrinfo(res);
+    if (!ok) {
+      Fail(error, "connect " + host_ + ":" + std::to_string(port_) + ": " + std::strerror(errno));
+      return false;
+    }
+    const int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // as gRPC does
+    return true;
+  }
+  // Reads what has arrived into buf_; false (connection closed) on end of stream or an error.
+  bool Fill(std::string* error) {
+    char chunk[16384];
+    if (quickack_) {
+      const int one = 1;
+      ::setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);  // Linux resets it; set again
+    }
+    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) {
+      Fail(error, n == 0 ? "the server closed the connection"
+                         : std::string("recv: ") + std::strerror(errno));
+      return false;
+    }
+    buf_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+  int Fail(std::string* error, std::string what) {
+    *error = std::move(what);
+    Close();
+    return -1;
+  }
+
+  std::string host_;
+  int port_;
+  bool quickack_;
+  int fd_ = -1;
+  std::string buf_;  // received and not yet consumed
+};
+
+// Creates and submits --count reports (as --as, default wang.xinxi) and writes their ids to --out.
+int SeedReports(const std::map<std::string, std::string>& f, const std::string& addr) {
+  const std::string token = DevBearer(f, f.count("as") ? f.at("as") : "wang.xinxi");
+  const int count = f.count("count") ? std::stoi(f.at("count")) : 16;
+  auto stub = pb::ReportingService::NewStub(Channel(addr, 0));
+  std::ofstream out(f.count("out") ? f.at("out") : "/dev/stdout");
+  for (int i = 0; i < count; ++i) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", token);
+    pb::CreateReportRequest c;
+    c.set_request_id(zs::NewUuid());
+    c.mutable_report()->set_title("清水塘片区供水情况日报（压测 " + std::to_string(i) + "）");
+    c.mutable_report()->set_body(
+        "清水塘片区老旧供水管网漏损严重，夏季用水高峰时段部分小区水压不足。水利局已对主干管网"
+        "进行排查，制定分年度改造计划；高峰时段启用临时加压设施，保障居民正常用水。");
+    c.mutable_report()->set_kind(pb::REPORT_KIND_DYNAMIC);
+    c.mutable_report()->set_sensitivity(pb::SENSITIVITY_INTERNAL);
+    pb::Report r;
+    grpc::Status st = stub->CreateReport(&ctx, c, &r);
+    if (st.ok()) {
+      grpc::ClientContext ctx2;
+      ctx2.AddMetadata("authorization", token);
+      pb::SubmitReportRequest s;
+      s.set_request_id(zs::NewUuid());
+      s.set_id(r.id());
+      st = stub->SubmitReport(&ctx2, s, &r);
+    }
+    if (!st.ok()) {
+      std::cerr << "zs-load seed-reports: " << st.error_code() << " " << st.error_message() << "\n";
+      return 1;
+    }
+    out << r.id() << "\n";
+  }
+  return 0;
+}
+
+// GetReport on the --ids in turn (client w's call i reads ids[(w + i) % n]), straight to the
+// reporting service over gRPC (get-direct: a blocking stub on its own channel per client) or
+// through the gateway (get-http: the same call as HTTP/1.1 + JSON, one keep-alive connection per
+// client). A call counts as failed unless it answered OK (200) with the report asked for.
+int RunGet(const std::map<std::string, std::string>& f, const std::string& mode,
+           const std::string& addr, int concurrency, int calls) {
+  const std::vector<std::string> ids = ReadIds(f);
+  const std::string bearer = DevBearer(f, f.count("as") ? f.at("as") : "wang.xinxi");
+  if (mode == "get-direct") {
+    std::vector<std::unique_ptr<pb::ReportingService::Stub>> stubs;
+    for (int w = 0; w < concurrency; ++w)
+      stubs.push_back(pb::ReportingService::NewStub(Channel(addr, w)));
+    TimedRun("GetReport grpc", concurrency, calls, [&](int w, int i) {
+      const std::string& id = ids[(w + i) % ids.size()];
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", bearer);
+      pb::GetReportRequest req;
+      req.set_id(id);
+      pb::Report resp;
+      const grpc::Status st = stubs[w]->GetReport(&ctx, req, &resp);
+      if (!st.ok()) {
+        FirstError(st);
+        return false;
+      }
+      if (resp.id() != id) {
+        FirstFailure("asked for " + id + ", got " + resp.id());
+        return false;
+      }
+      return true;
+    });
+    return 0;
+  }
+  std::string host;
+  int port = 0;
+  if (!zs::events::ParseAddress(addr, &host, &port).ok()) {
+    std::cerr << "zs-load get-http: --addr=HOST:PORT\n";
+    return 2;
+  }
+  // The whole request for each id, built once.
+  std::vector<std::string> requests;
+  for (const auto& id : ids) {
+    const std::string body = "{\"id\":\"" + id + "\"}";
+    std::string r = "POST /api/zhongshu.reporting.v1.ReportingService/GetReport HTTP/1.1\r\n";
+    r += "Host: " + addr + "\r\n";
+    r += "Content-Type: application/json\r\n";
+    r += "Authorization: " + bearer + "\r\n";
+    r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    requests.push_back(r + body);
+  }
+  std::vector<std::unique_ptr<HttpConnection>> conns;
+  const bool quickack = f.count("quickack") && f.at("quickack") != "false";
+  for (int w = 0; w < concurrency; ++w)
+    conns.push_back(std::make_unique<HttpConnection>(host, port, quickack));
+  std::vector<std::string> bodies(concurrency);
+  TimedRun("GetReport http", concurrency, calls, [&](int w, int i) {
+    const size_t k = (w + i) % ids.size();
+    std::string error;
+    const int status = conns[w]->RoundTrip(requests[k], &bodies[w], &error);
+    // A client's connection is closed after its last call, so that a server with fewer threads
+    // than connections (civetweb serves a keep-alive connection on one thread until it closes)
+    // can go on to the next.
+    if (i + 1 == calls) conns[w]->Close();
+    if (status != 200) {
+      FirstFailure(status < 0 ? error : "HTTP " + std::to_string(status) + " " + bodies[w]);
+      return false;
+    }
+    // Not parsed: the id asked for must appear in the answer.
+    if (bodies[w].find(ids[k]) == std::string::npos) {
+      FirstFailure("asked for " + ids[k] + ", got " + bodies[w].substr(0, 200));
+      return false;
+    }
+    return true;
+  });
+  return 0;
 }
 
 // ---- Chains: clients each making a sequence of calls, the same for every --client kind ----
@@ -593,7 +869,8 @@ int RunProposals(const std::map<std::string, std::string>& f, const std::string&
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr
-        << "usage: zs-load echo-server|echo|submit|loop|proposals [--addr=A] [--concurrency=N] "
+        << "usage: zs-load echo-server|echo|submit|loop|proposals|seed-reports|get-direct|get-http "
+           "[--addr=A] [--concurrency=N] "
            "[--calls=N] [--client=sync|callback|threads]\n";
     return 2;
   }
@@ -680,6 +957,8 @@ int main(int argc, char** argv) {
     Report("SubmitReport", concurrency, r);
     return 0;
   }
+  if (mode == "seed-reports") return SeedReports(f, addr);
+  if (mode == "get-direct" || mode == "get-http") return RunGet(f, mode, addr, concurrency, calls);
   if (mode == "loop") return RunLoop(f, addr);
   if (mode == "proposals") {
     const std::string client = f.count("client") ? f["client"] : "callback";
