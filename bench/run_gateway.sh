@@ -5,10 +5,10 @@
 # synchronous loop over its own connection). For each concurrency, rounds alternate direct,
 # gateway, direct, gateway, ... (`pairs` of each), on one reporting service and one gateway.
 #   bash bench/run_gateway.sh [concurrencies="1 8 32"] [calls-per-client=2000] [pairs=3]
-# GATEWAY_THREADS=N sets the gateway's http.threads (default: deploy/local/gateway.yaml's 16).
-# HTTP_QUICKACK=1 makes the HTTP client acknowledge at once (zs-load get-http --quickack): the
-# gateway writes each answer in two segments with Nagle's algorithm on, and a client's delayed ACK
-# then holds every answer ~40 ms (see bench/README.md).
+# GATEWAY_THREADS=N sets the gateway's http.threads (default: deploy/local/gateway.yaml's 64).
+# HTTP_QUICKACK=1 makes the HTTP client acknowledge at once (zs-load get-http --quickack). Before
+# the fix in http.cc the gateway wrote each answer in two segments with Nagle's algorithm on, and a
+# client's delayed ACK held every answer ~40 ms (see bench/README.md).
 # GATEWAY_BIN=path runs another gateway binary (default build/services/gateway/gateway).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,7 +3,11 @@
 // every method, the same tokens, status codes and messages carried over, the trace id passed on,
 // limits, the console's files, the development sign-in, and a service that is down.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -481,6 +485,48 @@ TEST_F(GatewayTest, TheConsolesFilesAreServedAndItsRoutesLoadThePage) {
     EXPECT_EQ(a.body.find("not for the web"), std::string::npos) << p;
   }
   EXPECT_EQ(HttpRequest(port(), "DELETE", "/").status, 405);
+}
+
+// A connection kept alive after one answered request (its socket; -1 when that failed).
+int KeptAliveConnection(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
+  const std::string req = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+    return -1;
+  }
+  std::string got;
+  char buf[4096];
+  while (got.find("\"ok\"}") == std::string::npos) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return -1;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return fd;
+}
+
+TEST_F(GatewayTest, IdleKeptAliveConnectionsDoNotShutOutTheNextBrowser) {
+  // Two workers, both held by browsers' idle connections: the next request is answered once the
+  // idle ones time out (a short keep-alive), not a minute later.
+  auto env = GatewayEnv();
+  env["ZS_HTTP_THREADS"] = "2";
+  env["ZS_HTTP_KEEP_ALIVE_TIMEOUT"] = "300ms";
+  ServiceProcess small("gateway", ZS_GATEWAY_BIN, redis_->address(),
+                       dir_->path() + "/gateway-small", env);
+  small.Start();
+  const int a = KeptAliveConnection(small.port());
+  const int b = KeptAliveConnection(small.port());
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(HttpRequest(small.port(), "GET", "/healthz").status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  ::close(a);
+  ::close(b);
 }
 
 TEST_F(GatewayTest, TheDevelopmentSignInIsOffUnlessConfiguredAndRefusedWithProductionKeys) {

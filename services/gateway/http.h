@@ -47,9 +47,12 @@ struct HttpResponse {
 
 struct HttpOptions {
   std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free one
-  int threads = 16;
+  // Requests served at once. civetweb gives each open connection a worker for as long as it is
+  // kept alive, so this bounds the connections as well: browsers keep several open each.
+  int threads = 64;
   size_t max_body_bytes = 1 << 20;  // a larger body is answered 413 without being read
   std::chrono::milliseconds request_timeout{30000};
+  std::chrono::milliseconds keep_alive_timeout{5000};  // an idle connection is closed after this
 };
 
 class HttpServer {

@@ -43,9 +43,10 @@ int main(int argc, char** argv) {
   gw::HttpOptions http;
   http.listen = c.String("http.listen", "127.0.0.1:8080");
   const std::string port_file = c.String("http.port_file", "");
-  http.threads = static_cast<int>(c.Int("http.threads", 16, 1, 1024));
+  http.threads = static_cast<int>(c.Int("http.threads", 64, 1, 4096));
   http.max_body_bytes = static_cast<size_t>(c.Int("http.max_body_bytes", 1 << 20, 1024, 64 << 20));
   http.request_timeout = c.Duration("http.request_timeout", std::chrono::seconds(30));
+  http.keep_alive_timeout = c.Duration("http.keep_alive_timeout", std::chrono::seconds(5));
   const auto shutdown_grace = c.Duration("http.shutdown_grace", std::chrono::seconds(5));
 
   gw::GatewayOptions options;
