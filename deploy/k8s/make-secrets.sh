@@ -4,7 +4,8 @@
 #   zs-redis           password + users.acl: the Redis ACL user `zhongshu`, the default user off
 #   zs-tls-<service>   tls.crt, tls.key, ca.crt for reporting, supervision, proposals, coordination
 #                      (server and client certificate: mutual TLS between the services)
-#   zs-tls-ops         a client certificate for zsctl, jobs and the console's gateway
+#   zs-tls-gateway     a client certificate for the gateway's calls to the four services
+#   zs-tls-ops         a client certificate for zsctl and jobs
 #
 #   make-secrets.sh [--only auth|redis|tls] NAMESPACE DIR
 #
@@ -55,6 +56,7 @@ if [ "$only" = all ] || [ "$only" = tls ]; then
   for s in reporting supervision proposals coordination; do
     cert "$s" "DNS:$s,DNS:$s.$ns,DNS:$s.$ns.svc,DNS:$s.$ns.svc.cluster.local,DNS:localhost,IP:127.0.0.1"
   done
+  cert gateway "DNS:zhongshu-gateway"
   cert ops "DNS:zhongshu-ops"
 fi
 
@@ -69,7 +71,7 @@ secret() {  # name, type, key=file...
 case "$only" in all | auth) secret zs-auth Opaque hs256-secret=hs256-secret ;; esac
 case "$only" in all | redis) secret zs-redis Opaque password=redis-password users.acl=users.acl ;; esac
 if [ "$only" = all ] || [ "$only" = tls ]; then
-  for s in reporting supervision proposals coordination ops; do
+  for s in reporting supervision proposals coordination gateway ops; do
     secret "zs-tls-$s" kubernetes.io/tls tls.crt="$s.crt" tls.key="$s.key" ca.crt=ca.crt
   done
 fi

@@ -2,8 +2,10 @@
 // validates every object (and the Secrets make-secrets.sh makes, and the ServiceMonitor) against
 // the Kubernetes API schemas, and holds the manifests to the suite's own rules: non-root,
 // read-only root filesystem, no capabilities, requests and limits, gRPC probes on the health port,
-// a grace period that covers the drain, one replica per embedded database, every mounted
-// ConfigMap and Secret provided, every key of the local configuration also in the cluster's.
+// a grace period that covers the drain, one replica per embedded database (two or more of what
+// keeps nothing), every mounted ConfigMap and Secret provided, every key of the local
+// configuration also in the cluster's; for the gateway, HTTP probes, the services' auth settings,
+// upstreams at the Services over mutual TLS and the policies both ways; Ingress backends.
 // Where kubectl is installed, each overlay must render exactly as `kubectl kustomize` renders it.
 //   node check.mjs            exits 1 with every problem listed
 import { execFileSync } from "node:child_process";
@@ -70,8 +72,12 @@ function checkRules(where, objects, secrets) {
     if (!pod.serviceAccountName || !find("ServiceAccount", pod.serviceAccountName)) {
       problem(at, "needs its own ServiceAccount");
     }
-    if (d.spec.replicas !== 1 || d.spec.strategy?.type !== "Recreate") {
+    const claims = (pod.volumes ?? []).some((v) => v.persistentVolumeClaim);
+    if (claims && (d.spec.replicas !== 1 || d.spec.strategy?.type !== "Recreate")) {
       problem(at, "one replica with the Recreate strategy (one writer per database volume)");
+    }
+    if (!claims && !(d.spec.replicas >= 2 && d.spec.strategy?.type === "RollingUpdate")) {
+      problem(at, "keeps nothing: at least two replicas, rolled one at a time (RollingUpdate)");
     }
     for (const c of pod.containers) {
       const sc = c.securityContext ?? {};
@@ -99,6 +105,10 @@ function checkRules(where, objects, secrets) {
       }
     }
     const name = d.metadata.name;
+    if (name === "gateway") {
+      checkGateway(at, objects, d, configMaps);
+      continue;
+    }
     if (!SERVICES.includes(name)) continue;
     const c = pod.containers[0];
     const health = c.ports.find((p) => p.name === "health")?.containerPort;
@@ -158,6 +168,110 @@ function checkRules(where, objects, secrets) {
   }
   for (const s of byKind("Service")) {
     if (!find("Deployment", s.metadata.name)) problem(`${where} Service/${s.metadata.name}`, "selects no Deployment");
+  }
+  // An Ingress sends to a Service of the overlay, by a port it has.
+  for (const ing of byKind("Ingress")) {
+    for (const rule of ing.spec.rules ?? []) {
+      for (const path of rule.http?.paths ?? []) {
+        const b = path.backend?.service;
+        const svc = b && find("Service", b.name);
+        const port = svc?.spec.ports.find((p) => (b.port?.name ? p.name === b.port.name : p.port === b.port?.number));
+        if (!port) {
+          problem(`${where} Ingress/${ing.metadata.name}`, `backend ${b?.name}:${b?.port?.name ?? b?.port?.number} is not a Service port of the overlay`);
+        }
+      }
+    }
+  }
+}
+
+// A NetworkPolicy rule's podSelector that selects pods with these labels (matchLabels only).
+const selects = (selector, labels) =>
+  !!selector && !selector.matchExpressions &&
+  Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+
+// The gateway: HTTP probes on its HTTP port, its configuration against the Deployment, the local
+// configuration's keys and the services it calls, and the policies that let it through.
+function checkGateway(at, objects, d, configMaps) {
+  const find = (kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+  const pod = d.spec.template.spec;
+  const c = pod.containers[0];
+  const portOf = (name) => c.ports?.find((p) => p.name === name)?.containerPort;
+  const http = portOf("http");
+  const metrics = portOf("metrics");
+  for (const [probe, path] of [["readinessProbe", "/readyz"], ["livenessProbe", "/healthz"]]) {
+    const g = c[probe]?.httpGet;
+    if (!g || g.path !== path || !(g.port === "http" || g.port === http)) {
+      problem(at, `${probe} must be an HTTP GET of ${path} on the http port`);
+    }
+  }
+  if (!((c.readinessProbe?.timeoutSeconds ?? 1) >= 4)) {
+    problem(at, "readinessProbe.timeoutSeconds must cover /readyz asking four services (1 s each)");
+  }
+  if (!(c.args ?? []).includes("--config=/etc/zhongshu/config/gateway.yaml")) {
+    problem(at, "must start with --config=/etc/zhongshu/config/gateway.yaml");
+  }
+  const configVolume = pod.volumes.find((v) => v.name === "config");
+  const file = configMaps.get(configVolume?.configMap?.name)?.data?.["gateway.yaml"];
+  if (!file) return problem(at, "no gateway.yaml in its config ConfigMap");
+  const config = parse(file);
+  const port = (addr) => Number(String(addr).split(":").pop());
+  if (port(config.http?.listen) !== http) problem(at, "http.listen is not the http port");
+  if (port(config.metrics?.listen) !== metrics) problem(at, "metrics.listen is not the metrics port");
+  const annotations = d.spec.template.metadata.annotations ?? {};
+  if (annotations["prometheus.io/scrape"] !== "true" || Number(annotations["prometheus.io/port"]) !== metrics) {
+    problem(at, "scrape annotations must name the metrics port");
+  }
+  if (config.console?.dev_sign_in !== false) problem(at, "console.dev_sign_in must be false in a deployment");
+  const local = parse(readFileSync(join(repo, "deploy/local/gateway.yaml"), "utf8"));
+  const have = new Set(keyPaths(config));
+  for (const key of keyPaths(local)) {
+    if (!have.has(key)) problem(at, `deploy/k8s/base/config/gateway.yaml lacks ${key}`);
+  }
+  // Tokens are verified exactly as the services verify them.
+  const reporting = parse(configMaps.get(
+    find("Deployment", "reporting")?.spec.template.spec.volumes.find((v) => v.name === "config")?.configMap?.name,
+  )?.data?.["reporting.yaml"] ?? "{}");
+  if (JSON.stringify(sortKeys(config.auth ?? {})) !== JSON.stringify(sortKeys(reporting.auth ?? {}))) {
+    problem(at, "auth.* must be the services' (reporting.yaml's) settings");
+  }
+  for (const key of ["ca_file", "cert_file", "key_file"]) {
+    if (!String(config.upstream?.tls?.[key] ?? "").startsWith("/etc/zhongshu/tls/")) {
+      problem(at, `upstream.tls.${key} must be under /etc/zhongshu/tls/ (mutual TLS to the services)`);
+    }
+  }
+  const labels = d.spec.template.metadata.labels ?? {};
+  let longest = 0;
+  for (const s of SERVICES) {
+    const grpc = find("Service", s)?.spec.ports.find((p) => p.name === "grpc")?.port;
+    const u = config.upstream?.[s] ?? {};
+    if (u.address !== `${s}:${grpc}`) problem(at, `upstream.${s}.address must be the Service ${s}:${grpc}`);
+    longest = Math.max(longest, seconds(u.timeout ?? "10s"));
+    // Its own policy lets it out to the service, and the service's lets it in.
+    const own = find("NetworkPolicy", "gateway");
+    const svcLabels = find("Deployment", s)?.spec.template.metadata.labels ?? {};
+    const out = (own?.spec.egress ?? []).some((r) =>
+      (r.to ?? []).some((t) => !t.namespaceSelector && selects(t.podSelector, svcLabels)) &&
+      (r.ports ?? []).some((p) => p.port === grpc));
+    if (!out) problem(at, `NetworkPolicy/gateway does not let it reach ${s}:${grpc}`);
+    const theirs = find("NetworkPolicy", s);
+    const into = (theirs?.spec.ingress ?? []).some((r) =>
+      (r.from ?? []).some((f) => !f.namespaceSelector && selects(f.podSelector, labels)) &&
+      (r.ports ?? []).some((p) => p.port === grpc));
+    if (!into) problem(at, `NetworkPolicy/${s} does not admit the gateway on ${grpc}`);
+  }
+  const preStop = Number((c.lifecycle?.preStop?.exec?.command ?? []).at(-1));
+  const drain = preStop + seconds(config.http?.shutdown_grace) + longest;
+  if (!(preStop > 0)) problem(at, "needs a preStop pause so endpoints drop the pod first");
+  if (!(pod.terminationGracePeriodSeconds >= drain + 5)) {
+    problem(at, `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} does not cover ` +
+      `preStop + http.shutdown_grace + the longest upstream timeout (${drain} s)`);
+  }
+  if (!find("Service", "gateway")?.spec.ports.some((p) => p.name === "http" && p.port === http)) {
+    problem(at, "needs a ClusterIP Service with a port named http");
+  }
+  if (!find("PodDisruptionBudget", "gateway")) problem(at, "needs a PodDisruptionBudget");
+  if (!(c.volumeMounts ?? []).some((m) => m.mountPath === "/tmp")) {
+    problem(at, "needs a writable /tmp (exports are built in temporary files)");
   }
 }
 
