@@ -459,6 +459,30 @@ TEST_F(ProposalsApiTest, SplitHandlingAndPublicRepliesAcrossTenants) {
   const auto city = replies_of("qian.shiwei");
   ASSERT_EQ(city.replies_size(), 1);
   EXPECT_EQ(city.replies(0).text(), "水利局答复：管网已改造");
+
+  // Narrowed to one office: the city reads the county's replies, or the sibling's (none); a
+  // county cannot widen its view to the city, and an unknown office is named.
+  auto narrowed = [&](const std::string& user, const std::string& tenant,
+                      ppb::ListPublicRepliesResponse* resp) {
+    ppb::ListPublicRepliesRequest l;
+    l.set_page_size(100);
+    l.set_session(session);
+    l.set_tenant(tenant);
+    return stub_->ListPublicReplies(As(user).get(), l, resp);
+  };
+  ppb::ListPublicRepliesResponse resp;
+  ASSERT_TRUE(narrowed("qian.shiwei", "430204", &resp).ok());
+  EXPECT_EQ(resp.replies_size(), 1);
+  resp.Clear();
+  ASSERT_TRUE(narrowed("qian.shiwei", "430203", &resp).ok());
+  EXPECT_EQ(resp.replies_size(), 0);
+  resp.Clear();
+  grpc::Status st = narrowed("song.weiyuan", "430200", &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << st.error_message();
+  EXPECT_EQ(resp.replies_size(), 0);
+  st = narrowed("qian.shiwei", "999999", &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(st.error_message().find("tenant"), std::string::npos) << st.error_message();
 }
 
 TEST_F(ProposalsApiTest, ProposersUnitsAndOfficesSeeAndDoOnlyWhatIsTheirs) {

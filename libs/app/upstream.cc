@@ -7,7 +7,15 @@ namespace zs::app {
 
 ServiceCredentials::ServiceCredentials(std::string service, std::string token,
                                        std::string hs256_secret, const Clock* clock)
+    : ServiceCredentials(service, "svc:" + service, {"service"}, std::move(token),
+                         std::move(hs256_secret), clock) {}
+
+ServiceCredentials::ServiceCredentials(std::string service, std::string subject,
+                                       std::vector<std::string> roles, std::string token,
+                                       std::string hs256_secret, const Clock* clock)
     : service_(std::move(service)),
+      subject_(std::move(subject)),
+      roles_(std::move(roles)),
       token_(std::move(token)),
       secret_(std::move(hs256_secret)),
       clock_(clock) {}
@@ -22,9 +30,8 @@ absl::StatusOr<std::string> ServiceCredentials::TokenFor(const std::string& tena
   absl::MutexLock lock(&mu_);
   auto it = minted_.find(tenant);
   if (it != minted_.end() && it->second.second > now) return it->second.first;
-  auto t = auth::IssueHs256(secret_,
-                            auth::Principal{"svc:" + service_, service_, tenant, "", {"service"}},
-                            now, std::chrono::minutes(10));
+  auto t = auth::IssueHs256(secret_, auth::Principal{subject_, service_, tenant, "", roles_}, now,
+                            std::chrono::minutes(10));
   if (!t.ok()) return t.status();
   minted_[tenant] = {*t, now + std::chrono::minutes(9)};
   return *t;

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -25,10 +26,18 @@ class ServiceCredentials {
  public:
   ServiceCredentials(std::string service, std::string token, std::string hs256_secret,
                      const Clock* clock = SystemClock::Get());
+  // Credentials of a principal that is not a service account, minted (local runs) for `subject`
+  // with exactly `roles` — none, for the gateway's reader of public pages, who must not read
+  // what a service account may (negative information, every unit's work).
+  ServiceCredentials(std::string service, std::string subject, std::vector<std::string> roles,
+                     std::string token, std::string hs256_secret,
+                     const Clock* clock = SystemClock::Get());
   absl::StatusOr<std::string> TokenFor(const std::string& tenant) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   const std::string service_;
+  const std::string subject_;
+  const std::vector<std::string> roles_;
   const std::string token_;
   const std::string secret_;
   const Clock* clock_;

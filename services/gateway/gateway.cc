@@ -82,7 +82,8 @@ Gateway::Gateway(GatewayOptions options, const org::OrgTree* org, app::AuthSetti
       org_(org),
       auth_(std::move(auth)),
       catalog_(std::move(catalog)),
-      metrics_(std::move(metrics)) {
+      metrics_(std::move(metrics)),
+      renders_(options_.render_workers, options_.render_queue) {
   for (const auto& [name, u] : options_.upstreams) {
     stubs_[name] = std::make_unique<grpc::GenericStub>(u.channel);
   }
@@ -201,6 +202,16 @@ HttpResponse Gateway::Error(Context& ctx, grpc::StatusCode code, const std::stri
   if (code == grpc::StatusCode::UNAUTHENTICATED) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
   }
+  return r;
+}
+
+HttpResponse Gateway::RenderError(Context& ctx, const absl::Status& s) {
+  if (s.code() != absl::StatusCode::kResourceExhausted) {
+    return Error(ctx, grpc::StatusCode::INTERNAL, std::string(s.message()));
+  }
+  // Busy, not broken: the browser may ask again shortly.
+  HttpResponse r = Error(ctx, grpc::StatusCode::RESOURCE_EXHAUSTED, std::string(s.message()), 503);
+  r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 
@@ -432,17 +443,6 @@ HttpResponse Download(std::string bytes, const std::string& type, const std::str
   return r;
 }
 
-// Runs `fn` on a thread of its own and waits for it. civetweb's workers have small stacks, and
-// the zip writer under libxlsxwriter (minizip) keeps large buffers on the stack; Pango and Cairo
-// are deep too. A default thread has megabytes.
-template <typename T>
-T OnLargeStack(const std::function<T()>& fn) {
-  std::optional<T> out;
-  std::thread t([&] { out.emplace(fn()); });
-  t.join();
-  return std::move(*out);
-}
-
 // "<kind>/<id>.<ext>" after a prefix: the kind and the id, or false.
 bool SplitDocumentPath(std::string_view rest, std::string_view ext, std::string* kind,
                        std::string* id) {
@@ -470,8 +470,12 @@ HttpResponse Gateway::Document(const HttpRequest& req, Context& ctx) {
     return Error(ctx, grpc::StatusCode::NOT_FOUND,
                  "documents are /documents/{notice|bulletin|reply}/<id>.pdf");
   }
-  const org::Tenant* tenant = org_->FindTenant(caller->tenant);
-  const std::string office = tenant ? tenant->name : caller->tenant;
+  // The issuing office is the document's own, not the reader's: a city editor printing a
+  // county's 通报 prints the county's.
+  auto office = [this](const std::string& code) {
+    const org::Tenant* t = org_->FindTenant(code);
+    return t ? t->name : code;
+  };
   absl::StatusOr<pdf::OfficialDocument> doc;
   std::string filename;
   grpc::Status s;
@@ -481,7 +485,7 @@ HttpResponse Gateway::Document(const HttpRequest& req, Context& ctx) {
     zhongshu::supervision::v1::Notice n;
     s = Ask("zhongshu.supervision.v1.SupervisionService/GetNotice", r, token, &n);
     if (s.ok()) {
-      doc = documents::NoticeDocument(n, office);
+      doc = documents::NoticeDocument(n, office(n.tenant()));
       filename = n.title();
     }
   } else if (kind == "bulletin") {
@@ -490,7 +494,7 @@ HttpResponse Gateway::Document(const HttpRequest& req, Context& ctx) {
     zhongshu::reporting::v1::Bulletin b;
     s = Ask("zhongshu.reporting.v1.ReportingService/GetBulletin", r, token, &b);
     if (s.ok()) {
-      doc = documents::BulletinDocument(b, office);
+      doc = documents::BulletinDocument(b, office(b.tenant()));
       filename = absl::StrFormat("%s%d年第%d期", b.kind_name(), b.year(), b.number());
     }
   } else if (kind == "reply") {
@@ -499,7 +503,7 @@ HttpResponse Gateway::Document(const HttpRequest& req, Context& ctx) {
     zhongshu::proposals::v1::Proposal p;
     s = Ask("zhongshu.proposals.v1.ProposalsService/GetProposal", r, token, &p);
     if (s.ok()) {
-      doc = documents::ReplyDocument(p, QueryParam(req, "unit"), office);
+      doc = documents::ReplyDocument(p, QueryParam(req, "unit"), office(p.tenant()));
       filename = absl::StrFormat("%s第%d号答复", p.session(), p.number());
     }
   } else {
@@ -508,8 +512,8 @@ HttpResponse Gateway::Document(const HttpRequest& req, Context& ctx) {
   if (!s.ok()) return Error(ctx, s.error_code(), s.error_message());
   if (!doc.ok())
     return Error(ctx, rpc::ToGrpc(doc.status()).error_code(), std::string(doc.status().message()));
-  auto pdf = OnLargeStack<absl::StatusOr<std::string>>([&] { return pdf::Render(*doc); });
-  if (!pdf.ok()) return Error(ctx, grpc::StatusCode::INTERNAL, std::string(pdf.status().message()));
+  auto pdf = renders_.Run([&] { return pdf::Render(*doc); });
+  if (!pdf.ok()) return RenderError(ctx, pdf.status());
   return Download(std::move(*pdf), "application/pdf", filename + ".pdf", kind + ".pdf");
 }
 
@@ -580,10 +584,8 @@ HttpResponse Gateway::Export(const HttpRequest& req, Context& ctx) {
                  "exports are /exports/{ledger|rankings|proposal-statistics}.xlsx");
   }
   if (!s.ok()) return Error(ctx, s.error_code(), s.error_message());
-  auto bytes = OnLargeStack<absl::StatusOr<std::string>>([&] { return xlsx::Write(sheets); });
-  if (!bytes.ok()) {
-    return Error(ctx, grpc::StatusCode::INTERNAL, std::string(bytes.status().message()));
-  }
+  auto bytes = renders_.Run([&] { return xlsx::Write(sheets); });
+  if (!bytes.ok()) return RenderError(ctx, bytes.status());
   return Download(std::move(*bytes),
                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                   filename + ".xlsx", name);
@@ -608,10 +610,13 @@ HttpResponse Gateway::PublicReplies(const HttpRequest& req, Context& ctx) {
   }
   const ApiMethod* m = catalog_.Find("zhongshu.proposals.v1.ProposalsService/ListPublicReplies");
   if (m == nullptr) return Error(ctx, grpc::StatusCode::INTERNAL, "proposals are not exposed");
-  // Only what the public may choose passes on: the session and the page.
+  // Only what the public may choose passes on: the office, the session and the page. The office
+  // is named in the request as well as in a minted token, because a token issued under RS256
+  // (public.token_file) is one for the whole deployment.
   const json body{{"page_size", 50},
                   {"page_token", QueryParam(req, "page_token")},
-                  {"session", QueryParam(req, "session")}};
+                  {"session", QueryParam(req, "session")},
+                  {"tenant", tenant}};
   auto request = RequestFromJson(*m, body.dump());
   if (!request.ok()) {
     return Error(ctx, grpc::StatusCode::INVALID_ARGUMENT, std::string(request.status().message()));

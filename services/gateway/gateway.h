@@ -37,6 +37,7 @@
 #include "bridge.h"
 #include "http.h"
 #include "org/org.h"
+#include "render_pool.h"
 #include "telemetry/metrics.h"
 
 namespace zs::gateway {
@@ -55,6 +56,10 @@ struct GatewayOptions {
   std::map<std::string, GatewayUpstream> upstreams;  // by service name
   // The gateway's own credentials for the public pages (null: they are off).
   std::shared_ptr<app::ServiceCredentials> public_credentials;
+  // Documents and workbooks render on this many threads of their own; at most render_queue more
+  // wait, and a request beyond that is refused (503) rather than held.
+  size_t render_workers = 2;
+  size_t render_queue = 16;
 };
 
 class Gateway {
@@ -93,6 +98,9 @@ class Gateway {
   HttpResponse Static(const HttpRequest& req, Context& ctx);
   HttpResponse Error(Context& ctx, grpc::StatusCode code, const std::string& message,
                      int http_status = 0);
+  // A document or workbook that could not be rendered: 503 with Retry-After when the pool is
+  // full, 500 otherwise.
+  HttpResponse RenderError(Context& ctx, const absl::Status& s);
   // The caller of a request with a bearer token; UNAUTHENTICATED when missing or not valid.
   absl::StatusOr<auth::Principal> Caller(const HttpRequest& req, std::string* token) const;
 
@@ -103,6 +111,7 @@ class Gateway {
   std::shared_ptr<telemetry::Metrics> metrics_;
   std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
   std::atomic<bool> serving_{true};
+  RenderPool renders_;
 };
 
 }  // namespace zs::gateway

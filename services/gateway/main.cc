@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   gw::GatewayOptions options;
   options.console_dir = c.String("console.dir", "console/dist");
   options.dev_sign_in = c.Bool("console.dev_sign_in", false);
+  options.render_workers = static_cast<size_t>(c.Int("render.workers", 2, 1, 64));
+  options.render_queue = static_cast<size_t>(c.Int("render.queue", 16, 0, 10000));
   options.dev_token_ttl = std::chrono::duration_cast<std::chrono::seconds>(
       c.Duration("console.dev_token_ttl", std::chrono::hours(8)));
   options.log_requests = c.Bool("log.requests", true);
@@ -64,7 +66,9 @@ int main(int argc, char** argv) {
                "needs auth.algorithm HS256 with a development key; turn it off in production");
   }
   // The public pages read proposals with the gateway's own token for the tenant asked about: one
-  // minted with the development key, or (RS256) a token issued to the gateway, from a file.
+  // minted with the development key, or (RS256) a token issued to the gateway, from a file. Its
+  // principal is "svc:public" with no role at all: if a bug ever let it through to another method,
+  // it could read no more than any signed-in person of that county, and nothing negative.
   const bool public_replies = c.Bool("public.replies", true);
   std::string public_token;
   zs::app::ReadSecretFile(c, "public.token_file", &public_token);
@@ -74,8 +78,8 @@ int main(int argc, char** argv) {
                  "the public list of replies needs the gateway's token under RS256 (or set "
                  "public.replies: false)");
     } else {
-      options.public_credentials =
-          std::make_shared<zs::app::ServiceCredentials>("gateway", public_token, auth.hs256_secret);
+      options.public_credentials = std::make_shared<zs::app::ServiceCredentials>(
+          "gateway", "svc:public", std::vector<std::string>{}, public_token, auth.hs256_secret);
     }
   }
   const auto tls_refresh = std::chrono::duration_cast<std::chrono::seconds>(

@@ -770,13 +770,23 @@ grpc::ServerUnaryReactor* ProposalsServiceImpl::ListPublicReplies(
         if (org_.FindTenant(caller.tenant) == nullptr) {
           return absl::PermissionDeniedError("tenant " + caller.tenant + " is not served here");
         }
+        if (!req->tenant().empty()) {
+          if (org_.FindTenant(req->tenant()) == nullptr) {
+            return InvalidField("tenant", "'" + req->tenant() + "' is not an office served here");
+          }
+          if (!org_.IsAncestorOrSelf(caller.tenant, req->tenant())) {
+            return absl::PermissionDeniedError("tenant " + req->tenant() + " is outside " +
+                                               caller.tenant + "'s offices");
+          }
+        }
         return absl::OkStatus();
       },
       [this, req, resp](const auth::Principal& caller, const app::Page& page,
                         store::Tx& tx) -> absl::Status {
         // Every signed-in user of the tenant subtree reads the replies marked public. A page
         // counts proposals; a split proposal gives one reply per unit.
-        std::vector<cond::Cond> where{cond::In("tenant", org_.Subtree(caller.tenant)),
+        const std::string& root = req->tenant().empty() ? caller.tenant : req->tenant();
+        std::vector<cond::Cond> where{cond::In("tenant", org_.Subtree(root)),
                                       cond::Ne("public_replies", int64_t{0})};
         if (!req->session().empty()) where.push_back(cond::Eq("session", req->session()));
         auto rows = Proposals().Page(tx, cond::All(std::move(where)), page.cursor, page.size);
