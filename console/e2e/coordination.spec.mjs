@@ -6,13 +6,17 @@
 // incident whose alert 谢副书记 acknowledges and whose checklist 何值班 works through. Another
 // county's coordinator sees none of it; a clearance-limited reader sees neither a secret document
 // nor the words of negative information.
+import fs from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { signIn, screenshots, choose, field, api } from './helpers.mjs';
 
 test.describe.configure({ mode: 'serial', timeout: 180_000 });
 
-// Days in Beijing, counted from the test's own clock.
-const day = (n) => new Date(Date.now() + 8 * 3600_000 + n * 86400_000).toISOString().slice(0, 10);
+// The services' clock (the stack's clock file, which the run does not move), and days in Beijing
+// counted from it: "today" is the services' today, whatever the hour the test runs at.
+const clockFile = process.env.ZS_E2E_CLOCK_FILE; // unset while the runner only lists the tests
+const now = clockFile ? Number(fs.readFileSync(clockFile, 'utf8').trim()) : Date.now();
+const day = (n) => new Date(now + 8 * 3600_000 + n * 86400_000).toISOString().slice(0, 10);
 const [yesterday, today, tomorrow, later] = [day(-1), day(0), day(1), day(2)];
 const svc = (s, m) => `zhongshu.coordination.v1.${s}/${m}`;
 const uuid = () => crypto.randomUUID();
@@ -148,8 +152,10 @@ test('领导周程: a clash is shown before saving; 孙综合 cannot keep it, �
   await expect(xie).toContainText(activity2);
   await expect(xie).toContainText('2 项存在冲突');
   await expect(xie.locator('.activity.clash')).toHaveCount(2);
-  await expect(xie.locator('.activity', { hasText: activity2 }).getByTestId('clash')).toContainText(`时间冲突：与「${activity1}」`);
-  await expect(xie.locator('.activity', { hasText: activity2 }).getByTestId('override')).toContainText('冲突已由黄主任确认保留');
+  const second = xie.locator('.activity').filter({ has: page.locator('.what', { hasText: activity2 }) });
+  await expect(second.getByTestId('clash')).toContainText(`时间冲突：与「${activity1}」`);
+  await expect(second.getByTestId('clash')).toContainText('09:00–11:00');
+  await expect(second.getByTestId('override')).toContainText('冲突已由黄主任确认保留');
   await screenshots(page, 'schedule');
 });
 
@@ -308,7 +314,6 @@ test('值班: 孙综合 sets and swaps the roster; a missing leader is named', a
 test('值班: an emergency report opens an incident; 谢副书记 acknowledges the alert', async ({ page, request }) => {
   // A clerk reports the emergency (negative information): coordination opens the incident from
   // reporting's event and alerts today's duty leader.
-  const now = Date.now();
   const report = await api(request, 'wang.xinxi', 'zhongshu.reporting.v1.ReportingService/CreateReport', {
     request_id: uuid(),
     report: {
