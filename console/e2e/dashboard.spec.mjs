@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { test, expect } from '@playwright/test';
 import { signIn, screenshots, choose, api } from './helpers.mjs';
 
-test.describe.configure({ mode: 'serial' });
+// Generous: each test signs in and reads whole pages, on a machine other runs share.
+test.describe.configure({ mode: 'serial', timeout: 180_000 });
 
 const R = 'zhongshu.reporting.v1.ReportingService/';
 const S = 'zhongshu.supervision.v1.SupervisionService/';
