@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the container images without a daemon (buildah), as root:
 #   zhongshu/runtime, zhongshu/build, zhongshu/{reporting,supervision,proposals,coordination},
-#   zhongshu/zsctl and zhongshu/redis, each tagged TAG (default dev).
+#   zhongshu/gateway, zhongshu/zsctl and zhongshu/redis, each tagged TAG (default dev).
+# The gateway image takes the console as built in this checkout (console/dist: run
+# scripts/build-console.sh first, which needs Node.js 20.19 or later).
 #   bash scripts/build-images.sh                  compile inside the build stage (reproducible from
 #                                                 the repository alone; 9 min on 2 cores)
 #   bash scripts/build-images.sh --from-build DIR take the binaries of a build/ made on this Debian
@@ -25,6 +27,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "error: building images needs root (rootful buildah)" >&2; exit 1; }
+[ -f console/dist/index.html ] ||
+  { echo "error: the console is not built (console/dist): run bash scripts/build-console.sh" >&2; exit 1; }
+stale=$(find console/src console/index.html console/vite.config.* console/package-lock.json \
+  -newer console/dist/index.html -print -quit 2>/dev/null || true)
+[ -z "$stale" ] ||
+  echo "warning: $stale is newer than console/dist: the image gets the console as last built" >&2
 bash scripts/install-deps.sh --only images
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$PWD/deploy/images/containers.conf}"
 # crun refuses machines that mix cgroup v1 and v2; runc runs on both.
@@ -54,8 +62,8 @@ if [ -n "$from_build" ]; then
   stage="$work/stage"
   mkdir -p "$stage/bin"
   for b in services/reporting/reporting services/supervision/supervision \
-    services/proposals/proposals services/coordination/coordination tools/zsctl/zsctl \
-    tools/zsadmin/zsadmin; do
+    services/proposals/proposals services/coordination/coordination services/gateway/gateway \
+    tools/zsctl/zsctl tools/zsadmin/zsadmin; do
     [ -x "$from_build/$b" ] || { echo "error: $from_build/$b is not built" >&2; exit 1; }
     objcopy --strip-debug "$from_build/$b" "$stage/bin/$(basename "$b")"
   done
@@ -66,7 +74,7 @@ else
 fi
 args=(--build-arg "BUILD_IMAGE=localhost/zhongshu/build:$tag"
   --build-arg "RUNTIME_IMAGE=localhost/zhongshu/runtime:$tag")
-for name in reporting supervision proposals coordination zsctl; do
+for name in reporting supervision proposals coordination gateway zsctl; do
   bud -f "deploy/images/$name.Containerfile" "${args[@]}" -t "zhongshu/$name:$tag" . >/dev/null
 done
 bud -f deploy/images/redis.Containerfile --build-arg "BASE_IMAGE=$base" -t "zhongshu/redis:$tag" deploy/images >/dev/null

@@ -5,6 +5,7 @@
 #   install-deps.sh                 build + runtime + test tools (the README's commands)
 #   install-deps.sh --only build    what compiles the suite (the images' build stage)
 #   install-deps.sh --only runtime  the shared libraries the binaries load (the images' runtime)
+#   install-deps.sh --only gateway  what the gateway loads besides, and its PDFs' fonts (its image)
 #   install-deps.sh --only images   what builds and runs the images without a daemon
 #   install-deps.sh --only browser  Chromium and CJK fonts for the console's browser tests
 #   install-deps.sh --list GROUP    print a group's packages
@@ -17,13 +18,14 @@ build=(
   libsqlite3-dev libssl-dev libcli11-dev libgtest-dev libgmock-dev prometheus-cpp-dev
   libcivetweb-dev libpango1.0-dev libcairo2-dev libxlsxwriter-dev
 )
-# What `ldd` names for the four services, the gateway, zsctl and zsadmin (apt brings their own
-# dependencies).
+# What `ldd` names for the four services, zsctl and zsadmin (apt brings their own dependencies).
 runtime=(
   libgrpc++1.51 libprotobuf32 libabsl20220623 libhiredis0.14 libspdlog1.10 libyaml-cpp0.7
   libjwt0 libsqlite3-0 libssl3 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libcivetweb1
-  libpangocairo-1.0-0 libcairo2 libxlsxwriter4
 )
+# What the gateway loads besides (Pango and Cairo for the PDFs, libxlsxwriter for the exports)
+# and the PDFs' face, Noto Serif CJK, with fontconfig: only the gateway's image carries them.
+gateway=(libpangocairo-1.0-0 libcairo2 libxlsxwriter4 fontconfig fonts-noto-cjk)
 tools=(
   redis-server sqlite3 clang-format openssl
   poppler-utils  # pdftotext and pdfinfo read back the PDFs the tests render
@@ -41,14 +43,18 @@ case "${1:-}" in
     case "${2:-}" in
       build) packages=("${build[@]}") ;;
       runtime) packages=("${runtime[@]}") ;;
+      gateway) packages=("${gateway[@]}") ;;
       images) packages=("${images[@]}") ;;
       browser) packages=("${browser[@]}") ;;
-      *) echo "usage: $0 [--only|--list build|runtime|images|browser]" >&2; exit 2 ;;
+      *) echo "usage: $0 [--only|--list build|runtime|gateway|images|browser]" >&2; exit 2 ;;
     esac
     if [ "$1" = --list ]; then echo "${packages[*]}"; exit 0; fi
     ;;
-  "") packages=("${build[@]}" "${runtime[@]}" "${tools[@]}" "${images[@]}" "${browser[@]}") ;;
-  *) echo "usage: $0 [--only|--list build|runtime|images|browser]" >&2; exit 2 ;;
+  "")
+    packages=("${build[@]}" "${runtime[@]}" "${gateway[@]}" "${tools[@]}" "${images[@]}"
+      "${browser[@]}")
+    ;;
+  *) echo "usage: $0 [--only|--list build|runtime|gateway|images|browser]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -8,9 +8,14 @@
 #   - the demo story runs through zsctl (mutual TLS, tokens from the deployment's key): the
 #     instruction is answered across reporting -> supervision -> reporting over Redis (ACL user),
 #     the emergency opens an incident in coordination; /metrics shows the calls;
+#   - the gateway, from outside (tests/k8s/gateway.mjs): /healthz, /readyz with the four services
+#     SERVING, the console's files, the API with a token, the demo's 通报 and 期刊 as PDFs in the
+#     image's Noto Serif CJK, an .xlsx export (its temporary file on the /tmp volume, removed
+#     after), the public replies, its /metrics; only the gateway image has fonts;
 #   - the zsctl image runs;
 # then everything is torn down. What podman 4.3 cannot run is listed in tests/k8s/podman.mjs
-# (Services, NetworkPolicies, PDBs, gRPC probes): those are checked against the schemas only.
+# (Services, NetworkPolicies, PDBs, the Ingress, gRPC and HTTP probes): those are checked against
+# the schemas only.
 #   bash tests/k8s/play.sh [BUILD_DIR]   (root; BUILD_DIR has zsctl and the binaries, default build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,7 +32,9 @@ work=$(mktemp -d)
 # Everything this test makes is named zs-play-*; a run killed half-way leaves it behind, so it is
 # removed before and after.
 cleanup() {
-  for s in "${services[@]}" redis; do "${podman[@]}" pod rm -f "zs-play-$s-pod-0" >/dev/null 2>&1 || true; done
+  for s in "${services[@]}" gateway redis; do
+    "${podman[@]}" pod rm -f "zs-play-$s-pod-0" >/dev/null 2>&1 || true
+  done
   for v in $("${podman[@]}" volume ls -q 2>/dev/null | grep '^zs-play-' || true); do
     "${podman[@]}" volume rm -f "$v" >/dev/null 2>&1 || true
   done
@@ -58,6 +65,16 @@ for s in "${services[@]}"; do
   done
   echo "$s: health port $(cat "$work/health")"
 done
+gateway_url="http://127.0.0.1:$GATEWAY_PORT"
+until node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
+  "$gateway_url/healthz"; do
+  [ $SECONDS -lt $deadline ] || {
+    "${podman[@]}" logs zs-play-gateway-pod-0-gateway 2>&1 | tail -20 >&2
+    fail "the gateway does not answer /healthz"
+  }
+  sleep 1
+done
+echo "gateway: /healthz answers on $gateway_url"
 
 export ZS_REPORTING_ADDR="127.0.0.1:$REPORTING_PORT" ZS_SUPERVISION_ADDR="127.0.0.1:$SUPERVISION_PORT"
 export ZS_PROPOSALS_ADDR="127.0.0.1:$PROPOSALS_PORT" ZS_COORDINATION_ADDR="127.0.0.1:$COORDINATION_PORT"
@@ -72,7 +89,7 @@ echo "mutual TLS: a client without a certificate is refused by all four"
 export ZS_TLS_CERT="$work/secrets/ops.crt" ZS_TLS_KEY="$work/secrets/ops.key"
 "$zsctl" --timeout 5 health || fail "the services do not answer over mutual TLS"
 
-for s in "${services[@]}" redis; do
+for s in "${services[@]}" gateway redis; do
   c="zs-play-$s-pod-0-$s"
   state=$("${podman[@]}" inspect "$c" --format '{{.State.Status}}')
   if [ "$state" != running ]; then
@@ -89,7 +106,14 @@ for s in "${services[@]}" redis; do
     fail "$c wrote to its root filesystem"
   fi
 done
-echo "all five containers: uid 10001, read-only root filesystem"
+echo "all six containers: uid 10001, read-only root filesystem"
+# Fonts (about 53 MB) are in the gateway's image only, and only the serif the PDFs use.
+"${podman[@]}" exec zs-play-reporting-pod-0-reporting test -e /usr/share/fonts/opentype/noto &&
+  fail "the reporting image carries fonts"
+gateway=zs-play-gateway-pod-0-gateway
+fonts=$("${podman[@]}" exec "$gateway" ls /usr/share/fonts/opentype/noto | tr '\n' ' ')
+[ "$fonts" = "NotoSerifCJK-Bold.ttc NotoSerifCJK-Regular.ttc " ] || fail "the gateway's fonts: $fonts"
+echo "fonts: the gateway image has $fonts; the services' images none"
 
 export ZS_ORG="$PWD/deploy/k8s/overlays/county/org.yaml"
 ZS_DEV_SECRET="$(cat "$work/secrets/hs256-secret")"
@@ -110,6 +134,20 @@ echo "metrics: reporting counts SubmitReport; its relay is connected"
 relay=$("$zsctl" --timeout 3 health --plaintext --address "127.0.0.1:$REPORTING_HEALTH_PORT" \
   --service zhongshu.events.relay) || fail "reporting's health says its relay is not SERVING: $relay"
 echo "health: reporting's zhongshu.events.relay $relay"
+
+# The gateway from outside, with tokens of the deployment's key; then what it left on its volume.
+ZS_TEST_TOKEN_EDITOR=$("$zsctl" token --user li.bianji --ttl 10m)
+ZS_TEST_TOKEN_SUPERVISOR=$("$zsctl" token --user zhao.ducha --ttl 10m)
+export ZS_TEST_TOKEN_EDITOR ZS_TEST_TOKEN_SUPERVISOR
+node tests/k8s/gateway.mjs "$gateway_url" "http://127.0.0.1:$GATEWAY_METRICS_PORT/metrics" \
+  console/dist "$work" || {
+  "${podman[@]}" logs "$gateway" 2>&1 | tail -20 >&2
+  fail "the gateway"
+}
+left=$("${podman[@]}" exec "$gateway" find /tmp -type f)
+[ -z "$left" ] || fail "the gateway left files in /tmp (temporary files, or a font cache the image lacks): $left"
+"${podman[@]}" logs "$gateway" 2>&1 | grep -i fontconfig && fail "fontconfig complained in the gateway"
+echo "gateway: nothing left in /tmp, no fontconfig complaint"
 
 mkdir "$work/client" && cp "$work/secrets/"{ca.crt,ops.crt,ops.key} "$work/client/"
 chmod 0755 "$work/client" && chmod 0644 "$work/client/"*  # readable by the image's user 10001
