@@ -1,25 +1,33 @@
 // What every page that changes something shares. A write is keyed by what it does to which
 // version of a thing (`${task.id}/AcceptTask@${task.version}`): the key keeps one request id, so a
 // click retried after a lost answer is the same write, which the service applies once. A failure
-// is shown as a message in Chinese, with the service's own words kept for the page's alert.
+// is shown as a message in Chinese, with the service's own words kept for the page's alert — or
+// for the open dialog's, when the write came from one.
 import { ref } from 'vue';
 import { ElMessage } from 'element-plus';
-import { newRequestId } from './api.js';
+import { requestIds } from './api.js';
 
-export function useActions() {
+// `explain(e)`: the Chinese message for a failure (default: the ApiError's own); `inDialog()`:
+// whether a dialog is open, whose form then shows the failure (formError, formDetail).
+export function useActions({ explain = (e) => e.message, inDialog = () => false } = {}) {
   const error = ref('');
   const detail = ref('');
+  const formError = ref('');
+  const formDetail = ref('');
   const busy = ref(false);
-  const ids = {};
+  const requestId = requestIds();
 
-  // The request id of the write `key`, the same one until the page is left.
-  const requestId = (key) => (ids[key] ??= newRequestId());
-
-  // Shows a failure (an ApiError or any Error) on the page and as a message.
+  // Shows a failure (an ApiError or any Error) on the page or in the dialog, and as a message.
   function fail(e) {
-    error.value = e.message;
-    detail.value = e.detail ?? '';
-    ElMessage.error(e.message);
+    const msg = explain(e);
+    if (inDialog()) {
+      formError.value = msg;
+      formDetail.value = e.detail ?? '';
+    } else {
+      error.value = msg;
+      detail.value = e.detail ?? '';
+    }
+    ElMessage.error(msg);
   }
 
   // Runs `write(requestId)` for the write `key`. On success shows `done` (when given) and returns
@@ -28,6 +36,8 @@ export function useActions() {
     busy.value = true;
     error.value = '';
     detail.value = '';
+    formError.value = '';
+    formDetail.value = '';
     try {
       const out = await write(requestId(key));
       if (done) ElMessage.success(done);
@@ -40,5 +50,5 @@ export function useActions() {
     }
   }
 
-  return { error, detail, busy, requestId, run, fail };
+  return { error, detail, formError, formDetail, busy, requestId, run, fail };
 }

@@ -1,6 +1,5 @@
 // What the coordination pages share: Beijing days and weeks, times entered as Beijing time, the
 // people of the caller's county by role, overlaps of activities, and the places the service books.
-import { reactive } from 'vue';
 import { session } from './session.js';
 import { beijing, todayBeijing } from './format.js';
 
@@ -73,36 +72,16 @@ export function clashesOf(activities) {
   return out;
 }
 
-// The people of the caller's county holding `role`. /auth/me names people without their roles;
-// where the development user list answers (local runs) it gives them, otherwise everyone of the
-// county is offered and the service refuses a wrong choice naming the field.
-const roles = reactive({ loaded: false, byUser: {} });
-export async function loadRoles() {
-  if (roles.loaded) return;
-  roles.loaded = true;
-  try {
-    const res = await fetch('/auth/dev-users');
-    if (!res.ok) return;
-    for (const u of (await res.json()).users) roles.byUser[u.id] = u.roles;
-  } catch {
-    // no list: everyone is offered
-  }
-}
-
+// The people of the caller's county holding `role` (any role when none is named), as /auth/me
+// lists them.
 export function people(role) {
   const tenant = session.user?.tenant;
   return Object.values(session.users)
     .filter((u) => u.tenant === tenant)
-    .filter((u) => !role || !Object.keys(roles.byUser).length || (roles.byUser[u.id] ?? []).includes(role));
+    .filter((u) => !role || (u.roles ?? []).includes(role));
 }
 
 export const localUnits = () => Object.values(session.units).filter((u) => u.tenant === session.user?.tenant);
-
-// One request id per action on a version of a record: a retried click is the same write.
-export function requestIds() {
-  const ids = {};
-  return (key) => (ids[key] ??= crypto.randomUUID());
-}
 
 // Who reads a circulating document now: the first stage not fully read, its readers in turn
 // (依次) or all at once (同时) — as the service decides whose turn it is.

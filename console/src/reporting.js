@@ -1,21 +1,12 @@
 // What the reporting pages share: reading every page of a list, the emergency chain's wording and
 // clocks, calls' overdue state, and saving a document of the gateway with an error message.
 import { ElMessage } from 'element-plus';
-import { reporting, download } from './api.js';
+import { reporting, download, listAll } from './api.js';
 import { todayBeijing } from './format.js';
 
-// Every item of a List method, page after page (at most `pages` pages of 500).
-export async function listAll(method, key, body = {}, pages = 10) {
-  const out = [];
-  let token = '';
-  for (let i = 0; i < pages; i++) {
-    const res = await reporting(method, { ...body, page_size: 500, page_token: token });
-    out.push(...(res[key] ?? []));
-    token = res.next_page_token;
-    if (!token) break;
-  }
-  return out;
-}
+// Every record of one of reporting's List methods (up to 5,000: the pages filter them further).
+export const listReporting = async (method, key, body = {}) =>
+  (await listAll(reporting, method, body, key, 5000)).items;
 
 // 初报 / 续报（第n次）/ 终报 of a report in its chain.
 export function phaseText(e) {

@@ -5,21 +5,7 @@
 import { beijing } from './format.js';
 import { unitName } from './session.js';
 
-export const LIST_CAP = 2000;
-const PAGE = 500; // the services' largest page
-
-// Every record of a List method up to `cap`: { items, truncated } where `truncated` says the
-// service had more than the cap.
-export async function listAll(call, method, body, field, cap = LIST_CAP) {
-  const items = [];
-  let token = '';
-  do {
-    const res = await call(method, { ...body, page_size: Math.min(PAGE, cap - items.length), page_token: token || undefined });
-    items.push(...(res[field] ?? []));
-    token = res.next_page_token ?? '';
-  } while (token && items.length < cap);
-  return { items: items.slice(0, cap), truncated: token !== '' };
-}
+export { LIST_CAP, listAll } from './api.js';
 
 // "YYYY-MM" of a timestamp in Beijing time, or ''.
 export const monthOf = (ts) => beijing(ts).slice(0, 7);

@@ -347,7 +347,13 @@ HttpResponse Gateway::Me(const HttpRequest& req, Context& ctx) {
   }
   for (const auto& [id, u] : org_->users()) {
     if (visible.count(u.tenant)) {
-      users.push_back({{"id", u.id}, {"name", u.name}, {"unit", u.unit}, {"tenant", u.tenant}});
+      // Roles too: the pages offer only the people who can take a part (a leader to preside, a
+      // duty officer for the roster), as the office's own directory would.
+      users.push_back({{"id", u.id},
+                       {"name", u.name},
+                       {"unit", u.unit},
+                       {"tenant", u.tenant},
+                       {"roles", u.roles}});
     }
   }
   const org::User* known = org_->FindUser(caller->subject);
