@@ -352,6 +352,13 @@ TEST_F(CoordinationMeetingsTest, AnotherCountySeesNothing) {
   EXPECT_EQ(out.state(), mpb::MEETING_STATE_APPROVED);
 }
 
+TEST_F(CoordinationMeetingsTest, TheFormsOfferTheConfiguredRooms) {
+  mpb::ListVenuesResponse resp;
+  ASSERT_TRUE(stub_->ListVenues(As("chen.shuili").get(), mpb::ListVenuesRequest(), &resp).ok());
+  EXPECT_EQ(std::vector<std::string>(resp.venues().begin(), resp.venues().end()),
+            (std::vector<std::string>{"常委会议室", "第一会议室", "第二会议室"}));
+}
+
 TEST_F(CoordinationMeetingsTest, VenueClashRefusedThenOverriddenByTheDirector) {
   const mpb::Meeting a = Approved(Draft("安全生产调度会", "2026-09-30", 14, 16, "第二会议室"));
   mpb::Meeting out;

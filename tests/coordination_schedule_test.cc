@@ -217,6 +217,14 @@ TEST_F(ScheduleTest, ACoordinatorArrangesAnActivity) {
   EXPECT_EQ(resp.activities(0).id(), a.id());
 }
 
+TEST_F(ScheduleTest, TheFormsOfferTheConfiguredVenues) {
+  spb::ListVenuesResponse resp;
+  ASSERT_TRUE(stub_->ListVenues(As("chen.shuili").get(), spb::ListVenuesRequest(), &resp).ok());
+  EXPECT_EQ(std::vector<std::string>(resp.venues().begin(), resp.venues().end()),
+            (std::vector<std::string>{"一号会议室", "二号会议室", "常委会议室"}));
+  EXPECT_TRUE(resp.allow_free_location());
+}
+
 TEST_F(ScheduleTest, AClashIsRefusedListingTheClashingEntries) {
   const auto a = MustCreate(
       "sun.zonghe", NewActivity("zhang.shuji", "区委常委会", At(2, 9), At(2, 11), "常委会议室"));

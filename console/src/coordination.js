@@ -1,14 +1,21 @@
 // What the coordination pages share: Beijing days and weeks, times entered as Beijing time, the
 // people of the caller's county by role, overlaps of activities, and the places the service books.
+import { coordination } from './api.js';
 import { session } from './session.js';
 import { beijing, todayBeijing } from './format.js';
 
 export const WEEKDAYS = ['一', '二', '三', '四', '五', '六', '日'];
 
-// The rooms of the local configuration (coordination.yaml meetings.venues and schedule.venues);
-// the service refuses any other, with the field named.
-export const MEETING_VENUES = ['常委会议室', '第一会议室', '第二会议室'];
-export const SCHEDULE_VENUES = ['常委会议室', '一号会议室', '二号会议室', '多功能厅'];
+// The places a meeting or an activity may book, as the service is configured (meetings.venues,
+// schedule.venues): `service` is 'MeetingsService' or 'ScheduleService'; { venues,
+// allow_free_location }. Read once per page load.
+const venueLists = {};
+export function venuesOf(service) {
+  venueLists[service] ??= coordination(service, 'ListVenues', {})
+    .then((r) => ({ venues: r.venues ?? [], allow_free_location: !!r.allow_free_location }))
+    .catch((e) => { delete venueLists[service]; throw e; });
+  return venueLists[service];
+}
 
 export const SECRECY = [
   { value: 0, label: '非密' }, { value: 1, label: '秘密' }, { value: 2, label: '机密' }, { value: 3, label: '绝密' },
