@@ -282,12 +282,7 @@ class MeetingsImpl final : public pb::MeetingsService::CallbackService {
   grpc::ServerUnaryReactor* ListVenues(grpc::CallbackServerContext* ctx,
                                        const pb::ListVenuesRequest*,
                                        pb::ListVenuesResponse* resp) override {
-    return handlers_.Read(
-        ctx, [](const auth::Principal&) { return absl::OkStatus(); },
-        [this, resp](const auth::Principal&, store::Tx&) -> absl::Status {
-          for (const auto& v : rules_.venues) resp->add_venues(v);
-          return absl::OkStatus();
-        });
+    return AnswerVenues(handlers_, ctx, rules_.venues, false, resp);
   }
 
   grpc::ServerUnaryReactor* GetMeeting(grpc::CallbackServerContext* ctx,

@@ -18,6 +18,7 @@
 #include "app/runtime.h"
 #include "calendar/calendar.h"
 #include "store/database.h"
+#include "zhongshu/coordination/v1/meetings.pb.h"
 
 namespace zs::coordination {
 
@@ -29,6 +30,20 @@ struct Shared {
   std::string supervision_stream = "zs:events:supervision";
   std::string proposals_stream = "zs:events:proposals";
 };
+
+// ListVenues of meetings and of the schedule: the configured places, to anyone signed in.
+inline grpc::ServerUnaryReactor* AnswerVenues(
+    const app::Handlers& handlers, grpc::CallbackServerContext* ctx,
+    const std::vector<std::string>& venues, bool allow_free_location,
+    zhongshu::coordination::v1::ListVenuesResponse* resp) {
+  return handlers.Read(
+      ctx, [](const auth::Principal&) { return absl::OkStatus(); },
+      [&venues, allow_free_location, resp](const auth::Principal&, store::Tx&) -> absl::Status {
+        for (const auto& v : venues) resp->add_venues(v);
+        resp->set_allow_free_location(allow_free_location);
+        return absl::OkStatus();
+      });
+}
 
 class Module {
  public:

@@ -383,13 +383,8 @@ class ScheduleServiceImpl final : public pb::ScheduleService::CallbackService {
   grpc::ServerUnaryReactor* ListVenues(grpc::CallbackServerContext* ctx,
                                        const pb::ListVenuesRequest*,
                                        pb::ListVenuesResponse* resp) override {
-    return handlers_.Read(
-        ctx, [](const auth::Principal&) { return absl::OkStatus(); },
-        [this, resp](const auth::Principal&, store::Tx&) -> absl::Status {
-          for (const auto& v : options_.limits.venues) resp->add_venues(v);
-          resp->set_allow_free_location(options_.limits.allow_free_location);
-          return absl::OkStatus();
-        });
+    return AnswerVenues(handlers_, ctx, options_.limits.venues, options_.limits.allow_free_location,
+                        resp);
   }
 
   grpc::ServerUnaryReactor* WeekView(grpc::CallbackServerContext* ctx,
