@@ -333,6 +333,8 @@ test('值班: an emergency report opens an incident; 谢副书记 acknowledges t
     await expect(page.getByTestId('todo-alerts')).toContainText(incidentTitle, { timeout: 1000 });
   }).toPass({ timeout: 60_000 });
   await page.getByTestId('todo-alerts').getByText(incidentTitle).click();
+  // The link navigates after the click returns: take the incident's address once it is there.
+  await expect(page).toHaveURL(/\/coordination\/incidents\/[^/]+$/);
   incidentUrl = new URL(page.url()).pathname;
   await expect(page.getByTestId('incident-title')).toHaveText(incidentTitle);
   await expect(page.getByTestId('alert')).toContainText('正在提醒：谢副书记');

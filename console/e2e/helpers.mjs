@@ -13,8 +13,16 @@ const shots = process.env.ZS_E2E_SCREENSHOTS_DIR
 // Signs in as `user` on the sign-in page: the user is picked from the list (by name), then 登录.
 export async function signIn(page, user, name) {
   await page.goto('/signin');
-  await page.getByTestId('user-select').click();
-  await page.locator('.el-select-dropdown__item').filter({ hasText: `${name}（` }).first().click();
+  // The list fills in once the users have loaded; a pick made while it re-renders can miss, so
+  // the pick is repeated until the sign-in button is enabled.
+  await expect(async () => {
+    if (await page.getByTestId('signin').isEnabled()) return;
+    await page.keyboard.press('Escape');
+    await page.getByTestId('user-select').click();
+    await page.locator('.el-select-dropdown__item:visible').filter({ hasText: `${name}（` }).first()
+      .click({ timeout: 5_000 });
+    await expect(page.getByTestId('signin')).toBeEnabled({ timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
   await page.getByTestId('signin').click();
   await expect(page.getByTestId('who')).toContainText(name);
   void user;
@@ -35,7 +43,14 @@ export async function choose(page, testId, option) {
   const open = page.locator('.el-select__popper:visible');
   await expect(open).toHaveCount(0);
   await page.getByTestId(testId).click();
-  await open.locator('.el-select-dropdown__item').filter({ hasText: option }).first().click();
+  const item = open.locator('.el-select-dropdown__item').filter({ hasText: option }).first();
+  await item.click();
+  if (await open.locator('.el-select-dropdown.is-multiple').count()) return; // stays open for more
+  // A click landing while the list still opens can miss: pick again until the list has closed.
+  await expect(async () => {
+    if (await open.count()) await item.click({ timeout: 2_000 });
+    await expect(open).toHaveCount(0, { timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
 }
 
 // The text box of an Element Plus input, textarea or date picker with test id `testId` (the test id

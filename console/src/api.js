@@ -12,7 +12,7 @@ const CODE_TEXT = {
   ALREADY_EXISTS: '已经存在',
   ABORTED: '已被他人修改，请刷新后重试',
   UNAUTHENTICATED: '登录已失效，请重新登录',
-  RESOURCE_EXHAUSTED: '提交的内容过大',
+  RESOURCE_EXHAUSTED: '提交的内容过大，或系统繁忙',
   UNAVAILABLE: '服务暂时无法访问，请稍后重试',
   DEADLINE_EXCEEDED: '服务响应超时，请稍后重试',
   INTERNAL: '系统内部错误',
@@ -123,7 +123,12 @@ export async function download(path, { open = false, tab = null } = {}) {
   if (!res.ok) {
     let data = null;
     try { data = await res.json(); } catch { /* not JSON */ }
-    throw new ApiError(data?.code ?? 'UNKNOWN', data?.message ?? res.statusText, res.status, '');
+    const err = new ApiError(data?.code ?? 'UNKNOWN', data?.message ?? res.statusText, res.status,
+      res.headers.get('X-Zs-Trace-Id') ?? '');
+    // The renderer busy (503 with Retry-After): say so rather than "too large".
+    if (res.status === 503 && data?.code === 'RESOURCE_EXHAUSTED') err.message = '系统繁忙，正在生成其他文件，请稍后重试';
+    if (res.status === 401) signOut();
+    throw err;
   }
   const blob = await res.blob();
   const url = URL.createObjectURL(blob);

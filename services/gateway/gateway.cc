@@ -206,6 +206,9 @@ HttpResponse Gateway::Error(Context& ctx, grpc::StatusCode code, const std::stri
 }
 
 HttpResponse Gateway::RenderError(Context& ctx, const absl::Status& s) {
+  if (s.code() == absl::StatusCode::kUnavailable) {  // stopping
+    return Error(ctx, grpc::StatusCode::UNAVAILABLE, std::string(s.message()));
+  }
   if (s.code() != absl::StatusCode::kResourceExhausted) {
     return Error(ctx, grpc::StatusCode::INTERNAL, std::string(s.message()));
   }
@@ -347,13 +350,12 @@ HttpResponse Gateway::Me(const HttpRequest& req, Context& ctx) {
   }
   for (const auto& [id, u] : org_->users()) {
     if (visible.count(u.tenant)) {
-      // Roles too: the pages offer only the people who can take a part (a leader to preside, a
-      // duty officer for the roster), as the office's own directory would.
-      users.push_back({{"id", u.id},
-                       {"name", u.name},
-                       {"unit", u.unit},
-                       {"tenant", u.tenant},
-                       {"roles", u.roles}});
+      json user{{"id", u.id}, {"name", u.name}, {"unit", u.unit}, {"tenant", u.tenant}};
+      // Roles for the caller's own county only: its pages offer the people who can take a part
+      // (a leader to preside, a duty officer for the roster), as the office's own directory
+      // would; who holds which role in the offices above is not theirs to list.
+      if (u.tenant == caller->tenant) user["roles"] = u.roles;
+      users.push_back(std::move(user));
     }
   }
   const org::User* known = org_->FindUser(caller->subject);

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   options.console_dir = c.String("console.dir", "console/dist");
   options.dev_sign_in = c.Bool("console.dev_sign_in", false);
   options.render_workers = static_cast<size_t>(c.Int("render.workers", 2, 1, 64));
-  options.render_queue = static_cast<size_t>(c.Int("render.queue", 16, 0, 10000));
+  options.render_queue = static_cast<size_t>(c.Int("render.queue", 16, 1, 10000));
   options.dev_token_ttl = std::chrono::duration_cast<std::chrono::seconds>(
       c.Duration("console.dev_token_ttl", std::chrono::hours(8)));
   options.log_requests = c.Bool("log.requests", true);
@@ -66,9 +66,10 @@ int main(int argc, char** argv) {
                "needs auth.algorithm HS256 with a development key; turn it off in production");
   }
   // The public pages read proposals with the gateway's own token for the tenant asked about: one
-  // minted with the development key, or (RS256) a token issued to the gateway, from a file. Its
-  // principal is "svc:public" with no role at all: if a bug ever let it through to another method,
-  // it could read no more than any signed-in person of that county, and nothing negative.
+  // minted per county with the development key, or (RS256) one token issued to the gateway for an
+  // office above the counties it serves, from a file. Its principal is "svc:public" with no role
+  // at all: if a bug ever let it through to another method, it could read no more than a person
+  // without a role of that office, and nothing negative.
   const bool public_replies = c.Bool("public.replies", true);
   std::string public_token;
   zs::app::ReadSecretFile(c, "public.token_file", &public_token);
@@ -78,6 +79,19 @@ int main(int argc, char** argv) {
                  "the public list of replies needs the gateway's token under RS256 (or set "
                  "public.replies: false)");
     } else {
+      if (!public_token.empty() && auth.verifier) {
+        // The token must be what the gateway relies on: valid for this deployment, the
+        // principal svc:public, no role. A token of a person or a service would read more.
+        auto p = auth.verifier->Verify(public_token);
+        if (!p.ok()) {
+          c.AddError("public.token_file",
+                     "not a valid token here: " + std::string(p.status().message()));
+        } else if (p->subject != "svc:public" || !p->roles.empty()) {
+          c.AddError("public.token_file",
+                     "must be issued to subject svc:public with no roles (it names '" + p->subject +
+                         "' with " + std::to_string(p->roles.size()) + " roles)");
+        }
+      }
       options.public_credentials = std::make_shared<zs::app::ServiceCredentials>(
           "gateway", "svc:public", std::vector<std::string>{}, public_token, auth.hs256_secret);
     }

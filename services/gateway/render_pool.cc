@@ -60,6 +60,8 @@ void RenderPool::Work() {
       result = job->render();
     } catch (const std::exception& e) {
       result = absl::InternalError(std::string("rendering failed: ") + e.what());
+    } catch (...) {
+      result = absl::InternalError("rendering failed");
     }
     absl::MutexLock lock(&mu_);
     job->result = std::move(result);

@@ -39,7 +39,9 @@ TEST(RenderPool, EachCallerGetsItsOwnResult) {
 
 TEST(RenderPool, RendersHaveADeepStack) {
   RenderPool pool(1, 1);
-  auto r = pool.Run([]() -> absl::StatusOr<std::string> {
+  const std::thread::id caller = std::this_thread::get_id();
+  auto r = pool.Run([caller]() -> absl::StatusOr<std::string> {
+    if (std::this_thread::get_id() == caller) return absl::InternalError("ran on the caller");
     // 2 MiB on the stack, as a zip writer's buffers and a text layout's recursion can take.
     volatile char buffer[2 << 20];
     std::memset(const_cast<char*>(buffer), 'x', sizeof(buffer));
